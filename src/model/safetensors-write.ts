@@ -1,0 +1,65 @@
+/**
+ * Writing safetensors files in memory, laid out like the Python/Rust writer: tensors sorted by name and
+ * stored back to back in that order, `__metadata__` first in the header, and the header padded with
+ * spaces so that the data section starts at a multiple of 8 bytes.
+ *
+ * No Node imports: this file runs in the browser bundle too (see safetensors-node.ts for files on disk).
+ */
+import { HOST_LITTLE_ENDIAN, swapBytes } from './safetensors-decode.js';
+import { DTYPE_SIZE, isStDtype, SafetensorsError, type StDtype } from './safetensors-format.js';
+
+/** One tensor to write: `data` holds its elements in host order (F16/BF16 as raw 16-bit patterns). */
+export interface TensorToWrite {
+  name: string;
+  dtype: StDtype;
+  shape: number[];
+  data: ArrayBufferView;
+}
+
+/**
+ * Serialises `tensors` (and optional string metadata) to the bytes of a .safetensors file.
+ * `label` only names the output in error messages. Throws {@link SafetensorsError} on a duplicate or
+ * reserved name, an unknown dtype, a bad shape, a data length that does not match the shape, or
+ * non-string metadata.
+ */
+export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>, label = '(writeSafetensors)'): Uint8Array {
+  const fail = (detail: string, tensor?: string): never => {
+    throw new SafetensorsError(label, detail, tensor);
+  };
+  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries: string[] = [];
+  if (metadata !== undefined) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') fail(`metadata["${k}"] must be a string, got ${typeof v}`);
+    entries.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  }
+  let offset = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const { name, dtype, shape, data } = sorted[i];
+    if (name === '__metadata__') fail(`"__metadata__" is reserved and cannot name a tensor`, name);
+    if (i > 0 && sorted[i - 1].name === name) fail(`duplicate tensor name`, name);
+    if (!isStDtype(dtype)) fail(`unknown dtype ${JSON.stringify(dtype)}`, name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape must be non-negative integers, got [${shape}]`, name);
+    const expected = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
+    if (data.byteLength !== expected) {
+      fail(`data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);
+    }
+    entries.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + expected] })}`);
+    offset += expected;
+  }
+  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
+  const headerLength = Math.ceil(json.byteLength / 8) * 8;
+  const out = new Uint8Array(8 + headerLength + offset);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, headerLength % 2 ** 32, true);
+  dv.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.byteLength, 8 + headerLength); // space padding
+  let pos = 8 + headerLength;
+  for (const { dtype, data } of sorted) {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    out.set(bytes, pos);
+    if (!HOST_LITTLE_ENDIAN) swapBytes(out.subarray(pos, pos + bytes.byteLength), DTYPE_SIZE[dtype]);
+    pos += bytes.byteLength;
+  }
+  return out;
+}
