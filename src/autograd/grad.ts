@@ -1,0 +1,103 @@
+/**
+ * Reverse-mode differentiation: one reverse topological walk over the recorded nodes, pruned to the
+ * part of the graph that leads to the requested tensors. Gradients are fresh tensors; nothing is
+ * stored on the inputs (no `.grad` fields), so frozen weights never get a gradient formed.
+ */
+import { formatShape } from '../kernels/layout.js';
+import { TensorError } from '../tensor/errors.js';
+import { add } from '../tensor/ops.js';
+import { noGrad } from '../tensor/record.js';
+import { Tensor } from '../tensor/tensor.js';
+import { full } from '../tensor/create.js';
+import { withBackend } from '../tensor/backend-select.js';
+import { gradients, type VjpArgs } from './gradients.js';
+import type { OpKind } from '../tensor/record.js';
+
+export interface GradOptions {
+  /** d(loss)/d(loss) for a non-scalar loss (same shape as loss). */
+  seed?: Tensor;
+  /** Called for every input gradient the walk forms (for inspection and tests). */
+  onGradient?: (input: Tensor, gradient: Tensor) => void;
+}
+
+/** Tensors reachable from `root` through recorded nodes, inputs before outputs. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const next = inputs[i];
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/** Gradients of `loss` with respect to each tensor in `wrt` (zeros where the graph does not reach). */
+export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {}): Tensor[] {
+  if (!opts.seed && loss.size !== 1) {
+    throw new TensorError('grad', `loss has shape ${formatShape(loss.shape)}; backward on a non-scalar needs a seed of the same shape`);
+  }
+  if (opts.seed && formatShape(opts.seed.shape) !== formatShape(loss.shape)) {
+    throw new TensorError('grad', `seed shape ${formatShape(opts.seed.shape)} does not match loss shape ${formatShape(loss.shape)}`);
+  }
+  const targets = new Set(wrt);
+  const order = topoOrder(loss);
+  // A tensor "leads to" a target when it is one or one of its inputs leads to one.
+  const leads = new Set<Tensor>();
+  for (const t of order) {
+    if (targets.has(t) || t.node?.inputs.some((i) => leads.has(i))) leads.add(t);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  const seed = opts.seed ?? withBackend(loss.backend, () => full(loss.shape, 1, { dtype: loss.dtype }));
+  grads.set(loss, seed);
+  noGrad(() => {
+    for (let n = order.length - 1; n >= 0; n--) {
+      const t = order[n];
+      const gy = grads.get(t);
+      if (!t.node || !gy || !leads.has(t)) continue;
+      const { op, inputs } = t.node;
+      const needs = inputs.map((i) => leads.has(i));
+      const vjp = gradients[op.kind] as (a: VjpArgs<OpKind>) => Array<Tensor | null>;
+      const gis = vjp({ op, inputs, out: t, gy, needs } as VjpArgs<OpKind>);
+      inputs.forEach((input, i) => {
+        const g = gis[i];
+        if (!needs[i] || !g) return;
+        opts.onGradient?.(input, g);
+        const prev = grads.get(input);
+        grads.set(input, prev ? add(prev, g) : g);
+      });
+      if (!targets.has(t)) grads.delete(t); // free as we go
+    }
+  });
+  return wrt.map((w) => {
+    const g = grads.get(w);
+    if (!g) return withBackend(w.backend, () => full(w.shape, 0, { dtype: w.dtype }));
+    const fresh = g.isContiguous && g !== seed ? g.detach() : Tensor.of(g.toTypedArray(), w.shape, w.backend);
+    return fresh.shape.length === w.shape.length ? fresh : fresh.reshape(w.shape).detach();
+  });
+}
+
+/**
+ * Wraps `fn` so that calling it returns its value and the gradients with respect to every argument.
+ * Arguments are re-wrapped as fresh leaves (sharing storage), so the caller's tensors are untouched.
+ */
+export function valueAndGrad(fn: (...args: Tensor[]) => Tensor) {
+  return (...args: Tensor[]): { value: Tensor; grads: Tensor[] } => {
+    const leaves = args.map((a) => a.detach().requireGrad());
+    const value = fn(...leaves);
+    return { value: value.detach(), grads: grad(value, leaves) };
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The backend interface: the lowest layer of the engine. A backend sees raw typed arrays and strided
+ * layouts only — no Tensor, no autograd. Every op writes into a contiguous, pre-allocated output.
+ *
+ * Inputs arrive as strided views (`View`): broadcasting is expressed by the caller as stride 0, so a
+ * binary kernel always sees two views of exactly the output's shape.
+ */
+import type { BinaryOp, UnaryOp } from './scalar.js';
+
+export type DType = 'float32' | 'float64';
+export type Data = Float32Array | Float64Array;
+
+export interface Layout {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** A strided window onto a typed array. */
+export interface View extends Layout {
+  readonly data: Data;
+}
+
+export type ReduceOp = 'sum' | 'max' | 'argmax';
+
+export interface Backend {
+  readonly name: string;
+  /** Copy a strided view into a contiguous output (row-major, same shape). */
+  copy(x: View, out: Data): void;
+  /** Write `src` into the strided window `dst` of `dst.data` (same shapes). */
+  assign(src: View, dst: View): void;
+  /** out = f(x), elementwise. */
+  unary(op: UnaryOp, x: View, out: Data): void;
+  /** out = gy · f'(x), elementwise (the backward of `unary`). */
+  unaryBackward(op: UnaryOp, x: View, gy: View, out: Data): void;
+  /** out = a ∘ b; `a` and `b` have the output's shape (broadcast dims have stride 0). */
+  binary(op: BinaryOp, a: View, b: View, out: Data): void;
+  /** Reduce one axis; `out` has x's shape with that axis of size 1. `argmax` stores the index. */
+  reduce(op: ReduceOp, x: View, axis: number, out: Data): void;
+  /**
+   * Batched matrix product. a: [...batch, M, K], b: [...batch, K, N] with identical batch shapes
+   * (broadcast batch dims have stride 0); out: contiguous [...batch, M, N].
+   */
+  matmul(a: View, b: View, out: Data): void;
+  /** Softmax over the last axis, numerically stable; `log` gives log-softmax. */
+  softmax(x: View, out: Data, log: boolean): void;
+  /** out[i, :] = table[ids[i], :]; table: [V, C]. */
+  gather(table: View, ids: Int32Array, out: Data): void;
+  /** out[ids[i], :] += g[i, :]; out: contiguous [V, C], zero-filled by the caller. */
+  scatterAdd(g: View, ids: Int32Array, out: Data): void;
+  /** out = cond ≠ 0 ? a : b; all three of the output's shape. */
+  where(cond: View, a: View, b: View, out: Data): void;
+}
