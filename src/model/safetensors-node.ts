@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsError, type ByteSource, type TensorSource } from './safetensors-format.js';
 import { SafetensorsFile } from './safetensors-file.js';
+import { ShardedCheckpoint } from './safetensors-sharded.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
 
 /**
@@ -53,6 +54,53 @@ export function fileSource(filePath: string): ByteSource {
 /** Reads and validates the header of the safetensors file at `filePath`. */
 export function openSafetensorsFile(filePath: string): SafetensorsFile {
   return SafetensorsFile.open(fileSource(filePath));
+}
+
+/** File names looked for, in this order, when {@link openCheckpoint} is given a directory. */
+const CHECKPOINT_NAMES = ['model.safetensors.index.json', 'model.safetensors'];
+
+/**
+ * Opens a checkpoint: a `.safetensors` file, an `*.index.json` (its shards are resolved next to it), or a
+ * directory holding `model.safetensors.index.json`, `model.safetensors`, or else exactly one
+ * `*.safetensors.index.json` or exactly one `*.safetensors`.
+ */
+export function openCheckpoint(pathOrDir: string): TensorSource {
+  let target = pathOrDir;
+  let isDir: boolean;
+  try {
+    isDir = fs.statSync(pathOrDir).isDirectory();
+  } catch (e) {
+    throw new SafetensorsError(pathOrDir, `cannot open: ${(e as Error).message}`);
+  }
+  if (isDir) target = path.join(pathOrDir, findCheckpointIn(pathOrDir));
+  if (!target.endsWith('.json')) return openSafetensorsFile(target);
+  const dir = path.dirname(target);
+  let text: string;
+  try {
+    text = fs.readFileSync(target, 'utf8');
+  } catch (e) {
+    throw new SafetensorsError(target, `cannot read the index: ${(e as Error).message}`);
+  }
+  return ShardedCheckpoint.open(target, text, (shard) => {
+    if (path.isAbsolute(shard) || shard.split(/[\\/]/).includes('..')) {
+      throw new Error(`shard names must be relative paths inside ${dir}`);
+    }
+    return fileSource(path.join(dir, shard));
+  });
+}
+
+/** The checkpoint file inside directory `dir` (see {@link openCheckpoint}); errors list what was found. */
+function findCheckpointIn(dir: string): string {
+  const entries = fs.readdirSync(dir);
+  for (const name of CHECKPOINT_NAMES) if (entries.includes(name)) return name;
+  const indexes = entries.filter((e) => e.endsWith('.safetensors.index.json'));
+  if (indexes.length === 1) return indexes[0];
+  const files = entries.filter((e) => e.endsWith('.safetensors'));
+  if (indexes.length === 0 && files.length === 1) return files[0];
+  const found = [...indexes, ...files];
+  throw new SafetensorsError(dir, found.length === 0
+    ? 'directory holds no .safetensors file and no .safetensors.index.json'
+    : `directory holds several candidate checkpoints, pass one explicitly: ${found.join(', ')}`);
 }
 
 /** Writes `tensors` to `filePath` atomically: a temp file next to it is written, flushed, then renamed over it. */

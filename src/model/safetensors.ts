@@ -15,4 +15,5 @@ export {
 } from './safetensors-format.js';
 export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './safetensors-half.js';
 export { SafetensorsFile } from './safetensors-file.js';
+export { ShardedCheckpoint } from './safetensors-sharded.js';
 export { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
