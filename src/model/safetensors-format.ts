@@ -107,8 +107,10 @@ export function parseHeader(src: ByteSource): Header {
     return b;
   };
   if (src.size < 8) fail(`file is ${src.size} bytes, shorter than the 8-byte header length`);
-  const n = readU64(readExact(0, 8));
-  if (n > MAX_HEADER_BYTES) fail(`header length ${n} is absurdly large (limit ${MAX_HEADER_BYTES} bytes; corrupt file?)`);
+  const first8 = readExact(0, 8);
+  const n64 = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n64 > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n64} is absurdly large (limit ${MAX_HEADER_BYTES} bytes; corrupt file?)`);
+  const n = Number(n64);
   if (8 + n > src.size) fail(`header length ${n} runs past the end of the file (${src.size} bytes, at most ${src.size - 8} available)`);
   const json = parseJson(readExact(8, n), fail);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(`header is not a JSON object`);
@@ -125,13 +127,6 @@ export function parseHeader(src: ByteSource): Header {
 }
 
 type Fail = (detail: string, tensor?: string) => never;
-
-/** The u64 little-endian header length, as a number (values of 2^53 and above become Infinity, i.e. "absurd"). */
-function readU64(b: Uint8Array): number {
-  const dv = new DataView(b.buffer, b.byteOffset, 8);
-  const hi = dv.getUint32(4, true);
-  return hi >= 0x200000 ? Infinity : hi * 2 ** 32 + dv.getUint32(0, true);
-}
 
 /** Strict UTF-8 decode then JSON.parse, with both failures reported as SafetensorsError. */
 function parseJson(bytes: Uint8Array, fail: Fail): unknown {
