@@ -54,6 +54,7 @@ export class HfTokenizer implements Tokenizer {
     if (typeof json.model !== 'object' || json.model === null) {
       throw new Error('tokenizer.json: no "model" section (is this a Hugging Face tokenizers file?)');
     }
+    const special = readSpecialTokenConfig(configJson, specialTokensMapJson);
     const configObject = configJson === undefined ? {} : parseJsonObject(configJson, 'tokenizer_config.json');
     let lib: HfLibTokenizer;
     try {
@@ -61,7 +62,7 @@ export class HfTokenizer implements Tokenizer {
     } catch (e) {
       throw new Error(`tokenizer.json: cannot build the tokenizer (${(e as Error).message})`);
     }
-    return new HfTokenizer(lib, readSpecialTokenConfig(configJson, specialTokensMapJson));
+    return new HfTokenizer(lib, special);
   }
 
   constructor(
