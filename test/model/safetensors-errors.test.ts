@@ -162,4 +162,3 @@ describe('metadata and lookups', () => {
     expect(() => SafetensorsFile.open(short)).toThrow(new SafetensorsError(FILE, `read ${n - 1} bytes at offset 8, expected ${n}`));
   });
 });
-});
