@@ -1,0 +1,65 @@
+/**
+ * The dependency direction of DESIGN.md, enforced on the import lines of src/:
+ * kernels ← tensor ← autograd; model and io import tensor (never autograd); controlmllm imports
+ * model, autograd, tensor, io; cli imports anything and nothing imports cli.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+
+const allowed: Record<string, string[]> = {
+  kernels: [],
+  tensor: ['kernels'],
+  autograd: ['kernels', 'tensor'],
+  model: ['kernels', 'tensor'],
+  io: ['kernels', 'tensor'],
+  controlmllm: ['kernels', 'tensor', 'autograd', 'model', 'io'],
+  cli: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Every violation as "model/llama.ts imports autograd/grad.ts (not allowed)". */
+function violations(root: string): string[] {
+  const out: string[] = [];
+  for (const file of files(root)) {
+    const rel = path.relative(root, file);
+    const layer = rel.split(path.sep)[0];
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+      const target = path.relative(root, path.resolve(path.dirname(file), m[1])).replace(/\.js$/, '.ts');
+      const targetLayer = target.split(path.sep)[0];
+      if (target.startsWith('..')) out.push(`${rel} imports ${target} (outside src/, not allowed)`);
+      else if (targetLayer !== layer && !(allowed[layer] ?? []).includes(targetLayer)) {
+        out.push(`${rel} imports ${target} (not allowed)`);
+      }
+    }
+  }
+  return out;
+}
+
+describe('layering', () => {
+  it('every folder of src/ has a rule', () => {
+    const layers = readdirSync(src).filter((n) => statSync(path.join(src, n)).isDirectory());
+    expect(layers.filter((l) => !(l in allowed))).toEqual([]);
+  });
+  it('reports a forbidden import with the file and target', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'layering-'));
+    mkdirSync(path.join(root, 'model'));
+    mkdirSync(path.join(root, 'autograd'));
+    writeFileSync(path.join(root, 'autograd', 'grad.ts'), 'export const g = 1;\n');
+    writeFileSync(path.join(root, 'model', 'llama.ts'), "import { g } from '../autograd/grad.js';\n");
+    expect(violations(root)).toEqual([`model${path.sep}llama.ts imports autograd${path.sep}grad.ts (not allowed)`]);
+  });
+  it('no folder imports one it must not', () => {
+    expect(violations(src)).toEqual([]);
+  });
+});
