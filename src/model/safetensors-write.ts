@@ -16,11 +16,22 @@ export interface TensorToWrite {
   data: ArrayBufferView;
 }
 
+/** The typed array that holds each dtype; raw bytes (Uint8Array, DataView) are accepted for any dtype. */
+const ARRAY_FOR: Readonly<Record<StDtype, string>> = {
+  F64: 'Float64Array', F32: 'Float32Array', F16: 'Uint16Array', BF16: 'Uint16Array', I64: 'BigInt64Array',
+  I32: 'Int32Array', I16: 'Int16Array', I8: 'Int8Array', U8: 'Uint8Array', BOOL: 'Uint8Array',
+};
+
+/** Name of the view's class as the engine reports it ("Float32Array"; a Node Buffer reports "Uint8Array"). */
+function viewKind(data: ArrayBufferView): string {
+  return Object.prototype.toString.call(data).slice(8, -1);
+}
+
 /**
  * Serialises `tensors` (and optional string metadata) to the bytes of a .safetensors file.
  * `label` only names the output in error messages. Throws {@link SafetensorsError} on a duplicate or
- * reserved name, an unknown dtype, a bad shape, a data length that does not match the shape, or
- * non-string metadata.
+ * reserved name, an unknown dtype, a bad shape, data of the wrong array type (a Float32Array for F16,
+ * say) or of a length that does not match the shape, or non-string metadata.
  */
 export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>, label = '(writeSafetensors)'): Uint8Array {
   const fail = (detail: string, tensor?: string): never => {
@@ -39,6 +50,10 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
     if (i > 0 && sorted[i - 1].name === name) fail(`duplicate tensor name`, name);
     if (!isStDtype(dtype)) fail(`unknown dtype ${JSON.stringify(dtype)}`, name);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape must be non-negative integers, got [${shape}]`, name);
+    const kind = viewKind(data);
+    if (kind !== ARRAY_FOR[dtype] && kind !== 'Uint8Array' && kind !== 'DataView') {
+      fail(`data is a ${kind}, but ${dtype} takes a ${ARRAY_FOR[dtype]} (or raw bytes as a Uint8Array)`, name);
+    }
     const expected = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
     if (data.byteLength !== expected) {
       fail(`data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);

@@ -236,6 +236,10 @@ describe('writer → reader round trip', () => {
     expect(() => writeSafetensors([{ ...t, data: new Float32Array(6) }, { ...t, data: new Float32Array(6) }])).toThrow('tensor "w": duplicate tensor name');
     expect(() => writeSafetensors([{ ...t, dtype: 'F8' as StDtype }])).toThrow('tensor "w": unknown dtype "F8"');
     expect(() => writeSafetensors([{ ...t, name: '__metadata__' }])).toThrow('reserved');
+    expect(() => writeSafetensors([{ ...t, dtype: 'F16', shape: [6], data: new Float32Array(3) }]))
+      .toThrow('tensor "w": data is a Float32Array, but F16 takes a Uint16Array (or raw bytes as a Uint8Array)');
+    const raw = writeSafetensors([{ name: 'r', dtype: 'F32', shape: [1], data: new Uint8Array([0, 0, 128, 63]) }]); // raw bytes of 1.0f
+    expect(Array.from(SafetensorsFile.open(bytesSource('raw', raw)).readFloat32('r'))).toEqual([1]);
   });
 });
 
