@@ -98,11 +98,10 @@ export class HfTokenizer implements Tokenizer {
         throw new RangeError(`decode: id ${id} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
       }
     }
-    if (ids.length === 0) return ''; // the library refuses an empty list
-    return this.lib.decode([...ids], {
-      skip_special_tokens: options.skipSpecial ?? false,
-      clean_up_tokenization_spaces: this.config.cleanUpSpaces,
-    });
+    // `specialIds` decides what skipSpecial drops (the library's own list is only the added special tokens).
+    const kept = options.skipSpecial ? ids.filter((id) => !this.specialIds.has(id)) : [...ids];
+    if (kept.length === 0) return ''; // the library refuses an empty list
+    return this.lib.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.config.cleanUpSpaces });
   }
 
   tokenToId(token: string): number | undefined {
