@@ -1,4 +1,5 @@
 /** Every subcommand of `controlmllm`, in the order `--help` lists them. */
 import type { Command } from './command.js';
+import { tokenizeCommand } from './commands/tokenize.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [tokenizeCommand];
