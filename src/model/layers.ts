@@ -1,0 +1,97 @@
+/**
+ * Small nn layers holding their weights as Tensors, with field names equal to the last segment of the
+ * checkpoint key (`weight`, `bias`), plus `Params`: the scoped name → tensor lookup that every module
+ * constructor takes, so that a module tree *is* its list of checkpoint names.
+ *
+ * The same constructors serve two purposes: given a `Params` over loaded tensors they build the model;
+ * given a `Params` that only records names and shapes they yield `parameterSpecs` (load.ts) without
+ * allocating any weight.
+ */
+import { Tensor, embedding, layerNorm, linear, rmsNorm } from '../tensor/index.js';
+
+/** Where module constructors get their weights: `take(fullName, shape)` returns a tensor of that shape. */
+export class Params {
+  constructor(private readonly take: (name: string, shape: readonly number[]) => Tensor, readonly prefix = '') {}
+
+  /** The weight `prefix + name` with the given shape. */
+  get(name: string, shape: readonly number[]): Tensor {
+    return this.take(this.prefix + name, shape);
+  }
+
+  /** A scope one level down: `at('encoder').at('layers.0')` names `…encoder.layers.0.…`. */
+  at(name: string | number): Params {
+    return new Params(this.take, `${this.prefix}${name}.`);
+  }
+}
+
+/** torch.nn.Linear: y = x Wᵀ + b. weight [out, in], bias [out] (optional). x: [..., in] → [..., out]. */
+export class Linear {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(p: Params, inFeatures: number, outFeatures: number, bias: boolean) {
+    this.weight = p.get('weight', [outFeatures, inFeatures]);
+    this.bias = bias ? p.get('bias', [outFeatures]) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/** torch.nn.LayerNorm over the last axis (biased variance). weight, bias: [C]. */
+export class LayerNorm {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(p: Params, dim: number, readonly eps: number) {
+    this.weight = p.get('weight', [dim]);
+    this.bias = p.get('bias', [dim]);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.weight, this.bias, this.eps);
+  }
+}
+
+/** LlamaRMSNorm: w · x / √(mean(x²) + ε). weight: [C]. */
+export class RMSNorm {
+  readonly weight: Tensor;
+  constructor(p: Params, dim: number, readonly eps: number) {
+    this.weight = p.get('weight', [dim]);
+  }
+  forward(x: Tensor): Tensor {
+    return rmsNorm(x, this.weight, this.eps);
+  }
+}
+
+/** torch.nn.Embedding: weight [V, C]; ids (B·T of them) → [B, T, C]. */
+export class Embedding {
+  readonly weight: Tensor;
+  constructor(p: Params, num: number, dim: number) {
+    this.weight = p.get('weight', [num, dim]);
+  }
+  forward(ids: readonly number[], shape: readonly number[] = [1, ids.length]): Tensor {
+    return embedding(this.weight, ids, shape);
+  }
+}
+
+/**
+ * RoPE cos/sin tables computed the way HF Llama does in float32 (SPEC-llava.md §5):
+ * inv_freq_i = f32(1 / f32(θ^f32(2i/D))), angle = f32(p · inv_freq_i), cos/sin rounded to f32, and the
+ * half-split layout emb = cat(angle, angle). Returns cos, sin: [T, D] in `like`'s dtype and backend.
+ */
+export function ropeCosSin(positions: readonly number[], headDim: number, theta: number, like: Tensor) {
+  const f = Math.fround;
+  const half = headDim / 2;
+  const invFreq = Array.from({ length: half }, (_, i) => f(1 / f(Math.pow(theta, f((2 * i) / headDim)))));
+  const n = positions.length * headDim;
+  const cos = like.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const sin = like.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  positions.forEach((p, t) => {
+    for (let i = 0; i < half; i++) {
+      const angle = f(p * invFreq[i]);
+      const [c, s] = [f(Math.cos(angle)), f(Math.sin(angle))];
+      cos[t * headDim + i] = cos[t * headDim + i + half] = c;
+      sin[t * headDim + i] = sin[t * headDim + i + half] = s;
+    }
+  });
+  const shape = [positions.length, headDim];
+  return { cos: Tensor.of(cos, shape, like.backend), sin: Tensor.of(sin, shape, like.backend) };
+}

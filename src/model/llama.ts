@@ -1,0 +1,183 @@
+/**
+ * Llama decoder with a KV cache and explicit attention capture.
+ *
+ * Mirrors: transformers models/llama/modeling_llama.py — LlamaRMSNorm, LlamaRotaryEmbedding +
+ * rotate_half/apply_rotary_pos_emb (half-split RoPE, no Q/K permutation), LlamaAttention (eager, GQA via
+ * repeat_kv), LlamaMLP (down(act(gate(x)) · up(x))), LlamaDecoderLayer, LlamaModel, LlamaForCausalLM
+ * (SPEC-llava.md §5).
+ * Key prefix: `language_model.` (model.embed_tokens, model.layers.i.{self_attn,mlp,input_layernorm,
+ * post_attention_layernorm}, model.norm, lm_head — absent when tie_word_embeddings).
+ *
+ * In:  inputs_embeds [1, T, C], positions offset..offset+T−1, an optional cache of S−T earlier positions.
+ * Out: logits [1, T, V], the extended cache, attention probabilities [1, H, T, S] of requested layers,
+ *      optionally the hidden states (HF `hidden_states`: L+1 entries, the last one after the final norm).
+ */
+import type { LlamaTextConfig } from './config.js';
+import { Embedding, Linear, Params, RMSNorm, ropeCosSin } from './layers.js';
+import { Tensor, activation, applyRope, attention, cat } from '../tensor/index.js';
+
+/** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
+export class KVCache {
+  constructor(readonly layers: ReadonlyArray<{ k: Tensor; v: Tensor }>) {}
+  /** Number of cached positions S. */
+  get length(): number {
+    return this.layers.length ? this.layers[0].k.shape[2] : 0;
+  }
+}
+
+export interface DecodeOptions {
+  /** Earlier positions; never mutated (decode returns a new cache). */
+  cache?: KVCache;
+  /** Layers whose attention probabilities to return ('all' = every layer). */
+  captureAttention?: readonly number[] | 'all';
+  /** Position of the first input row (default: cache length). */
+  positionOffset?: number;
+  /** Also return HF-style hidden states (L+1 entries). */
+  outputHiddenStates?: boolean;
+}
+
+export interface DecodeResult {
+  logits: Tensor; // [1, T, V]
+  cache: KVCache;
+  /** layer → softmax probabilities [1, H, T, S]; the op outputs themselves, so differentiable when recording. */
+  attentions: Map<number, Tensor>;
+  hiddenStates?: Tensor[]; // (L+1) × [1, T, C]
+}
+
+export class LlamaAttention {
+  readonly q_proj: Linear;
+  readonly k_proj: Linear;
+  readonly v_proj: Linear;
+  readonly o_proj: Linear;
+  constructor(p: Params, private readonly cfg: LlamaTextConfig) {
+    const { hidden_size: C, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D, attention_bias: b } = cfg;
+    this.q_proj = new Linear(p.at('q_proj'), C, H * D, b);
+    this.k_proj = new Linear(p.at('k_proj'), C, Hkv * D, b);
+    this.v_proj = new Linear(p.at('v_proj'), C, Hkv * D, b);
+    this.o_proj = new Linear(p.at('o_proj'), H * D, C, b);
+  }
+
+  /** x [1, T, C], cos/sin [T, D] → out [1, T, C], new k/v [1, Hkv, S, D], probs [1, H, T, S]. */
+  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
+    const [B, T] = x.shape;
+    const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
+    const heads = (t: Tensor, n: number) => t.reshape([B, T, n, D]).transpose(1, 2); // [B, n, T, D]
+    const q = applyRope(heads(this.q_proj.forward(x), H), cos, sin);
+    let k = applyRope(heads(this.k_proj.forward(x), Hkv), cos, sin);
+    let v = heads(this.v_proj.forward(x), Hkv);
+    if (past) {
+      k = cat([past.k, k], 2); // [B, Hkv, S, D]
+      v = cat([past.v, v], 2);
+    }
+    const { out, probs } = attention(q, k, v, { causal: true }); // out [B, H, T, D], probs [B, H, T, S]
+    const y = this.o_proj.forward(out.transpose(1, 2).reshape([B, T, H * D]));
+    return { out: y, k, v, probs };
+  }
+}
+
+export class LlamaMlp {
+  readonly gate_proj: Linear;
+  readonly up_proj: Linear;
+  readonly down_proj: Linear;
+  private readonly act: (x: Tensor) => Tensor;
+  constructor(p: Params, cfg: LlamaTextConfig) {
+    const { hidden_size: C, intermediate_size: I, mlp_bias: b } = cfg;
+    this.gate_proj = new Linear(p.at('gate_proj'), C, I, b);
+    this.up_proj = new Linear(p.at('up_proj'), C, I, b);
+    this.down_proj = new Linear(p.at('down_proj'), I, C, b);
+    this.act = activation(cfg.hidden_act);
+  }
+  /** [1, T, C] → [1, T, C]. */
+  forward(x: Tensor): Tensor {
+    return this.down_proj.forward(this.act(this.gate_proj.forward(x)).mul(this.up_proj.forward(x)));
+  }
+}
+
+export class LlamaDecoderLayer {
+  readonly self_attn: LlamaAttention;
+  readonly mlp: LlamaMlp;
+  readonly input_layernorm: RMSNorm;
+  readonly post_attention_layernorm: RMSNorm;
+  constructor(p: Params, cfg: LlamaTextConfig) {
+    this.self_attn = new LlamaAttention(p.at('self_attn'), cfg);
+    this.mlp = new LlamaMlp(p.at('mlp'), cfg);
+    this.input_layernorm = new RMSNorm(p.at('input_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
+    this.post_attention_layernorm = new RMSNorm(p.at('post_attention_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
+  }
+  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
+    const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
+    const h = x.add(a.out); // [1, T, C]
+    return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
+  }
+}
+
+/** LlamaModel (`language_model.model`). */
+export class LlamaModel {
+  readonly embed_tokens: Embedding;
+  readonly layers: LlamaDecoderLayer[];
+  readonly norm: RMSNorm;
+  constructor(p: Params, cfg: LlamaTextConfig) {
+    this.embed_tokens = new Embedding(p.at('embed_tokens'), cfg.vocab_size, cfg.hidden_size);
+    const layers = p.at('layers');
+    this.layers = Array.from({ length: cfg.num_hidden_layers }, (_, i) => new LlamaDecoderLayer(layers.at(i), cfg));
+    this.norm = new RMSNorm(p.at('norm'), cfg.hidden_size, cfg.rms_norm_eps);
+  }
+}
+
+/** LlamaForCausalLM (`language_model`). */
+export class LlamaForCausalLM {
+  readonly model: LlamaModel;
+  readonly lm_head: Linear | null; // null when tied to embed_tokens
+
+  constructor(p: Params, readonly config: LlamaTextConfig) {
+    this.model = new LlamaModel(p.at('model'), config);
+    this.lm_head = config.tie_word_embeddings ? null : new Linear(p.at('lm_head'), config.hidden_size, config.vocab_size, false);
+  }
+
+  /** ids → [1, T, C]. */
+  embedTokens(ids: readonly number[]): Tensor {
+    return this.model.embed_tokens.forward(ids);
+  }
+
+  /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
+  decode(inputsEmbeds: Tensor, opts: DecodeOptions = {}): DecodeResult {
+    const [B, T, C] = inputsEmbeds.shape;
+    if (inputsEmbeds.ndim !== 3 || B !== 1 || C !== this.config.hidden_size) {
+      throw new Error(`decode: inputs_embeds [${inputsEmbeds.shape.join(', ')}], expected [1, T, ${this.config.hidden_size}]`);
+    }
+    const L = this.model.layers.length;
+    const past = opts.cache;
+    if (past && past.layers.length !== L) throw new Error(`decode: cache has ${past.layers.length} layers, the model ${L}`);
+    const capture = resolveLayers(opts.captureAttention, L);
+    const offset = opts.positionOffset ?? past?.length ?? 0;
+    const positions = Array.from({ length: T }, (_, t) => offset + t);
+    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
+
+    let h = inputsEmbeds;
+    const hidden: Tensor[] = [h];
+    const kv: { k: Tensor; v: Tensor }[] = [];
+    const attentions = new Map<number, Tensor>();
+    this.model.layers.forEach((layer, i) => {
+      const r = layer.forward(h, cos, sin, past?.layers[i]);
+      h = r.h;
+      kv.push({ k: r.k, v: r.v });
+      if (capture.has(i)) attentions.set(i, r.probs);
+      if (i < L - 1) hidden.push(h);
+    });
+    h = this.model.norm.forward(h); // [1, T, C]
+    hidden.push(h);
+    const logits = this.lm_head ? this.lm_head.forward(h) : h.matmul(this.model.embed_tokens.weight.transpose(0, 1)); // [1, T, V]
+    const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
+    if (opts.outputHiddenStates) result.hiddenStates = hidden;
+    return result;
+  }
+}
+
+function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
+  if (sel === undefined) return new Set();
+  if (sel === 'all') return new Set(Array.from({ length: L }, (_, i) => i));
+  return new Set(sel.map((l) => {
+    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`decode: captureAttention layer ${l} is out of range for ${L} layers`);
+    return l < 0 ? l + L : l;
+  }));
+}

@@ -1,0 +1,132 @@
+/**
+ * LLaVA-1.5: CLIP vision tower → feature selection → projector → spliced into the token embeddings →
+ * Llama decoder. Batch 1, one image per prompt.
+ *
+ * Mirrors: transformers models/llava/modeling_llava.py `LlavaForConditionalGeneration` — the old merge
+ * path (`_merge_input_ids_with_image_features`: one `<image>` id expanded to N features) and the new one
+ * (`masked_scatter` over N image ids already in the prompt) (SPEC-llava.md §6).
+ * Key prefixes: `vision_tower.`, `multi_modal_projector.`, `language_model.` (newer checkpoints are
+ * renamed to these by load.ts `sanitize`).
+ *
+ * Seams for ControlMLLM:
+ *   embed(ids, pixels)              → { inputsEmbeds [1,T,C], imageSpan, imageFeatures [1,N,C] }
+ *   embedWithImageFeatures(ids, f)  → same, with given features (e.g. imageFeatures.add(latent))
+ *   decode(inputsEmbeds, opts)      → { logits [1,T,V], cache, attentions: layer → [1,H,T,S], hiddenStates? }
+ */
+import { ClipVisionModel } from './clip.js';
+import type { LlavaConfig } from './config.js';
+import type { Params } from './layers.js';
+import { KVCache, LlamaForCausalLM, type DecodeOptions, type DecodeResult } from './llama.js';
+import { LlavaMultiModalProjector } from './projector.js';
+import { Tensor, cat, fromArray } from '../tensor/index.js';
+
+/** Where the image features sit in the merged sequence: rows start..start+length−1. */
+export interface ImageSpan {
+  start: number;
+  length: number;
+}
+
+export interface EmbedResult {
+  inputsEmbeds: Tensor; // [1, T, C]
+  imageSpan: ImageSpan;
+  imageFeatures: Tensor; // [1, N, C]
+}
+
+export interface VisionResult {
+  /** HF vision hidden states 0..k, k = the deepest selected layer (or all with allHiddenStates). */
+  hiddenStates: Tensor[]; // each [1, N+1, C_vis]
+  selected: Tensor; // [1, N, C_vis·k] (N+1 rows with strategy "full")
+  imageFeatures: Tensor; // [1, N, C]
+}
+
+export class LlavaForConditionalGeneration {
+  readonly vision_tower: ClipVisionModel;
+  readonly multi_modal_projector: LlavaMultiModalProjector;
+  readonly language_model: LlamaForCausalLM;
+
+  constructor(p: Params, readonly config: LlavaConfig) {
+    this.vision_tower = new ClipVisionModel(p.at('vision_tower'), config.vision_config);
+    this.multi_modal_projector = new LlavaMultiModalProjector(p.at('multi_modal_projector'), config);
+    this.language_model = new LlamaForCausalLM(p.at('language_model'), config.text_config);
+  }
+
+  /** The dtype the weights were loaded in; inputs are converted to it. */
+  get dtype() {
+    return this.language_model.model.embed_tokens.weight.dtype;
+  }
+
+  /** pixel_values [1, 3, H, W] → vision hidden states, selected features and projected image features. */
+  encodeImage(pixelValues: Tensor, opts: { allHiddenStates?: boolean } = {}): VisionResult {
+    const vm = this.vision_tower.vision_model;
+    const nStates = vm.config.num_hidden_layers + 1;
+    const indices = this.config.vision_feature_layer.map((l) => (l < 0 ? l + nStates : l));
+    const upTo = opts.allHiddenStates ? nStates - 1 : Math.max(...indices);
+    const hiddenStates = vm.hiddenStates(this.asModelDtype(pixelValues), upTo); // (upTo+1) × [1, N+1, C_vis]
+    const pick = (h: Tensor) => (this.config.vision_feature_select_strategy === 'default' ? h.slice(1, 1) : h); // drop CLS
+    const parts = indices.map((i) => pick(hiddenStates[i]));
+    const selected = parts.length === 1 ? parts[0] : cat(parts, -1); // [1, N, C_vis·k]
+    return { hiddenStates, selected, imageFeatures: this.multi_modal_projector.forward(selected) };
+  }
+
+  /** Token embeddings only: ids → [1, T, C]. */
+  embedText(ids: readonly number[]): Tensor {
+    return this.language_model.embedTokens(ids);
+  }
+
+  /** ids (one `<image>` id, or N of them in a row) + pixel_values [1, 3, H, W] → merged embeddings. */
+  embed(ids: readonly number[], pixelValues: Tensor): EmbedResult {
+    return this.embedWithImageFeatures(ids, this.encodeImage(pixelValues).imageFeatures);
+  }
+
+  /**
+   * Splices `imageFeatures` [1, N, C] into the embeddings of `ids` at the image-token positions: a single
+   * image id is replaced by N rows (old HF path); N consecutive image ids are overwritten in order (new path).
+   * Differentiable in `imageFeatures`.
+   */
+  embedWithImageFeatures(ids: readonly number[], imageFeatures: Tensor): EmbedResult {
+    const C = this.config.text_config.hidden_size;
+    const [B, N, C2] = imageFeatures.shape;
+    if (imageFeatures.ndim !== 3 || B !== 1 || C2 !== C) {
+      throw new Error(`embed: image features [${imageFeatures.shape.join(', ')}], expected [1, N, ${C}]`);
+    }
+    const { start, count } = imageTokenRun(ids, this.config.image_token_index, N);
+    const parts: Tensor[] = [];
+    if (start > 0) parts.push(this.embedText(ids.slice(0, start))); // [1, start, C]
+    parts.push(this.asModelDtype(imageFeatures)); // [1, N, C]
+    if (start + count < ids.length) parts.push(this.embedText(ids.slice(start + count))); // [1, rest, C]
+    const inputsEmbeds = parts.length === 1 ? parts[0] : cat(parts, 1); // [1, T, C]
+    return { inputsEmbeds, imageSpan: { start, length: N }, imageFeatures };
+  }
+
+  /** Runs the decoder on inputs_embeds [1, T, C]; see llama.ts DecodeOptions. */
+  decode(inputsEmbeds: Tensor, opts: DecodeOptions = {}): DecodeResult {
+    return this.language_model.decode(inputsEmbeds, opts);
+  }
+
+  private asModelDtype(x: Tensor): Tensor {
+    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
+  }
+}
+
+export { KVCache };
+
+/**
+ * The image tokens of `ids`: one id (expanded to n features) or exactly n consecutive ids. Returns the
+ * first index and how many ids are replaced; errors say what was found.
+ */
+export function imageTokenRun(ids: readonly number[], imageTokenId: number, n: number): { start: number; count: number } {
+  const at = ids.flatMap((id, i) => (id === imageTokenId ? [i] : []));
+  if (at.length === 0) throw new Error(`embed: no image token (id ${imageTokenId}) in the ${ids.length} input ids`);
+  if (at.length === 1) return { start: at[0], count: 1 };
+  const contiguous = at.every((p, i) => p === at[0] + i);
+  if (at.length === n && contiguous) return { start: at[0], count: n };
+  throw new Error(
+    `embed: ${at.length} image tokens (id ${imageTokenId}) at positions ${at.slice(0, 8).join(', ')}${at.length > 8 ? ', …' : ''}; ` +
+      `expected one (expanded to ${n} features) or ${n} consecutive ones (one image per prompt)`,
+  );
+}
+
+/** Positions of the image rows in the merged sequence: start..start+length−1. */
+export function imageTokenPositions(span: ImageSpan): number[] {
+  return Array.from({ length: span.length }, (_, i) => span.start + i);
+}
