@@ -1,0 +1,37 @@
+/**
+ * The differentiable prefill used by the optimisers: image features + delta → merged embeddings →
+ * decoder with attention capture → pooled image attention → α·E. Only the layers the energy reads are
+ * run (the decoder stops after the deepest pooled layer; the LM head is never needed).
+ */
+import type { LlavaForConditionalGeneration } from '../model/llava.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { energy, imageAttention, type ImageSpan, type Pooling } from './energy.js';
+
+export interface PrefillObjective {
+  (delta: Tensor): Tensor;
+  /** The pooled attention [N] of the most recent evaluation (detached). */
+  lastAttention: () => Tensor | null;
+  span: ImageSpan;
+}
+
+export function makeObjective(
+  model: LlavaForConditionalGeneration,
+  ids: readonly number[],
+  imageFeatures: Tensor, // [1, N, C], constant
+  regions: readonly Float32Array[],
+  pooling: Pooling,
+  alpha: number,
+): PrefillObjective {
+  let last: Tensor | null = null;
+  const span = model.embedWithImageFeatures(ids, imageFeatures).imageSpan;
+  const objective = ((delta: Tensor) => {
+    const { inputsEmbeds } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
+    const { attentions } = model.decode(inputsEmbeds, { captureAttention: pooling.layers });
+    const a = imageAttention(attentions, span, pooling); // [N]
+    last = a.detach();
+    return energy(a, regions).mul(alpha);
+  }) as PrefillObjective;
+  objective.lastAttention = () => last;
+  objective.span = span;
+  return objective;
+}

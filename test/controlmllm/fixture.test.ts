@@ -1,0 +1,118 @@
+/**
+ * ControlMLLM against Hugging Face's LLaVA (test/fixtures/tiny-llava): energies and their gradients
+ * w.r.t. the latent, and whole optimisation trajectories (v1 accumulate/clean × early stop on/off, ++).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { grad } from '../../src/autograd/index.js';
+import { makeObjective } from '../../src/controlmllm/objective.js';
+import { optimizePP, optimizeV1 } from '../../src/controlmllm/optimize.js';
+import { generate } from '../../src/model/generate.js';
+import { loadLlava } from '../../src/model/load-node.js';
+import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import * as T from '../../src/tensor/index.js';
+import { relError } from '../helpers/op-cases.js';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tiny-llava');
+const meta = JSON.parse(readFileSync(path.join(dir, 'fixture.json'), 'utf8'));
+const fx = openSafetensorsFile(path.join(dir, 'fixture.safetensors'));
+const model = loadLlava(dir);
+const ids = Array.from(fx.readFloat64('input_ids'));
+const pixels = T.fromArray(fx.readFloat32('pixel_values'), [1, 3, 30, 30]);
+const features = T.noGrad(() => model.encodeImage(pixels).imageFeatures); // [1, 25, 32]
+const hard = fx.readFloat32('region_mask_flat');
+const soft = fx.readFloat32('soft_weights');
+const zeros = T.zeros([1, 25, 32]);
+const allLayers = [0, 1];
+
+function energyAndGrad(weights: Float32Array, queries: 'last' | 'after-image') {
+  const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1);
+  const z = zeros.detach().requireGrad();
+  const e = objective(z);
+  const [g] = grad(e, [z]);
+  return { e: e.item(), g, a: objective.lastAttention()! };
+}
+
+describe('energies and gradients w.r.t. the latent', () => {
+  it('last-token energy, hard mask (energy, energy_grad_z)', () => {
+    const { e, g } = energyAndGrad(hard, 'last');
+    expect(relError([e], fx.readFloat32('energy'))).toBeLessThan(1e-4);
+    expect(relError(g, fx.readFloat32('energy_grad_z'))).toBeLessThan(1e-3);
+  });
+  it('v1 energy: every token after the image (v1_energy, v1_energy_grad_z, v1_attn_to_image)', () => {
+    const { e, g, a } = energyAndGrad(hard, 'after-image');
+    expect(relError([e], fx.readFloat32('v1_energy'))).toBeLessThan(1e-4);
+    expect(relError(g, fx.readFloat32('v1_energy_grad_z'))).toBeLessThan(1e-3);
+    expect(relError(a, fx.readFloat32('v1_attn_to_image'))).toBeLessThan(1e-4);
+  });
+  it('soft energy with Gaussian weights (soft_energy, soft_energy_grad_z)', () => {
+    const { e, g } = energyAndGrad(soft, 'after-image');
+    expect(relError([e], fx.readFloat32('soft_energy'))).toBeLessThan(1e-4);
+    expect(relError(g, fx.readFloat32('soft_energy_grad_z'))).toBeLessThan(1e-3);
+  });
+  it('a wrong region gives a different energy (the test can fail)', () => {
+    const flipped = hard.map((w) => 1 - w);
+    expect(Math.abs(energyAndGrad(flipped, 'last').e - fx.readFloat32('energy')[0])).toBeGreaterThan(1e-2);
+  });
+});
+
+/** Greedy tokens from the prefill with `delta` added to the image features. */
+function tokensWith(delta: T.Tensor, n: number): number[] {
+  const { inputsEmbeds } = T.noGrad(() => model.embedWithImageFeatures(ids, features.add(delta)));
+  return generate(model, inputsEmbeds, { maxNewTokens: n, eosTokenId: null }).tokens;
+}
+
+/** Tokens must match wherever HF's choice was not a near-tie (margin > 1e-3). */
+function expectTokens(ours: number[], ref: number[], margins: number[]) {
+  for (let i = 0; i < ref.length; i++) {
+    if (ours.slice(0, i).join() !== ref.slice(0, i).join()) break; // after a legitimate divergence, stop
+    if (margins[i] > 1e-3) expect(ours[i]).toBe(ref[i]);
+  }
+}
+
+describe('v1 trajectories (plain gradient descent on α·E, EMA, early stop)', () => {
+  const s = meta.v1_settings;
+  it.each([
+    ['v1_acc_es', true, true],
+    ['v1_acc_noes', true, false],
+    ['v1_clean_es', false, true],
+    ['v1_clean_noes', false, false],
+  ] as const)('%s', (name, accumulate, es) => {
+    const objective = makeObjective(model, ids, features, [hard], { layers: allLayers, queries: 'after-image' }, s.alpha);
+    const r = optimizeV1(objective, zeros, { T: s.T, lr: s.lr, beta: s.beta, earlyStopPct: es ? s.thr : null, accumulate });
+    const ref = meta.trajectories[name];
+    expect(r.losses).toHaveLength(ref.losses.length);
+    expect(relError(r.losses, fx.readFloat32(`${name}_losses`))).toBeLessThan(1e-3);
+    if (ref.steps !== undefined) expect(r.steps).toBe(ref.steps);
+    expect(r.stop).toBe(es && ref.steps < ref.losses.length ? 'early-stop' : 'done');
+    expect(relError(r.finalDelta, fx.readFloat32(`${name}_final_delta`))).toBeLessThan(1e-3);
+    expectTokens(tokensWith(r.finalDelta, s.n_new), ref.tokens, ref.top1_top2_margins);
+  });
+});
+
+describe('++ trajectory (Adam, last token, layer range)', () => {
+  it('pp', () => {
+    const s = meta.pp_settings;
+    const objective = makeObjective(model, ids, features, [hard], { layers: s.layers, queries: 'last' }, s.alpha);
+    const r = optimizePP(objective, zeros, { steps: s.steps, lr: s.lr, beta1: s.b1, beta2: s.b2, eps: s.eps });
+    const ref = meta.trajectories.pp;
+    expect(r.losses).toHaveLength(ref.losses.length);
+    expect(relError(r.losses, fx.readFloat32('pp_losses'))).toBeLessThan(1e-3);
+    expect(relError(r.finalDelta, fx.readFloat32('pp_final_delta'))).toBeLessThan(1e-3);
+    expectTokens(tokensWith(r.finalDelta, s.n_new), ref.tokens, ref.top1_top2_margins);
+  });
+});
+
+describe('robustness', () => {
+  it('a non-finite energy stops with a warning and keeps the last finite latent', () => {
+    let calls = 0;
+    const objective = makeObjective(model, ids, features, [hard], { layers: allLayers, queries: 'after-image' }, 40);
+    const poisoned = (d: T.Tensor) => (++calls === 3 ? objective(d).mul(NaN) : objective(d));
+    const r = optimizeV1(poisoned, zeros, { T: 5, lr: 1, beta: 0.5, earlyStopPct: null, accumulate: false });
+    expect(r.stop).toBe('non-finite');
+    expect(r.losses).toHaveLength(2);
+    expect(r.warnings[0]).toMatch(/^step 2: non-finite loss \(NaN\)/);
+    expect(r.finalDelta.toArray().every(Number.isFinite)).toBe(true);
+  });
+});
