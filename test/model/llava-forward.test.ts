@@ -40,3 +40,23 @@ describe('tiny LLaVA forward vs HF transformers', () => {
     expect(compare(run.out.logits, 'logits')).toBeLessThan(TOL);
   });
 });
+
+describe('merge conventions', () => {
+  const model = loadLlava(tinyDir);
+  const feats = ref('image_features');
+  const features = fromArray(feats.data, feats.shape);
+
+  it('N image ids already in the prompt (expanded_input_ids) give the same merged embeddings', () => {
+    const expanded = Array.from(ref('expanded_input_ids').data);
+    const r = noGrad(() => model.embedWithImageFeatures(expanded, features));
+    expect(r.imageSpan).toEqual({ start: 4, length: 25 });
+    expect(compare(r.inputsEmbeds, 'merged_inputs_embeds')).toBeLessThan(1e-6);
+  });
+
+  it('rejects prompts without an image token or with a wrong number of them', () => {
+    const ids = inputIds();
+    expect(() => model.embedWithImageFeatures(ids.filter((i) => i !== 98), features)).toThrow(/no image token \(id 98\)/);
+    expect(() => model.embedWithImageFeatures([98, 98, ...ids], features)).toThrow(/3 image tokens .* expected one \(expanded to 25 features\) or 25 consecutive/);
+    expect(() => model.embed(ids, fromArray(new Float32Array(3 * 20 * 20), [1, 3, 20, 20]))).toThrow(/pixel_values \[1, 3, 20, 20\].*\[B, 3, 30, 30\]/);
+  });
+});
