@@ -37,6 +37,11 @@ export class KernelCache {
     return kernel;
   }
 
+  /** The cached kernel for `key`, if any, without touching its recency. */
+  peek(key: string): CompiledKernel | undefined {
+    return this.entries.get(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }
