@@ -1,5 +1,7 @@
 /** Every subcommand of `controlmllm`, in the order `--help` lists them. */
 import type { Command } from './command.js';
 import { tokenizeCommand } from './commands/tokenize.js';
+import { traceCommand } from './commands/trace.js';
+import { inspectCommand } from './commands/inspect.js';
 
-export const commands: Command[] = [tokenizeCommand];
+export const commands: Command[] = [tokenizeCommand, traceCommand, inspectCommand];

@@ -1,0 +1,173 @@
+/**
+ * `controlmllm trace`: runs LLaVA on given input ids and pixel values and writes every intermediate to a
+ * safetensors file, with the names, meanings and shapes of test/fixtures/tiny-llava/fixture.json:
+ *
+ *   vision_hidden_states.i [1,N+1,C_vis]   vision_selected_features [1,N,C_vis]   image_features [1,N,C]
+ *   merged_inputs_embeds [1,T,C]   decoder_hidden_states.i [1,T,C]   attentions.i [1,H,T,T]   logits [1,T,V]
+ *   image_token_positions [N] (I64)   greedy_new_tokens [1,n] (I64, with --new-tokens n)
+ *
+ * Floats are written as F32. The steps are small functions (readTraceRequest, traceForward, traceGreedy)
+ * so that more inputs (an image, a question) and ControlMLLM outputs can be added next to them.
+ * Exit status: 0 ok, 1 the run failed (files, weights, shapes), 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import type { Command, CommandIO } from '../command.js';
+import { generate } from '../../model/generate.js';
+import { loadLlava } from '../../model/load-node.js';
+import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../model/llava.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../../model/safetensors-node.js';
+import type { TensorToWrite } from '../../model/safetensors.js';
+import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
+
+const USAGE = `usage: controlmllm trace --model DIR --input-ids IDS --pixel-values FILE[:NAME] --out OUT.safetensors [--new-tokens N]
+
+Runs the LLaVA model in DIR (config.json + safetensors weights) and writes every intermediate
+(vision hidden states, selected features, image features, merged embeddings, decoder hidden states,
+attention probabilities, logits, image token positions) to OUT.safetensors.
+
+options:
+  --model DIR              the model folder
+  --input-ids IDS          comma-separated prompt ids with one image token (or N of them), e.g. 1,23,98,57
+  --pixel-values FILE:NAME a [1,3,H,W] tensor in a safetensors file (NAME defaults to pixel_values)
+  --out FILE               the output .safetensors file
+  --new-tokens N           also decode N greedy tokens with the KV cache (greedy_new_tokens)
+  -h, --help               show this help`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  'input-ids': { type: 'string' },
+  'pixel-values': { type: 'string' },
+  out: { type: 'string' },
+  'new-tokens': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A mistake in the command line (exit status 2). */
+export class UsageError extends Error {}
+
+export interface TraceRequest {
+  model: string;
+  inputIds: number[];
+  pixels: { file: string; name: string };
+  out: string;
+  newTokens: number;
+}
+
+/** `1,23,57` (spaces and surrounding brackets allowed) → ids. */
+export function parseIdList(flag: string, text: string): number[] {
+  const body = text.trim().replace(/^\[(.*)\]$/s, '$1').trim();
+  if (body === '') throw new UsageError(`${flag}: no ids given`);
+  return body.split(',').map((part) => {
+    const s = part.trim();
+    if (!/^\d+$/.test(s)) throw new UsageError(`${flag}: "${s}" is not a token id (expected comma-separated non-negative integers)`);
+    return Number(s);
+  });
+}
+
+/** `FILE:NAME` or `FILE` (NAME = pixel_values); the name is what follows the last ':' when it has no path separator. */
+export function parseTensorRef(flag: string, text: string, dflt: string): { file: string; name: string } {
+  const at = text.lastIndexOf(':');
+  const tail = text.slice(at + 1);
+  if (at > 1 && tail !== '' && !/[\\/]/.test(tail)) return { file: text.slice(0, at), name: tail };
+  if (text === '') throw new UsageError(`${flag}: no file given`);
+  return { file: text, name: dflt };
+}
+
+function parseCount(flag: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag}: expected a non-negative integer, got "${text}"`);
+  return Number(text);
+}
+
+export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see 'controlmllm trace --help')`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const need = (flag: 'model' | 'input-ids' | 'pixel-values' | 'out', what: string) => {
+    const value = v[flag];
+    if (value === undefined) throw new UsageError(`--${flag} ${what} is required`);
+    return value;
+  };
+  return {
+    model: need('model', 'DIR'),
+    inputIds: parseIdList('--input-ids', need('input-ids', 'IDS')),
+    pixels: parseTensorRef('--pixel-values', need('pixel-values', 'FILE:NAME'), 'pixel_values'),
+    out: need('out', 'FILE'),
+    newTokens: parseCount('--new-tokens', v['new-tokens']),
+  };
+}
+
+/** A float32 tensor from a safetensors file (any float dtype). */
+export function readTensor(ref: { file: string; name: string }): Tensor {
+  const f = openSafetensorsFile(ref.file);
+  if (!f.has(ref.name)) throw new Error(`${ref.file}: no tensor "${ref.name}" (it holds: ${f.names().slice(0, 10).join(', ')}${f.names().length > 10 ? ', …' : ''})`);
+  return fromArray(f.readFloat32(ref.name), f.info(ref.name).shape);
+}
+
+const f32 = (name: string, t: Tensor): TensorToWrite => ({ name, dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.toTypedArray()) });
+const i64 = (name: string, shape: number[], ids: readonly number[]): TensorToWrite => ({ name, dtype: 'I64', shape, data: BigInt64Array.from(ids, (x) => BigInt(x)) });
+
+/** The forward pass with every intermediate, plus the merged embeddings for later steps. */
+export function traceForward(model: LlavaForConditionalGeneration, ids: readonly number[], pixels: Tensor) {
+  return noGrad(() => {
+    const vision = model.encodeImage(pixels, { allHiddenStates: true });
+    const merged = model.embedWithImageFeatures(ids, vision.imageFeatures);
+    const out = model.decode(merged.inputsEmbeds, { captureAttention: 'all', outputHiddenStates: true });
+    const tensors: TensorToWrite[] = [
+      ...vision.hiddenStates.map((h, i) => f32(`vision_hidden_states.${i}`, h)),
+      f32('vision_selected_features', vision.selected),
+      f32('image_features', vision.imageFeatures),
+      f32('merged_inputs_embeds', merged.inputsEmbeds),
+      ...out.hiddenStates!.map((h, i) => f32(`decoder_hidden_states.${i}`, h)),
+      ...[...out.attentions].map(([layer, p]) => f32(`attentions.${layer}`, p)),
+      f32('logits', out.logits),
+      i64('image_token_positions', [merged.imageSpan.length], imageTokenPositions(merged.imageSpan)),
+    ];
+    return { tensors, inputsEmbeds: merged.inputsEmbeds };
+  });
+}
+
+/** n greedy tokens after the prefill (no EOS stop, as the fixture), as `greedy_new_tokens` [1, n]. */
+export function traceGreedy(model: LlavaForConditionalGeneration, inputsEmbeds: Tensor, n: number): TensorToWrite {
+  const { tokens } = generate(model, inputsEmbeds, { maxNewTokens: n, eosTokenId: null });
+  return i64('greedy_new_tokens', [1, tokens.length], tokens);
+}
+
+async function run(argv: string[], io: CommandIO): Promise<number> {
+  let request: TraceRequest | 'help';
+  try {
+    request = readTraceRequest(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`controlmllm trace: ${e.message}\n`);
+    return 2;
+  }
+  if (request === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    const model = loadLlava(request.model);
+    const pixels = readTensor(request.pixels);
+    const { tensors, inputsEmbeds } = traceForward(model, request.inputIds, pixels);
+    if (request.newTokens > 0) tensors.push(traceGreedy(model, inputsEmbeds, request.newTokens));
+    writeSafetensorsFile(request.out, tensors, { format: 'pt', producer: 'controlmllm trace' });
+    io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
+    return 0;
+  } catch (e) {
+    io.stderr(`controlmllm trace: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+export const traceCommand: Command = {
+  name: 'trace',
+  summary: 'run LLaVA on ids + pixel values and write every intermediate to safetensors',
+  usage: USAGE,
+  run,
+};
