@@ -1,0 +1,168 @@
+/**
+ * `controlmllm ask`: baseline answer, ControlMLLM optimisation with a progress line per step, the
+ * controlled answer, timings, and attention heatmaps before/after (same colour scale) as PNGs.
+ */
+import { parseArgs } from 'node:util';
+import { heatmapOverlay } from '../../io/heatmap.js';
+import { readImageFile, writePngFile } from '../../io/image-node.js';
+import { askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
+import { loadSession } from '../../controlmllm/session-node.js';
+import { getBackend } from '../../tensor/index.js';
+import type { Command, CommandIO } from '../command.js';
+import { regionsFromFlags } from '../regions-args.js';
+
+const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
+        [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
+        [--accumulate] [--sigma S] [--layers a-b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
+        [--heatmap OUT_PREFIX] [--json]
+
+Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
+prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
+--box may be repeated (several regions: their energies are summed).`;
+
+const num = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, got '${v}'`);
+  return n;
+};
+
+function parseLayers(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v);
+  if (!m) throw new Error(`--layers must be 'a' or 'a-b' (inclusive), got '${v}'`);
+  const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+  if (b < a) throw new Error(`--layers ${v}: end before start`);
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
+  const method = (v.method as string | undefined) ?? 'v1';
+  if (method !== 'v1' && method !== 'pp') throw new Error(`--method must be v1 or pp, got '${method}'`);
+  const es = v['early-stop'] as string | undefined;
+  let contrastive: AskOptions['contrastive'];
+  if (v.contrastive !== undefined) {
+    const [alpha, beta] = String(v.contrastive).split(',').map(Number);
+    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
+    contrastive = { alpha, beta };
+  }
+  return {
+    method,
+    steps: num(v.steps as string, '--steps'),
+    alpha: num(v.alpha as string, '--alpha'),
+    lr: num(v.lr as string, '--lr'),
+    beta: num(v.beta as string, '--beta'),
+    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : num(es, '--early-stop'),
+    accumulate: Boolean(v.accumulate),
+    sigma: num(v.sigma as string, '--sigma'),
+    layers: parseLayers(v.layers as string | undefined),
+    maxNewTokens: num(v['max-new-tokens'] as string, '--max-new-tokens'),
+    padToSquare: Boolean(v['pad-to-square']),
+    contrastive,
+  };
+}
+
+export const askOptionSpec = {
+  method: { type: 'string' },
+  steps: { type: 'string' },
+  alpha: { type: 'string' },
+  lr: { type: 'string' },
+  beta: { type: 'string' },
+  'early-stop': { type: 'string' },
+  accumulate: { type: 'boolean' },
+  sigma: { type: 'string' },
+  layers: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  'pad-to-square': { type: 'boolean' },
+  contrastive: { type: 'string' },
+} as const;
+
+export const askCommand: Command = {
+  name: 'ask',
+  summary: 'answer about a region: baseline vs ControlMLLM, energies, heatmaps',
+  usage,
+  async run(argv: string[], io: CommandIO): Promise<number> {
+    const { values: v } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: 'string' },
+        image: { type: 'string' },
+        question: { type: 'string' },
+        box: { type: 'string', multiple: true },
+        'box-format': { type: 'string' },
+        mask: { type: 'string' },
+        scribble: { type: 'string' },
+        point: { type: 'string' },
+        heatmap: { type: 'string' },
+        json: { type: 'boolean' },
+        ...askOptionSpec,
+      },
+    });
+    for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
+    const regions = regionsFromFlags(v);
+    const opts = askOptionsFromFlags(v);
+    const image = readImageFile(v.image!);
+    const session = await loadSession(v.model!);
+    const json = Boolean(v.json);
+    const say = (s: string) => !json && io.stdout(s);
+    say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
+    let streaming: 'baseline' | 'controlled' | null = null;
+    const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
+      ...opts,
+      onToken: (which, _t, text) => {
+        if (streaming !== which) say(`${which === 'baseline' ? 'baseline:  ' : 'controlled:'} `);
+        streaming = which;
+        say(text);
+      },
+      onStep: (s) => {
+        if (streaming) say('\n');
+        streaming = null;
+        if (!json) io.stderr(`step ${s.step + 1}  energy ${s.loss.toPrecision(5)}  inside ${(100 * s.insideRatio).toFixed(1)}%  (${s.seconds.toFixed(2)} s)\n`);
+      },
+    });
+    if (streaming) say('\n');
+    const files = v.heatmap ? writeHeatmaps(v.heatmap, image, result) : [];
+    if (json) {
+      io.stdout(`${JSON.stringify(summary(result, files), null, 2)}\n`);
+      return 0;
+    }
+    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+    const t = result.timings;
+    say(`baseline:   ${result.baseline?.text ?? '(skipped)'}\ncontrolled: ${result.controlled.text}\n`);
+    say(`energy: ${result.losses.map((l) => l.toPrecision(4)).join(' → ')} (${result.steps} steps, ${result.stop})\n`);
+    say(`attention inside the region: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
+    say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
+    if (files.length) say(`heatmaps: ${files.join(', ')}\n`);
+    return 0;
+  },
+};
+
+/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
+export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImageFile>, r: AskResult): string[] {
+  const max = Math.max(...r.attention.before, ...r.attention.after);
+  return (['before', 'after'] as const).map((which) => {
+    const file = `${prefix}-${which}.png`;
+    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' }));
+    return file;
+  });
+}
+
+export function summary(r: AskResult, heatmaps: string[]) {
+  return {
+    prompt: r.prompt,
+    method: r.method,
+    baseline: r.baseline?.text ?? null,
+    controlled: r.controlled.text,
+    baselineTokens: r.baseline?.tokens ?? null,
+    controlledTokens: r.controlled.tokens,
+    energies: r.losses,
+    steps: r.steps,
+    stop: r.stop,
+    warnings: r.warnings,
+    insideRatio: r.insideRatio,
+    timings: r.timings,
+    heatmaps,
+  };
+}

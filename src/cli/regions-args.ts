@@ -1,0 +1,49 @@
+/** Visual prompts from command-line flags: --box (repeatable), --mask PNG, --scribble JSON, --point x,y. */
+import { readFileSync } from 'node:fs';
+import { readImageFile } from '../io/image-node.js';
+import { parseNumbers, type VisualPrompt } from '../controlmllm/regions.js';
+
+export interface RegionFlags {
+  box?: string[];
+  'box-format'?: string;
+  mask?: string;
+  scribble?: string;
+  point?: string;
+}
+
+export function regionsFromFlags(f: RegionFlags): VisualPrompt[] {
+  const regions: VisualPrompt[] = [];
+  const format = f['box-format'] ?? 'xywh';
+  if (format !== 'xywh' && format !== 'xyxy') throw new Error(`--box-format must be xywh or xyxy, got '${format}'`);
+  for (const b of f.box ?? []) {
+    const [x, y, w, h] = parseNumbers(b, 4, '--box');
+    regions.push({ type: 'box', box: [x, y, w, h], format });
+  }
+  if (f.mask) {
+    const img = readImageFile(f.mask);
+    const data = new Uint8Array(img.width * img.height);
+    for (let i = 0; i < data.length; i++) data[i] = img.data[3 * i] > 0 ? 1 : 0; // channel 0 > 0, as the official code
+    regions.push({ type: 'mask', width: img.width, height: img.height, data });
+  }
+  if (f.scribble) regions.push({ type: 'scribble', points: readScribble(f.scribble) });
+  if (f.point) {
+    const [x, y] = parseNumbers(f.point, 2, '--point');
+    regions.push({ type: 'point', point: [x, y] });
+  }
+  if (regions.length === 0) throw new Error('give a region: --box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y');
+  return regions;
+}
+
+/** A scribble file: JSON [[x, y], …] (or {"points": [[x, y], …]}). */
+function readScribble(file: string): Array<[number, number]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  const points = Array.isArray(json) ? json : (json as { points?: unknown }).points;
+  const ok = Array.isArray(points) && points.length > 0 && points.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite));
+  if (!ok) throw new Error(`${file}: expected a JSON list of [x, y] points`);
+  return points as Array<[number, number]>;
+}
