@@ -119,7 +119,9 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
     const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const onToken = (token: number) => opts.onToken?.(which, token, tokenizer.decode([token], { skipSpecial: true }));
+    const onToken = (token: number): void => {
+      opts.onToken?.(which, token, tokenizer.decode([token], { skipSpecial: true }));
+    };
     const tokens =
       which === 'controlled' && opts.contrastive && delta
         ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {

@@ -1,0 +1,67 @@
+/** `controlmllm generate`: answer a question about an image, streaming tokens as they are decoded. */
+import { parseArgs } from 'node:util';
+import { readImageFile } from '../../io/image-node.js';
+import { generate } from '../../model/generate.js';
+import { encodeImage, promptIds } from '../../controlmllm/session.js';
+import { loadSession } from '../../controlmllm/session-node.js';
+import { noGrad } from '../../tensor/index.js';
+import type { Command, CommandIO } from '../command.js';
+
+const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
+        [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
+
+Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.`;
+
+function number(v: string | undefined, flag: string, fallback: number, integer = false): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) throw new Error(`${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
+  return n;
+}
+
+export const generateCommand: Command = {
+  name: 'generate',
+  summary: 'answer a question about an image (streams the answer)',
+  usage,
+  async run(argv: string[], io: CommandIO): Promise<number> {
+    const { values: v } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        image: { type: 'string' },
+        question: { type: 'string' },
+        'max-new-tokens': { type: 'string' },
+        temperature: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        seed: { type: 'string' },
+        'pad-to-square': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    });
+    for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
+    const opts = {
+      maxNewTokens: number(v['max-new-tokens'], '--max-new-tokens', 30, true),
+      temperature: number(v.temperature, '--temperature', 0),
+      topK: number(v['top-k'], '--top-k', 0, true),
+      topP: number(v['top-p'], '--top-p', 1),
+      seed: number(v.seed, '--seed', 0, true),
+    };
+    const image = readImageFile(v.image!);
+    const session = await loadSession(v.model!);
+    const t0 = performance.now();
+    const { features } = encodeImage(session, image, v['pad-to-square']);
+    const { prompt, ids } = promptIds(session, v.question!);
+    const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
+    const streamed = (t: number): void => {
+      if (!v.json) io.stdout(session.tokenizer.decode([t], { skipSpecial: true }));
+    };
+    const result = generate(session.model, embeds, { ...opts, onToken: streamed });
+    const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
+    const seconds = (performance.now() - t0) / 1000;
+    if (v.json) io.stdout(`${JSON.stringify({ prompt, inputIds: ids, answer: text, tokens: result.tokens, finishReason: result.finishReason, seconds }, null, 2)}\n`);
+    else io.stdout('\n');
+    return 0;
+  },
+};
