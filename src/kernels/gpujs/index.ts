@@ -13,6 +13,10 @@
  *   readback. They pay only with data kept on the GPU between ops (pipeline mode), which the eager,
  *   synchronous core does not do.
  * - Kernels are compiled per shape and kept in an LRU cache (`backend.cache`, `kernelCacheSize`).
+ * - Size limit: GPU.js computes index arithmetic in float32 (measured in webasm mode: reading element
+ *   2^24 + 1 returns element 2^24), so no kernel may index more than 2^24 elements. Larger operands run
+ *   as several kernels — matmul in tiles of rows × columns, softmax in chunks of rows — each within
+ *   `maxKernelElements` (default 2^24; tests lower it to exercise the tiling).
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
@@ -29,6 +33,8 @@ export interface GpuJsBackendOptions {
   mode?: GpuJsMode;
   /** Compiled kernels kept (LRU). Default 64. */
   kernelCacheSize?: number;
+  /** Most elements one kernel may index (operands and output); default 2^24, exact in float32. */
+  maxKernelElements?: number;
   /** Told once which mode was requested and which runs, e.g. `console.error`. */
   log?: (message: string) => void;
 }
@@ -44,12 +50,19 @@ export interface GpuJsBackend extends Backend {
   dispose(): void;
 }
 
+/** 2^24: the largest range of integers float32 holds exactly, hence of indices GPU.js computes. */
+export const MAX_EXACT_INDEX = 2 ** 24;
+
 const isF32 = (...xs: Array<View | Data>) => xs.every((x) => ('data' in x ? x.data : x) instanceof Float32Array);
 
 /** Creates a GPU.js backend in the requested mode (see the module comment). */
 export function createGpuJsBackend(opts: GpuJsBackendOptions = {}): GpuJsBackend {
   const rt = new GpuJsRuntime(opts.mode ?? 'gpu');
   const cache = new KernelCache(opts.kernelCacheSize ?? 64);
+  const limit = opts.maxKernelElements ?? MAX_EXACT_INDEX;
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_EXACT_INDEX)) {
+    throw new Error(`gpujs: maxKernelElements must be an integer in [1, 2^24], got ${limit}`);
+  }
   opts.log?.(`gpujs: requested mode "${rt.requested}", running GPU.js kernel mode "${rt.mode}"`);
   return {
     ...cpu,
@@ -59,12 +72,12 @@ export function createGpuJsBackend(opts: GpuJsBackendOptions = {}): GpuJsBackend
     cache,
     /** float32: GPU.js kernel; float64: the reference kernel (GPU.js has no double precision). */
     matmul(a: View, b: View, out: Data): void {
-      if (isF32(a, b, out)) gpuMatmul(rt, cache, a, b, out);
+      if (isF32(a, b, out)) gpuMatmul(rt, cache, a, b, out, limit);
       else cpu.matmul(a, b, out);
     },
     /** float32: GPU.js kernels; float64: the reference kernel. */
     softmax(x: View, out: Data, log: boolean): void {
-      if (isF32(x, out)) gpuSoftmax(rt, cache, x, out, log);
+      if (isF32(x, out)) gpuSoftmax(rt, cache, x, out, log, limit);
       else cpu.softmax(x, out, log);
     },
     dispose(): void {

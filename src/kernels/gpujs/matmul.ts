@@ -6,6 +6,7 @@
  * seen through a transpose — as [batch?, N, K] ("nk"), which then needs no copy. An operand whose batch
  * axes are all broadcast is passed once with batch stride 0, so a shared weight is never expanded.
  * Compiled kernels are cached per shape key `kn:M×N×K×batch:a1b0` (sizes are baked into the code).
+ * A product whose operands or output exceed the kernel element limit runs in tiles (matmulTiled).
  */
 import type { Data, View } from '../backend.js';
 import { formatShape, numel } from '../layout.js';
@@ -43,14 +44,36 @@ function matmulNK(this: KernelThis, a: Float32Array, bt: Float32Array): number {
   return acc;
 }
 
-/** out = a @ b on GPU.js; a: [...batch, M, K], b: [...batch, K, N] (float32), out contiguous. */
-export function gpuMatmul(rt: GpuJsRuntime, cache: KernelCache, a: View, b: View, out: Data): void {
+interface MatmulDims {
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  aShared: boolean;
+  bShared: boolean;
+}
+
+/** The cached kernel for one layout and shape, compiling it on first use. */
+function kernelFor(rt: GpuJsRuntime, cache: KernelCache, layout: 'kn' | 'nk', d: MatmulDims) {
+  const key = `${layout}:${d.M}×${d.N}×${d.K}×${d.batch}:a${d.aShared ? 0 : 1}b${d.bShared ? 0 : 1}`;
+  return cache.get(key, () =>
+    rt.compile(layout === 'nk' ? matmulNK : matmulKN, {
+      size: d.batch * d.M * d.N,
+      constants: { M: d.M, N: d.N, K: d.K, aBatch: d.aShared ? 0 : d.M * d.K, bBatch: d.bShared ? 0 : d.K * d.N },
+    }),
+  );
+}
+
+/**
+ * out = a @ b on GPU.js; a: [...batch, M, K], b: [...batch, K, N] (float32), out contiguous.
+ * `limit` is the most elements one kernel may index (see index.ts: GPU.js indexes in float32).
+ */
+export function gpuMatmul(rt: GpuJsRuntime, cache: KernelCache, a: View, b: View, out: Data, limit: number): void {
   const nd = a.shape.length;
   const [M, K] = [a.shape[nd - 2], a.shape[nd - 1]];
   const N = b.shape[nd - 1];
-  if (b.shape[nd - 2] !== K) {
-    throw new Error(`gpujs matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dims ${K} vs ${b.shape[nd - 2]}`);
-  }
+  const what = () => `gpujs matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`;
+  if (b.shape[nd - 2] !== K) throw new Error(`${what()}: inner dims ${K} vs ${b.shape[nd - 2]}`);
   const batch = numel(a.shape.slice(0, nd - 2));
   const size = batch * M * N;
   if (size === 0) return;
@@ -58,22 +81,45 @@ export function gpuMatmul(rt: GpuJsRuntime, cache: KernelCache, a: View, b: View
     out.fill(0, 0, size);
     return;
   }
-  const batchAxes = [...Array(nd - 2).keys()];
-  // "nk" when b's memory runs along K (stride 1 on K): the packed transposed copy is then free.
-  const layout = b.strides[nd - 2] === 1 && K > 1 && N > 1 ? 'nk' : 'kn';
+  if (K > limit) throw new Error(`${what()}: K = ${K} exceeds the ${limit}-element kernel limit (${rt.mode})`);
   const aShared = batch > 1 && batchIsShared(a, 2);
   const bShared = batch > 1 && batchIsShared(b, 2);
+  const fits = (aShared ? 1 : batch) * M * K <= limit && (bShared ? 1 : batch) * K * N <= limit && size <= limit;
+  // "nk" when b's memory runs along K (stride 1 on K): the packed transposed copy is then free.
+  // Tiling always uses "nk", where a block of N columns is one contiguous slice.
+  const layout = !fits || (b.strides[nd - 2] === 1 && K > 1 && N > 1) ? 'nk' : 'kn';
+  const batchAxes = [...Array(nd - 2).keys()];
   const A = aShared ? packFloat32(trailingView(a, 2), [0, 1]) : packFloat32(a, [...batchAxes, nd - 2, nd - 1]);
   const bPerm = layout === 'nk' ? [nd - 1, nd - 2] : [nd - 2, nd - 1];
   const B = bShared
     ? packFloat32(trailingView(b, 2), bPerm.map((p) => p - (nd - 2)))
     : packFloat32(b, [...batchAxes, ...bPerm]);
-  const key = `${layout}:${M}×${N}×${K}×${batch}:a${aShared ? 0 : 1}b${bShared ? 0 : 1}`;
-  const kernel = cache.get(key, () =>
-    rt.compile(layout === 'nk' ? matmulNK : matmulKN, {
-      size,
-      constants: { M, N, K, aBatch: aShared ? 0 : M * K, bBatch: bShared ? 0 : K * N },
-    }),
-  );
-  out.set(kernel.run(A, B));
+  const dims = { M, N, K, batch, aShared, bShared };
+  if (fits) out.set(kernelFor(rt, cache, layout, dims).run(A, B));
+  else matmulTiled(rt, cache, A, B, dims, out, limit);
+}
+
+/**
+ * The same product in tiles of rows × cols output cells (one batch element at a time), each tile's
+ * operands and output within `limit` elements; b is in the "nk" layout.
+ */
+function matmulTiled(rt: GpuJsRuntime, cache: KernelCache, A: Float32Array, B: Float32Array, d: MatmulDims, out: Data, limit: number) {
+  const { M, N, K } = d;
+  const nb = Math.min(N, Math.floor(limit / K));
+  const mb = Math.max(1, Math.min(M, Math.floor(limit / K), Math.floor(limit / nb)));
+  for (let bt = 0; bt < d.batch; bt++) {
+    const aOff = d.aShared ? 0 : bt * M * K;
+    const bOff = d.bShared ? 0 : bt * N * K;
+    for (let m0 = 0; m0 < M; m0 += mb) {
+      const rows = Math.min(mb, M - m0);
+      const aTile = A.subarray(aOff + m0 * K, aOff + (m0 + rows) * K);
+      for (let n0 = 0; n0 < N; n0 += nb) {
+        const cols = Math.min(nb, N - n0);
+        const tileDims = { M: rows, N: cols, K, batch: 1, aShared: false, bShared: false };
+        const res = kernelFor(rt, cache, 'nk', tileDims).run(aTile, B.subarray(bOff + n0 * K, bOff + (n0 + cols) * K));
+        const outBase = (bt * M + m0) * N + n0;
+        for (let r = 0; r < rows; r++) out.set(res.subarray(r * cols, (r + 1) * cols), outBase + r * N);
+      }
+    }
+  }
 }
