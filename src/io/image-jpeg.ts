@@ -51,7 +51,7 @@ export function decodeJpeg(bytes: Uint8Array, header: ImageHeader, name: string,
     throw new ImageError(name, `truncated JPEG (${width}×${height}): no end-of-image marker after the scan data (${bytes.length} bytes)`);
   }
   const layout = readJpegLayout(bytes);
-  const raw = components === 3 ? layout : null;
+  const raw = components === 3 && layout.sampling.length === 3 ? layout : null;
   // jpeg-js forces its own colour conversion when an Adobe marker says "transform"; we know the colour
   // space already, so it gets the file without that segment.
   const input = raw && layout.adobeSegment && layout.adobeTransform !== 0 ? withoutRange(bytes, layout.adobeSegment) : bytes;
