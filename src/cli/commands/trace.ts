@@ -18,8 +18,17 @@ import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../m
 import { openSafetensorsFile, writeSafetensorsFile } from '../../model/safetensors-node.js';
 import type { TensorToWrite } from '../../model/safetensors.js';
 import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
+import { preprocess } from '../../io/clip-preprocess.js';
+import { readImageFile } from '../../io/image-node.js';
+import type { AskOptions } from '../../controlmllm/pipeline.js';
+import { promptIds } from '../../controlmllm/session.js';
+import { loadSession } from '../../controlmllm/session-node.js';
+import { askOptionSpec, askOptionsFromFlags } from './ask.js';
+import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 
-const USAGE = `usage: controlmllm trace --model DIR --input-ids IDS --pixel-values FILE[:NAME] --out OUT.safetensors [--new-tokens N]
+const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] | --image IMG --question "…" [--pad-to-square])
+                         --out OUT.safetensors [--new-tokens N]
+                         [--region-mask FILE[:NAME] (--energy v1|last|pp | --optimize v1|pp [optimiser flags])]
 
 Runs the LLaVA model in DIR (config.json + safetensors weights) and writes every intermediate
 (vision hidden states, selected features, image features, merged embeddings, decoder hidden states,
@@ -31,6 +40,13 @@ options:
   --pixel-values FILE:NAME a [1,3,H,W] tensor in a safetensors file (NAME defaults to pixel_values)
   --out FILE               the output .safetensors file
   --new-tokens N           also decode N greedy tokens with the KV cache (greedy_new_tokens)
+  --image IMG --question Q instead of ids and pixels: preprocess, tokenise with the chat template, and
+                           also write pixel_values and input_ids (--pad-to-square: original LLaVA padding)
+  --region-mask FILE:NAME  ControlMLLM region weights ([N] or [g,g]; NAME defaults to region_mask)
+  --energy v1|last|pp      write energy (E), energy_grad_z and attn_to_image for the zero latent
+  --optimize v1|pp         run the optimiser and write losses (α·E per step), final_delta and tokens
+                           (--new-tokens of them, default 5); flags as in 'controlmllm ask':
+                           --steps --alpha --lr --beta --early-stop PCT|off --accumulate --layers a-b --eps
   -h, --help               show this help`;
 
 const OPTIONS = {
@@ -39,6 +55,13 @@ const OPTIONS = {
   'pixel-values': { type: 'string' },
   out: { type: 'string' },
   'new-tokens': { type: 'string' },
+  image: { type: 'string' },
+  question: { type: 'string' },
+  'region-mask': { type: 'string' },
+  energy: { type: 'string' },
+  optimize: { type: 'string' },
+  eps: { type: 'string' },
+  ...askOptionSpec,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,10 +70,15 @@ export class UsageError extends Error {}
 
 export interface TraceRequest {
   model: string;
-  inputIds: number[];
-  pixels: { file: string; name: string };
+  input:
+    | { kind: 'tensors'; inputIds: number[]; pixels: { file: string; name: string } }
+    | { kind: 'image'; image: string; question: string; padToSquare: boolean };
   out: string;
   newTokens: number;
+  region?: { file: string; name: string };
+  energy?: EnergyMode;
+  optimize?: 'v1' | 'pp';
+  options: AskOptions;
 }
 
 /** `1,23,57` (spaces and surrounding brackets allowed) → ids. */
@@ -88,18 +116,43 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const need = (flag: 'model' | 'input-ids' | 'pixel-values' | 'out', what: string) => {
+  const need = (flag: 'model' | 'input-ids' | 'pixel-values' | 'out' | 'question', what: string) => {
     const value = v[flag];
     if (value === undefined) throw new UsageError(`--${flag} ${what} is required`);
     return value;
   };
+  if (v.image !== undefined && (v['input-ids'] !== undefined || v['pixel-values'] !== undefined)) {
+    throw new UsageError('give either --image/--question or --input-ids/--pixel-values, not both');
+  }
+  const input: TraceRequest['input'] =
+    v.image !== undefined
+      ? { kind: 'image', image: v.image, question: need('question', '"…" (with --image)'), padToSquare: Boolean(v['pad-to-square']) }
+      : { kind: 'tensors', inputIds: parseIdList('--input-ids', need('input-ids', 'IDS')), pixels: parseTensorRef('--pixel-values', need('pixel-values', 'FILE:NAME'), 'pixel_values') };
+  const energy = oneOf('--energy', v.energy, ['v1', 'last', 'pp'] as const);
+  const optimize = oneOf('--optimize', v.optimize, ['v1', 'pp'] as const);
+  if ((energy || optimize) && !v['region-mask']) throw new UsageError('--energy and --optimize need --region-mask FILE:NAME');
+  let options: AskOptions;
+  try {
+    options = { ...askOptionsFromFlags(v), eps: v.eps === undefined ? undefined : Number(v.eps) };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return {
     model: need('model', 'DIR'),
-    inputIds: parseIdList('--input-ids', need('input-ids', 'IDS')),
-    pixels: parseTensorRef('--pixel-values', need('pixel-values', 'FILE:NAME'), 'pixel_values'),
+    input,
     out: need('out', 'FILE'),
     newTokens: parseCount('--new-tokens', v['new-tokens']),
+    region: v['region-mask'] ? parseTensorRef('--region-mask', v['region-mask'], 'region_mask') : undefined,
+    energy,
+    optimize,
+    options,
   };
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got '${value}'`);
+  return value as T;
 }
 
 /** A float32 tensor from a safetensors file (any float dtype). */
@@ -128,7 +181,7 @@ export function traceForward(model: LlavaForConditionalGeneration, ids: readonly
       f32('logits', out.logits),
       i64('image_token_positions', [merged.imageSpan.length], imageTokenPositions(merged.imageSpan)),
     ];
-    return { tensors, inputsEmbeds: merged.inputsEmbeds };
+    return { tensors, inputsEmbeds: merged.inputsEmbeds, imageFeatures: vision.imageFeatures };
   });
 }
 
@@ -152,10 +205,15 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   try {
-    const model = loadLlava(request.model);
-    const pixels = readTensor(request.pixels);
-    const { tensors, inputsEmbeds } = traceForward(model, request.inputIds, pixels);
+    const { model, ids, pixels, extra } = await traceInputs(request);
+    const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
+    tensors.push(...extra);
     if (request.newTokens > 0) tensors.push(traceGreedy(model, inputsEmbeds, request.newTokens));
+    if (request.region) {
+      const region = readTensor(request.region).toTypedArray() as Float32Array;
+      if (request.energy) tensors.push(...traceEnergy(model, ids, imageFeatures, region, request.energy, request.options));
+      if (request.optimize) tensors.push(...traceOptimize(model, ids, imageFeatures, region, request.optimize, request.options, request.newTokens || 5));
+    }
     writeSafetensorsFile(request.out, tensors, { format: 'pt', producer: 'controlmllm trace' });
     io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
     return 0;
@@ -163,6 +221,19 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stderr(`controlmllm trace: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** The model and its inputs: given ids + pixels, or an image + question through the session's processor. */
+async function traceInputs(request: TraceRequest) {
+  if (request.input.kind === 'tensors') {
+    return { model: loadLlava(request.model), ids: request.input.inputIds, pixels: readTensor(request.input.pixels), extra: [] as TensorToWrite[] };
+  }
+  const session = await loadSession(request.model);
+  const image = readImageFile(request.input.image);
+  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare });
+  const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size]);
+  const { ids } = promptIds(session, request.input.question);
+  return { model: session.model, ids, pixels, extra: [f32('pixel_values', pixels), i64('input_ids', [1, ids.length], ids)] };
 }
 
 export const traceCommand: Command = {

@@ -1,0 +1,55 @@
+/**
+ * The ControlMLLM parts of `controlmllm trace`, for comparing the method with a PyTorch run:
+ *   --region-mask FILE:NAME --energy v1|last|pp   → energy [1], energy_grad_z [1,N,C], attn_to_image [N]
+ *   --optimize v1|pp (+ optimiser flags)           → losses [k], final_delta [1,N,C], tokens [n]
+ * `energy` is E (without α); `losses` are α·E per step, as the reference fixture stores them.
+ */
+import { grad } from '../../autograd/index.js';
+import { makeObjective } from '../../controlmllm/objective.js';
+import { optimizePP, optimizeV1 } from '../../controlmllm/optimize.js';
+import { resolveOptions, type AskOptions } from '../../controlmllm/pipeline.js';
+import { generate } from '../../model/generate.js';
+import type { LlavaForConditionalGeneration } from '../../model/llava.js';
+import type { TensorToWrite } from '../../model/safetensors.js';
+import { noGrad, type Tensor } from '../../tensor/index.js';
+
+export type EnergyMode = 'v1' | 'last' | 'pp';
+
+const f32 = (name: string, t: Tensor | Float32Array, shape?: number[]): TensorToWrite =>
+  t instanceof Float32Array
+    ? { name, dtype: 'F32', shape: shape ?? [t.length], data: t }
+    : { name, dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.toTypedArray()) };
+
+/** Layers and queries of an energy mode (pp: --layers or the spec's range scaled to the depth). */
+function pooling(model: LlavaForConditionalGeneration, mode: EnergyMode, opts: AskOptions) {
+  const L = model.config.text_config.num_hidden_layers;
+  const all = Array.from({ length: L }, (_, i) => i);
+  if (mode === 'pp') return { layers: resolveOptions({ ...opts, method: 'pp' }, L).layers, queries: 'last' as const };
+  return { layers: opts.layers ?? all, queries: mode === 'v1' ? ('after-image' as const) : ('last' as const) };
+}
+
+export function traceEnergy(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, mode: EnergyMode, opts: AskOptions): TensorToWrite[] {
+  const objective = makeObjective(model, ids, features, [region], pooling(model, mode, opts), 1);
+  const z = features.mul(0).detach().requireGrad();
+  const e = objective(z);
+  const [g] = grad(e, [z]);
+  return [f32('energy', e.reshape([1])), f32('energy_grad_z', g), f32('attn_to_image', objective.lastAttention()!)];
+}
+
+export function traceOptimize(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, method: 'v1' | 'pp', opts: AskOptions, newTokens: number): TensorToWrite[] {
+  const L = model.config.text_config.num_hidden_layers;
+  const o = resolveOptions({ ...opts, method }, L);
+  const objective = makeObjective(model, ids, features, [region], { layers: o.layers, queries: o.queries }, o.alpha);
+  const zeros = features.mul(0);
+  const r =
+    method === 'pp'
+      ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps })
+      : optimizeV1(objective, zeros, { T: o.steps, lr: o.lr, beta: o.beta, earlyStopPct: o.earlyStopPct, accumulate: o.accumulate });
+  const embeds = noGrad(() => model.embedWithImageFeatures(ids, features.add(r.finalDelta)).inputsEmbeds);
+  const { tokens } = generate(model, embeds, { maxNewTokens: newTokens, eosTokenId: null });
+  return [
+    f32('losses', Float32Array.from(r.losses)),
+    f32('final_delta', r.finalDelta),
+    { name: 'tokens', dtype: 'I64', shape: [tokens.length], data: BigInt64Array.from(tokens, (t) => BigInt(t)) },
+  ];
+}
