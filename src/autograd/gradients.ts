@@ -10,6 +10,7 @@ import type { Op, OpKind } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { expand, permute, reshape, slice } from '../tensor/views.js';
 import { withBackend } from '../tensor/backend-select.js';
+import { linearHalfInputGrad } from '../tensor/half.js';
 
 export interface VjpArgs<K extends OpKind> {
   op: Extract<Op, { kind: K }>;
@@ -99,5 +100,7 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
     op.log
       ? [sub(gy, mul(y.exp(), sum(gy, -1, true)))] // log-softmax: gy − softmax · Σ gy
       : [mul(y, sub(gy, sum(mul(gy, y), -1, true)))], // softmax: y ⊙ (gy − Σ gy ⊙ y)
+
+  linearHalf: ({ op, gy }) => [linearHalfInputGrad(gy, op.weight)], // dx = gy · W; the weight is frozen
 };
 

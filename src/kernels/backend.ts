@@ -23,6 +23,16 @@ export interface View extends Layout {
 
 export type ReduceOp = 'sum' | 'max' | 'argmax';
 
+/**
+ * A frozen half-precision weight as stored in a checkpoint: raw F16 or BF16 bits of a row-major
+ * [N, K] matrix (the Linear layout, out × in). Backends widen it on the fly.
+ */
+export interface HalfBits {
+  readonly bits: Uint16Array;
+  readonly shape: readonly [number, number];
+  readonly format: 'f16' | 'bf16';
+}
+
 export interface Backend {
   readonly name: string;
   /** Copy a strided view into a contiguous output (row-major, same shape). */
@@ -50,4 +60,10 @@ export interface Backend {
   scatterAdd(g: View, ids: Int32Array, out: Data): void;
   /** out = cond ≠ 0 ? a : b; all three of the output's shape. */
   where(cond: View, a: View, b: View, out: Data): void;
+  /**
+   * Optional: out = x · Wᵀ with W a half-precision weight [N, K]; x: [..., K] (any strides), out:
+   * contiguous [..., N]. With `transposeW = false`, out = x · W instead (x: [..., N] → [..., K]; the
+   * input gradient of `linearHalf`). Backends without it cannot run `linearHalf`.
+   */
+  matmulHalf?(x: View, w: HalfBits, out: Data, transposeW?: boolean): void;
 }

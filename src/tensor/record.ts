@@ -7,6 +7,7 @@
  * so adding an op here without its gradient is a compile error.
  */
 import type { BinaryOp, UnaryOp } from '../kernels/scalar.js';
+import type { HalfWeight } from './half.js';
 import type { Tensor } from './tensor.js';
 
 export type Op =
@@ -23,7 +24,8 @@ export type Op =
   | { kind: 'cat'; axis: number }
   | { kind: 'gather'; ids: Int32Array }
   | { kind: 'where'; cond: Tensor }
-  | { kind: 'softmax'; log: boolean };
+  | { kind: 'softmax'; log: boolean }
+  | { kind: 'linearHalf'; weight: HalfWeight }; // y = x Wᵀ, W frozen half precision (tensor/half.ts)
 
 export type OpKind = Op['kind'];
 

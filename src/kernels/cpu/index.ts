@@ -4,6 +4,7 @@
  */
 import type { Backend } from '../backend.js';
 import { assign, binary, copy, unary, unaryBackward, where } from './elementwise.js';
+import { matmulHalf } from './half.js';
 import { gather, matmul, scatterAdd } from './matmul.js';
 import { reduce, softmax } from './reduce.js';
 
@@ -20,4 +21,5 @@ export const cpu: Backend = {
   gather,
   scatterAdd,
   where,
+  matmulHalf,
 };

@@ -1,0 +1,94 @@
+/**
+ * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf }`. The hot ops
+ * run kernels that are written as WAT from TypeScript (wat/), assembled at startup by `wabt`, and
+ * shared by a pool of threads over one shared memory; every other op is the reference kernel,
+ * inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
+ *
+ * SIMD is required: without it `createWasmBackend` throws. Relaxed-SIMD FMA is used when the runtime
+ * has it (or `relaxed: false` forces the mul+add build); `info` reports what was chosen.
+ */
+import type { Backend, Data, HalfBits, View } from '../backend.js';
+import { cpu } from '../cpu/index.js';
+import { compileKernels, detectFeatures } from './assemble.js';
+import { Heap } from './heap.js';
+import { WasmMatmul } from './matmul.js';
+import { ThreadPool } from './pool.js';
+import { wasmSoftmax } from './softmax.js';
+import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
+import { HEAP_BASE } from './wat/layout.js';
+import { MAX_PAGES } from './wat/module.js';
+import { WeightCache } from './weights.js';
+
+export interface WasmBackendOptions {
+  /** Threads including the main one (default 1). */
+  threads?: number;
+  /** Use relaxed-SIMD FMA when available (default true); false builds the mul+add kernels. */
+  relaxed?: boolean;
+  /** Byte budget of the weight cache in wasm memory (default 2.5 GiB). */
+  cacheBytes?: number;
+  /** GEMM blocking (tile, unroll, block sizes); default `defaultGemmConfig`. */
+  gemm?: GemmConfig;
+}
+
+export interface WasmBackendInfo {
+  simd: boolean;
+  relaxed: boolean;
+  threads: number;
+  /** Size of the assembled kernel module. */
+  moduleBytes: number;
+  gemm: GemmConfig;
+}
+
+export interface WasmBackend extends Backend {
+  readonly info: WasmBackendInfo;
+  /** Drop the cached copies of `data` (call after writing into a weight's array directly). */
+  invalidate(data: Data | Uint16Array): void;
+  /** Bytes of wasm memory held by cached weights. */
+  cachedBytes(): number;
+  /** Stops the worker threads; the backend cannot be used afterwards. */
+  dispose(): void;
+}
+
+const isF32 = (...xs: Data[]) => xs.every((x) => x instanceof Float32Array);
+
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
+  const features = await detectFeatures(opts.relaxed ?? true);
+  if (!features.simd) throw new Error('wasm backend: this runtime has no WebAssembly SIMD (fixed-width SIMD is required)');
+  if (!features.sharedMemory) throw new Error('wasm backend: shared WebAssembly memory is unavailable (browsers need cross-origin isolation)');
+  const gemm = opts.gemm ?? defaultGemmConfig;
+  const { module, bytes } = await compileKernels({ relaxed: features.relaxed, gemm });
+  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared: true });
+  const pool = await ThreadPool.create(module, memory, threads);
+  const heap = new Heap(memory);
+  const cache = new WeightCache(heap, opts.cacheBytes ?? 2.5 * 2 ** 30);
+  const mm = new WasmMatmul(heap, pool, cache, gemm);
+
+  return {
+    ...cpu,
+    name: 'wasm',
+    info: { simd: features.simd, relaxed: features.relaxed, threads, moduleBytes: bytes, gemm },
+    // inherited from the reference backend: copy, unary, unaryBackward, binary, reduce, gather,
+    // scatterAdd, where (assign is wrapped below)
+    assign(src: View, dst: View) {
+      cache.invalidate(dst.data);
+      cpu.assign(src, dst);
+    },
+    matmul(a: View, b: View, out: Data) {
+      if (!isF32(a.data, b.data, out)) return cpu.matmul(a, b, out);
+      mm.matmul(a, b, out as Float32Array);
+    },
+    softmax(x: View, out: Data, log: boolean) {
+      if (!isF32(x.data, out)) return cpu.softmax(x, out, log);
+      wasmSoftmax(heap, pool, x, out as Float32Array, log);
+    },
+    matmulHalf(x: View, w: HalfBits, out: Data, transposeW = true) {
+      if (!isF32(x.data, out)) return cpu.matmulHalf!(x, w, out, transposeW);
+      mm.matmulHalf(x, w, out as Float32Array, transposeW);
+    },
+    invalidate: (data) => cache.invalidate(data),
+    cachedBytes: () => cache.bytes,
+    dispose: () => pool.dispose(),
+  };
+}

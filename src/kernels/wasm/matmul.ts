@@ -1,0 +1,233 @@
+/**
+ * Host side of the wasm matrix products: strided `View`s → operands in wasm memory → kernel
+ * dispatch → contiguous output.
+ *
+ * Operand handling (no per-call allocation: every buffer is a named scratch slot of the heap):
+ *   A: the span of A's typed array that the view touches is copied as is and its strides are passed
+ *      to the packing routine; layouts whose span is much larger than the matrix go through the
+ *      reference `copy` into a contiguous slot instead.
+ *   B: a transposed contiguous [N, K] matrix (how a Linear weight arrives: x @ Wᵀ) that is the same
+ *      for every batch item is packed once and cached (weights.ts); any other B is copied and packed
+ *      into a scratch slot for this call.
+ *   Batch dims fold into M when B is shared and A's batch and row dims collapse to one stride,
+ *   so [B, T, C] @ Wᵀ is one GEMM; otherwise each batch item is a GEMM.
+ *   M = 1 uses the streaming GEMV over the same packed B.
+ */
+import type { Data, HalfBits, View } from '../backend.js';
+import { cpu } from '../cpu/index.js';
+import { forEachRow } from '../cpu/rows.js';
+import type { Heap } from './heap.js';
+import type { ThreadPool } from './pool.js';
+import type { WeightCache } from './weights.js';
+import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
+import { PARAMS } from './wat/layout.js';
+
+/** A 2-D strided operand: element (i, j) at data[offset + i·rs + j·cs]. */
+export interface Matrix {
+  data: Float32Array;
+  offset: number;
+  rows: number;
+  cols: number;
+  rs: number;
+  cs: number;
+}
+
+/** Products below this many multiply-adds run on the main thread only (waking workers costs more). */
+const THREAD_MIN_WORK = 1 << 18;
+/** Column block of the half-precision GEMM: widened into f32 panels block by block. */
+const HALF_BLOCK = 1024;
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+export class WasmMatmul {
+  constructor(
+    private readonly heap: Heap,
+    private readonly pool: ThreadPool,
+    private readonly cache: WeightCache,
+    private readonly config: GemmConfig,
+  ) {}
+
+  private params(words: readonly number[]): number {
+    this.heap.i32.set(words, PARAMS / 4);
+    return PARAMS;
+  }
+
+  private threadsFor(work: number): number {
+    return work < THREAD_MIN_WORK ? 1 : this.pool.threads;
+  }
+
+  /** Copies a strided operand into slot `name`; returns its address and strides there. */
+  private load(m: Matrix, name: string): { at: number; rs: number; cs: number } {
+    const n = m.rows * m.cols;
+    const span = n === 0 ? 0 : (m.rows - 1) * m.rs + (m.cols - 1) * m.cs + 1;
+    if (span <= 2 * n + 64) {
+      const at = this.heap.scratch(name, 4 * span);
+      this.heap.f32.set(m.data.subarray(m.offset, m.offset + span), at / 4);
+      return { at, rs: m.rs, cs: m.cs };
+    }
+    const at = this.heap.scratch(name, 4 * n);
+    const view: View = { data: m.data, shape: [m.rows, m.cols], strides: [m.rs, m.cs], offset: m.offset };
+    cpu.copy(view, this.heap.f32.subarray(at / 4, at / 4 + n));
+    return { at, rs: m.cols, cs: 1 };
+  }
+
+  /** Packs B (K×N) into GEMM panels: cached when `constant` and laid out as a transposed [N, K]. */
+  private packedB(b: Matrix, constant: boolean): { at: number; nbPad: number } {
+    const [K, N] = [b.rows, b.cols];
+    const nbPad = roundUp(N, 8);
+    const bytes = 4 * K * nbPad;
+    const pack = (dst: number) => {
+      const src = this.load(b, 'b');
+      const p = this.params([src.at, src.rs, src.cs, K, N, dst, nbPad]);
+      this.pool.run('pack_b_f32', p, this.threadsFor(K * N * 8));
+    };
+    if (constant && b.rs === 1 && b.cs === K) {
+      return { at: this.cache.get(b.data, `f32:${b.offset}:${K}:${N}`, bytes, pack), nbPad };
+    }
+    const at = this.heap.scratch('bpack', bytes);
+    pack(at);
+    return { at, nbPad };
+  }
+
+  /**
+   * C = A·B for one pair of matrices (B already packed); writes M×N floats to out at outOffset.
+   * `cOffset`/`ldc` let the half-precision path fill column blocks of a wider C.
+   */
+  private run(a: Matrix, bp: { at: number; nbPad: number }, N: number, c: number, ldc: number): void {
+    const [M, K] = [a.rows, a.cols];
+    const nth = this.threadsFor(M * N * K);
+    if (M === 1) {
+      const x = this.heap.scratch('x', 4 * K);
+      const f32 = this.heap.f32;
+      for (let k = 0, p = a.offset; k < K; k++, p += a.cs) f32[x / 4 + k] = a.data[p];
+      const y = this.heap.scratch('y', 4 * bp.nbPad);
+      this.pool.run('gemv_packed', this.params([x, bp.at, bp.nbPad, y, K]), nth);
+      f32.copyWithin(c / 4, y / 4, y / 4 + N);
+      return;
+    }
+    const src = this.load(a, 'a');
+    const stride = roundUp(gemmScratchBytes(this.config), 64);
+    const scratch = this.heap.scratch('gemm', stride * this.pool.threads);
+    const split = Math.ceil(M / this.config.mr) >= 4 * nth ? 0 : 1;
+    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, split]);
+    this.pool.run('gemm', p, nth);
+  }
+
+  /** out[M×N] at outOffset = A · B. `constantB`: B is a weight shared by all calls (cacheable). */
+  gemm(a: Matrix, b: Matrix, out: Float32Array, outOffset: number, constantB: boolean): void {
+    const [M, K, N] = [a.rows, a.cols, b.cols];
+    if (M === 0 || N === 0) return;
+    if (K === 0) {
+      out.fill(0, outOffset, outOffset + M * N);
+      return;
+    }
+    const bp = this.packedB(b, constantB);
+    const c = this.heap.scratch('c', 4 * M * N);
+    this.run(a, bp, N, c, N);
+    out.set(this.heap.f32.subarray(c / 4, c / 4 + M * N), outOffset);
+  }
+
+  /** Batched matmul over views (see the file comment); float32 only. */
+  matmul(a: View, b: View, out: Float32Array): void {
+    const nd = a.shape.length;
+    const [M, K, N] = [a.shape[nd - 2], a.shape[nd - 1], b.shape[nd - 1]];
+    const batch = a.shape.slice(0, nd - 2);
+    const bShared = b.strides.slice(0, nd - 2).every((s, i) => s === 0 || batch[i] === 1);
+    const A = a.data as Float32Array;
+    const B = b.data as Float32Array;
+    const bm: Matrix = { data: B, offset: b.offset, rows: K, cols: N, rs: b.strides[nd - 2], cs: b.strides[nd - 1] };
+    const rowStride = bShared ? foldedRowStride(a.shape.slice(0, nd - 1), a.strides.slice(0, nd - 1)) : null;
+    if (rowStride !== null) {
+      const rows = a.shape.slice(0, nd - 1).reduce((n, d) => n * d, 1);
+      this.gemm({ data: A, offset: a.offset, rows, cols: K, rs: rowStride, cs: a.strides[nd - 1] }, bm, out, 0, true);
+      return;
+    }
+    const as = [...a.strides.slice(0, nd - 2), 0];
+    const bs = [...b.strides.slice(0, nd - 2), 0];
+    forEachRow([...batch, 1], [as, bs], [a.offset, b.offset], (o, r) => {
+      const am: Matrix = { data: A, offset: o[0], rows: M, cols: K, rs: a.strides[nd - 2], cs: a.strides[nd - 1] };
+      this.gemm(am, { ...bm, offset: o[1] }, out, r * M * N, bShared);
+    });
+  }
+
+  /**
+   * With W half-precision bits [N, K]: out = x · Wᵀ (x: [..., K] → [..., N], the Linear product), or
+   * with transposeW = false out = x · W (x: [..., N] → [..., K], its input gradient). float32 x.
+   */
+  matmulHalf(x: View, w: HalfBits, out: Float32Array, transposeW: boolean): void {
+    const [N, K] = w.shape;
+    const [inner, outer] = transposeW ? [K, N] : [N, K];
+    const nd = x.shape.length;
+    if (x.shape[nd - 1] !== inner) {
+      throw new Error(`matmulHalf: x (${x.shape.join(',')}) @ W[${N}, ${K}]${transposeW ? 'ᵀ' : ''}: inner dims ${x.shape[nd - 1]} vs ${inner}`);
+    }
+    if (w.bits.length !== N * K) throw new Error(`matmulHalf: ${w.bits.length} weight values for shape [${N}, ${K}]`);
+    const rows = x.shape.slice(0, nd - 1).reduce((n, d) => n * d, 1);
+    if (rows === 0 || outer === 0) return;
+    let xm: Matrix;
+    const rs = foldedRowStride(x.shape.slice(0, nd - 1), x.strides.slice(0, nd - 1));
+    if (rs !== null) {
+      xm = { data: x.data as Float32Array, offset: x.offset, rows, cols: inner, rs, cs: x.strides[nd - 1] };
+    } else {
+      const flat = new Float32Array(rows * inner); // an unusual layout: made contiguous by the reference copy
+      cpu.copy(x, flat);
+      xm = { data: flat, offset: 0, rows, cols: inner, rs: inner, cs: 1 };
+    }
+    const W = this.cache.get(w.bits, `${w.format}:${N}:${K}`, 2 * N * K, (at) => this.heap.u16.set(w.bits, at / 2));
+    const c = this.heap.scratch('c', 4 * rows * outer);
+    if (rows === 1 && transposeW) this.gemvHalf(xm, W, w.format, N, K, c);
+    else this.gemmHalf(xm, W, w.format, N, K, transposeW, c);
+    out.set(this.heap.f32.subarray(c / 4, c / 4 + rows * outer), 0);
+  }
+
+  private gemvHalf(x: Matrix, W: number, format: 'f16' | 'bf16', N: number, K: number, y: number): void {
+    // x permuted per group of 8 as [x0 x2 x4 x6 x1 x3 x5 x7] (gemv.ts), plus the plain copy for the tail
+    const xp = this.heap.scratch('xperm', 4 * K);
+    const xs = this.heap.scratch('x', 4 * K);
+    const f32 = this.heap.f32;
+    const [P, S] = [xp / 4, xs / 4];
+    for (let k = 0, q = x.offset; k < K; k++, q += x.cs) {
+      const v = x.data[q];
+      f32[S + k] = v;
+      const g = k & ~7;
+      const i = k & 7;
+      f32[P + g + (i & 1) * 4 + (i >> 1)] = v;
+    }
+    const p = this.params([xp, xs, W, y, N, K]);
+    this.pool.run(format === 'f16' ? 'gemv_f16' : 'gemv_bf16', p, this.threadsFor(N * K * 4));
+  }
+
+  /**
+   * GEMM against the half weight, one block of HALF_BLOCK output columns at a time: the block is
+   * widened into f32 panels (pack_b_f16/bf16, any strides), then multiplied into C's columns.
+   * B(k', n') = W[n', k'] when transposeW (the Linear product), else W[k', n'].
+   */
+  private gemmHalf(x: Matrix, W: number, format: 'f16' | 'bf16', N: number, K: number, transposeW: boolean, c: number): void {
+    const [inner, outer] = transposeW ? [K, N] : [N, K];
+    const [ssk, ssn] = transposeW ? [1, K] : [K, 1];
+    for (let n0 = 0; n0 < outer; n0 += HALF_BLOCK) {
+      const nb = Math.min(HALF_BLOCK, outer - n0);
+      const nbPad = roundUp(nb, 8);
+      const bp = this.heap.scratch('bpack', 4 * inner * nbPad);
+      const p = this.params([W + 2 * n0 * ssn, ssk, ssn, inner, nb, bp, nbPad]);
+      this.pool.run(format === 'f16' ? 'pack_b_f16' : 'pack_b_bf16', p, this.threadsFor(inner * nb * 8));
+      this.run(x, { at: bp, nbPad }, nb, c + 4 * n0, outer);
+    }
+  }
+}
+
+/**
+ * The single element stride that walks all rows of [...batch, M] in order, or null when the dims do
+ * not collapse (size-1 dims are ignored).
+ */
+function foldedRowStride(shape: readonly number[], strides: readonly number[]): number | null {
+  let stride: number | null = null;
+  let expected = 0;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (stride === null) stride = strides[d];
+    else if (strides[d] !== expected) return null;
+    expected = strides[d] * shape[d];
+  }
+  return stride ?? 0;
+}

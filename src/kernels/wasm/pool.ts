@@ -1,0 +1,112 @@
+/**
+ * Threads over one shared wasm memory. Each worker instantiates the same compiled module on the
+ * same memory; the main thread is thread 0 and runs its share of every dispatch itself (measured
+ * slightly faster than leaving it idle). A dispatch writes the kernel index and the parameter
+ * address into the control block, bumps the generation and notifies; workers run their share and
+ * count down `pending`; the main thread, after its own share, waits for zero.
+ *
+ * Workers are unref'd (they never keep Node alive) and `dispose()` stops them.
+ */
+import { CONTROL } from './wat/layout.js';
+import { kernelNames, type KernelName } from './wat/module.js';
+import { browserWorkerSource, nodeWorkerSource } from './worker-source.js';
+
+const GEN = 0, KERNEL = 1, PARAMS = 2, PENDING = 3, NTH = 4, ERROR = 5;
+
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+export class ThreadPool {
+  private readonly ctl: Int32Array;
+  private readonly kernels: Array<(tid: number, nth: number, p: number) => void>;
+  private disposed = false;
+
+  private constructor(
+    readonly threads: number,
+    memory: WebAssembly.Memory,
+    instance: WebAssembly.Instance,
+    private readonly workers: WorkerHandle[],
+  ) {
+    this.ctl = new Int32Array(memory.buffer, CONTROL, 16);
+    this.kernels = kernelNames.map((n) => instance.exports[n] as (tid: number, nth: number, p: number) => void);
+  }
+
+  /** Instantiates the module here and starts `threads − 1` workers, resolving when all are ready. */
+  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadPool> {
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const workers: WorkerHandle[] = [];
+    const starts: Promise<void>[] = [];
+    for (let tid = 1; tid < threads; tid++) {
+      const init = { module, memory, control: CONTROL, tid, names: [...kernelNames] };
+      const { handle, ready } = await startWorker(init);
+      workers.push(handle);
+      starts.push(ready);
+    }
+    await Promise.all(starts);
+    return new ThreadPool(threads, memory, instance, workers);
+  }
+
+  /**
+   * Runs `kernel(tid, nth, params)` on `nth` threads (main thread included) and returns when all
+   * are done. nth = 1 runs on the main thread only, without waking anyone.
+   */
+  run(kernel: KernelName, params: number, nth = this.threads): void {
+    if (this.disposed) throw new Error('wasm backend: used after dispose()');
+    const k = kernelNames.indexOf(kernel);
+    const n = Math.max(1, Math.min(nth, this.threads));
+    if (n === 1 || this.workers.length === 0) {
+      this.kernels[k](0, 1, params);
+      return;
+    }
+    const ctl = this.ctl;
+    ctl[KERNEL] = k;
+    ctl[PARAMS] = params;
+    ctl[NTH] = n;
+    ctl[ERROR] = 0;
+    Atomics.store(ctl, PENDING, this.workers.length);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+    this.kernels[k](0, n, params);
+    for (let v = Atomics.load(ctl, PENDING), spins = 0; v !== 0; v = Atomics.load(ctl, PENDING)) {
+      if (++spins < 2000) continue; // the workers usually finish within a few µs of us
+      if (canBlock) Atomics.wait(ctl, PENDING, v, 1000);
+    }
+    if (ctl[ERROR]) throw new Error(`wasm backend: kernel '${kernel}' failed in a worker thread (see the console)`);
+  }
+
+  /** Stops the workers; the pool (and its backend) can no longer be used. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.ctl, KERNEL, -1);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/** Atomics.wait is forbidden on a browser's main thread; there the pool spins. */
+const canBlock = typeof process !== 'undefined' && !!process.versions?.node;
+
+async function startWorker(init: object): Promise<{ handle: WorkerHandle; ready: Promise<void> }> {
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(nodeWorkerSource, { eval: true, workerData: init });
+    w.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', (e) => reject(new Error(`wasm worker failed to start: ${e.message}`)));
+    });
+    return { handle: w, ready };
+  }
+  if (typeof Worker === 'undefined') throw new Error('wasm backend: threads > 1 need worker_threads (Node) or Web Workers');
+  const url = URL.createObjectURL(new Blob([browserWorkerSource], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  const ready = new Promise<void>((resolve, reject) => {
+    w.onmessage = () => resolve();
+    w.onerror = (e) => reject(new Error(`wasm worker failed to start: ${e.message}`));
+  });
+  w.postMessage(init);
+  return { handle: w, ready };
+}

@@ -1,0 +1,219 @@
+/**
+ * WAT for the float32 GEMM, BLIS-style: C[M,N] = A[M,K] · B[K,N].
+ *
+ * Blocking (all sizes are plain arguments, see `GemmConfig`):
+ *   B is packed once into column panels of NR=8: for each K-block of KC rows starting at pc, panel jp
+ *   holds B[pc:pc+kc, 8jp:8jp+8] as kc contiguous rows of 8 floats. A packed B of width nbPad
+ *   (N rounded up to 8) therefore puts (pc, jp) at float offset pc·nbPad + 8·jp·kc.
+ *   Per thread (a range of rows, or of column panels):
+ *     for pc in K by KC                      (A block and one B panel live in L2 / L1)
+ *       for ic in rows by MC                 pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (kc×MR each)
+ *         for jr in columns by NR            one B panel (kc×8 floats, L1)
+ *           for ir in mc by MR               micro-kernel: C[ir:ir+6, jr:jr+8] (+)= Ap · Bp
+ *   There is no NC loop: B is prepacked whole, and each B panel read per A block carries MC·2 flops
+ *   per 4 bytes, so streaming it from L3 does not bound the kernel.
+ *
+ * The micro-kernel keeps a 6×8 tile of C in 12 f32x4 registers (+2 for the B row, +1 for the
+ * broadcast A value = 15 of the 16 SIMD registers V8 allocates) and unrolls k by KU. Edge tiles
+ * (fewer than 6 rows or 8 columns left) are computed into a 6×8 scratch tile and merged.
+ */
+import { ZERO } from './layout.js';
+import { add, declare, fma, forLoop, get, i32, inc, min, mul, param, set, threadRange, type EmitOptions } from './util.js';
+
+export interface GemmConfig {
+  /** rows of the register tile (MR) */
+  mr: number;
+  /** columns of the register tile, a multiple of 4 (NR) */
+  nr: number;
+  /** k unroll of the micro-kernel */
+  ku: number;
+  /** K block (rows of a packed B panel, columns of a packed A block) */
+  kc: number;
+  /** M block (rows of A packed at once) */
+  mc: number;
+}
+
+export const defaultGemmConfig: GemmConfig = { mr: 6, nr: 8, ku: 4, kc: 256, mc: 144 };
+
+/** Bytes of per-thread scratch the GEMM needs: one packed A block plus one edge tile. */
+export function gemmScratchBytes(c: GemmConfig): number {
+  return 4 * (Math.ceil(c.mc / c.mr) * c.mr * c.kc + c.mr * c.nr) + 64;
+}
+
+/** The register-tile micro-kernel: C tile (+)= Ap(kc×MR) · Bp(kc×NR). `ldc` in bytes. */
+function microKernel(c: GemmConfig, o: EmitOptions): string {
+  const nv = c.nr / 4;
+  const acc = (i: number, j: number) => `c${i}_${j}`;
+  const accs: string[] = [];
+  for (let i = 0; i < c.mr; i++) for (let j = 0; j < nv; j++) accs.push(acc(i, j));
+  const bs = Array.from({ length: nv }, (_, j) => `b${j}`);
+  const step = (u: number) => {
+    const lines: string[] = [];
+    for (let j = 0; j < nv; j++) lines.push(set(bs[j], `(v128.load offset=${(u * c.nr + 4 * j) * 4} ${get('b')})`));
+    for (let i = 0; i < c.mr; i++) {
+      lines.push(set('av', `(v128.load32_splat offset=${(u * c.mr + i) * 4} ${get('a')})`));
+      for (let j = 0; j < nv; j++) lines.push(set(acc(i, j), fma(o, get('av'), get(bs[j]), get(acc(i, j)))));
+    }
+    return lines.join('\n      ');
+  };
+  const unrolled = Array.from({ length: c.ku }, (_, u) => step(u)).join('\n      ');
+  const store: string[] = [];
+  for (let i = 0; i < c.mr; i++) {
+    for (let j = 0; j < nv; j++) {
+      const at = `offset=${16 * j}`;
+      store.push(`(if ${get('acc')} (then ${set(acc(i, j), `(f32x4.add (v128.load ${at} ${get('c')}) ${get(acc(i, j))})`)}))`);
+      store.push(`(v128.store ${at} ${get('c')} ${get(acc(i, j))})`);
+    }
+    store.push(inc('c', get('ldc')));
+  }
+  return `
+  (func $ukernel (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $k i32) ${declare(['av', ...bs, ...accs], 'v128')}
+    ;; main loop: KU steps of k per trip
+    (local.set $k (i32.div_u ${get('kc')} ${i32(c.ku)}))
+    (if (local.get $k) (then (loop $main
+      ${unrolled}
+      ${inc('a', c.ku * c.mr * 4)}
+      ${inc('b', c.ku * c.nr * 4)}
+      ${set('k', `(i32.sub ${get('k')} ${i32(1)})`)}
+      (br_if $main ${get('k')}))))
+    ;; remainder: kc mod KU single steps
+    (local.set $k (i32.rem_u ${get('kc')} ${i32(c.ku)}))
+    (if (local.get $k) (then (loop $rest
+      ${step(0)}
+      ${inc('a', c.mr * 4)}
+      ${inc('b', c.nr * 4)}
+      ${set('k', `(i32.sub ${get('k')} ${i32(1)})`)}
+      (br_if $rest ${get('k')}))))
+    ${store.join('\n    ')})`;
+}
+
+/**
+ * Packs rows [ic, ic+mc) × cols [pc, pc+kc) of A (element (i,k) at A + 4(i·sam + k·sak)) into
+ * MR-row panels at dst: panel r holds kc groups of MR values. Rows past the end read the zero
+ * area with step 0, so the last panel is zero-padded without per-element branches.
+ */
+function packA(c: GemmConfig): string {
+  const rows = Array.from({ length: c.mr }, (_, i) => i);
+  const setRow = (i: number) => `
+      (if (i32.lt_s (i32.add (local.get $r) ${i32(i)}) (local.get $mc))
+        (then ${set(`p${i}`, add(get('A'), mul(i32(4), add(mul(add(add(get('ic'), get('r')), i32(i)), get('sam')), mul(get('pc'), get('sak'))))))}
+              ${set(`s${i}`, mul(i32(4), get('sak')))})
+        (else ${set(`p${i}`, i32(ZERO))} ${set(`s${i}`, i32(0))}))`;
+  const copyStep = rows.map((i) => `(f32.store offset=${4 * i} ${get('dst')} (f32.load ${get(`p${i}`)})) ${inc(`p${i}`, get(`s${i}`))}`).join('\n        ');
+  return `
+  (func $pack_a (param $A i32) (param $sam i32) (param $sak i32) (param $ic i32) (param $mc i32) (param $pc i32) (param $kc i32) (param $dst i32)
+    (local $r i32) (local $kk i32) ${declare(rows.map((i) => `p${i}`), 'i32')} ${declare(rows.map((i) => `s${i}`), 'i32')}
+    ${forLoop('r', i32(0), get('mc'), c.mr, `${rows.map(setRow).join('')}
+      ${forLoop('kk', i32(0), get('kc'), 1, `${copyStep}
+        ${inc('dst', c.mr * 4)}`)}`)})`;
+}
+
+/** C[0:mr, 0:nr] (+)= tile (MR×NR, contiguous); used for edge tiles. `ldc` in bytes. */
+function mergeTile(c: GemmConfig): string {
+  return `
+  (func $merge (param $tile i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $src i32) (local $dst i32)
+    ${forLoop('i', i32(0), get('mr'), 1, `
+      ${set('src', add(get('tile'), mul(get('i'), i32(c.nr * 4))))}
+      ${set('dst', add(get('c'), mul(get('i'), get('ldc'))))}
+      ${forLoop('j', i32(0), get('nr'), 1, `
+        (f32.store ${get('dst')} (f32.add (f32.load ${get('src')}) (select (f32.load ${get('dst')}) (f32.const 0) ${get('acc')})))
+        ${inc('src', 4)} ${inc('dst', 4)}`)}`)})`;
+}
+
+/**
+ * Thread entry `gemm(tid, nth, p)`. Parameter words at p:
+ *   0 A (byte address)   1 sam   2 sak     (element strides of A's rows and columns)
+ *   3 Bp (packed B)      4 nbPad (packed width, multiple of NR)
+ *   5 C (byte address)   6 ldc (elements)
+ *   7 M  8 N  9 K
+ *   10 scratch (byte address of thread 0's scratch)  11 scratch bytes per thread
+ *   12 split: 0 = threads take ranges of MR-row panels, 1 = ranges of NR-column panels
+ */
+function gemmEntry(c: GemmConfig): string {
+  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'split'];
+  const locals = ['m0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
+  return `
+  (func $gemm (export "gemm") (param $tid i32) (param $nth i32) (param $p i32)
+    ${declare([...names, ...locals], 'i32')}
+    ${names.map((n, i) => set(n, param(i))).join('\n    ')}
+    (if ${get('split')}
+      (then
+        ${threadRange(`(i32.div_u (i32.add ${get('N')} ${i32(c.nr - 1)}) ${i32(c.nr)})`, 'lo', 'hi')}
+        ${set('n0', mul(get('lo'), i32(c.nr)))} ${set('n1', min(get('N'), mul(get('hi'), i32(c.nr))))}
+        ${set('m0', i32(0))} ${set('m1', get('M'))})
+      (else
+        ${threadRange(`(i32.div_u (i32.add ${get('M')} ${i32(c.mr - 1)}) ${i32(c.mr)})`, 'lo', 'hi')}
+        ${set('m0', mul(get('lo'), i32(c.mr)))} ${set('m1', min(get('M'), mul(get('hi'), i32(c.mr))))}
+        ${set('n0', i32(0))} ${set('n1', get('N'))}))
+    ${set('ap', add(get('scratch'), mul(get('tid'), get('stride'))))}
+    ${set('tile', add(get('ap'), i32(4 * Math.ceil(c.mc / c.mr) * c.mr * c.kc)))}
+    ${forLoop('pc', i32(0), get('K'), c.kc, `
+      ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
+      ${set('first', `(i32.eqz ${get('pc')})`)}
+      ${forLoop('ic', get('m0'), get('m1'), c.mc, `
+        ${set('mc', min(i32(c.mc), `(i32.sub ${get('m1')} ${get('ic')})`))}
+        (call $pack_a ${get('A')} ${get('sam')} ${get('sak')} ${get('ic')} ${get('mc')} ${get('pc')} ${get('kc')} ${get('ap')})
+        ${forLoop('jr', get('n0'), get('n1'), c.nr, `
+          ${set('nr', min(i32(c.nr), `(i32.sub ${get('N')} ${get('jr')})`))}
+          ${set('bpanel', add(get('Bp'), mul(i32(4), add(mul(get('pc'), get('nbPad')), mul(get('jr'), get('kc'))))))}
+          ${forLoop('ir', i32(0), get('mc'), c.mr, `
+            ${set('mr', min(i32(c.mr), `(i32.sub ${get('mc')} ${get('ir')})`))}
+            ${set('cptr', add(get('C'), mul(i32(4), add(mul(add(get('ic'), get('ir')), get('ldc')), get('jr')))))}
+            (if (i32.and (i32.eq ${get('mr')} ${i32(c.mr)}) (i32.eq ${get('nr')} ${i32(c.nr)}))
+              (then (call $ukernel ${add(get('ap'), mul(i32(4), mul(get('ir'), get('kc'))))} ${get('bpanel')} ${get('kc')} ${get('cptr')} ${mul(get('ldc'), i32(4))} (i32.eqz ${get('first')})))
+              (else
+                (call $ukernel ${add(get('ap'), mul(i32(4), mul(get('ir'), get('kc'))))} ${get('bpanel')} ${get('kc')} ${get('tile')} ${i32(c.nr * 4)} ${i32(0)})
+                (call $merge ${get('tile')} ${get('cptr')} ${mul(get('ldc'), i32(4))} ${get('mr')} ${get('nr')} (i32.eqz ${get('first')}))))`)}`)}`)}`)})`;
+}
+
+/**
+ * Thread entries `pack_b_<format>(tid, nth, p)`: B (element (k,n) at src + e·(k·ssk + n·ssn), e the
+ * element size) → packed panels (layout at the top of this file). Threads take ranges of panels.
+ * Formats: f32; f16 and bf16 bit patterns (u16), widened to f32 while packing.
+ * Parameter words: 0 src  1 ssk  2 ssn  3 K  4 N  5 dst  6 nbPad
+ */
+function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
+  const e = format === 'f32' ? 4 : 2;
+  const cols = Array.from({ length: c.nr }, (_, j) => j);
+  const load = (ptr: string) => widenScalar(format, ptr);
+  const names = ['src', 'ssk', 'ssn', 'K', 'N', 'dst', 'nbPad'];
+  const setCol = (j: number) => `
+        (if (i32.lt_s (i32.add (local.get $n) ${i32(j)}) (local.get $N))
+          (then ${set(`q${j}`, add(get('src'), mul(i32(e), add(mul(add(get('n'), i32(j)), get('ssn')), mul(get('pc'), get('ssk'))))))}
+                ${set(`t${j}`, mul(i32(e), get('ssk')))})
+          (else ${set(`q${j}`, i32(ZERO))} ${set(`t${j}`, i32(0))}))`;
+  const copyStep = cols.map((j) => `(f32.store offset=${4 * j} ${get('out')} ${load(get(`q${j}`))}) ${inc(`q${j}`, get(`t${j}`))}`).join('\n          ');
+  return `
+  (func $pack_b_${format} (export "pack_b_${format}") (param $tid i32) (param $nth i32) (param $p i32)
+    ${declare([...names, 'lo', 'hi', 'jp', 'n', 'pc', 'kc', 'kk', 'out'], 'i32')}
+    ${declare(cols.map((j) => `q${j}`), 'i32')} ${declare(cols.map((j) => `t${j}`), 'i32')}
+    ${names.map((n, i) => set(n, param(i))).join('\n    ')}
+    ${threadRange(`(i32.div_u ${get('nbPad')} ${i32(c.nr)})`, 'lo', 'hi')}
+    ${forLoop('jp', get('lo'), get('hi'), 1, `
+      ${set('n', mul(get('jp'), i32(c.nr)))}
+      ${forLoop('pc', i32(0), get('K'), c.kc, `
+        ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
+        ${set('out', add(get('dst'), mul(i32(4), add(mul(get('pc'), get('nbPad')), mul(get('n'), get('kc'))))))}
+        ${cols.map(setCol).join('')}
+        ${forLoop('kk', i32(0), get('kc'), 1, `${copyStep}
+          ${inc('out', c.nr * 4)}`)}`)}`)})`;
+}
+
+/**
+ * One stored weight value at `ptr` as an f32 expression. f16: move the 15 magnitude bits into f32
+ * position (sign-extend, shift, mask), then multiply by 2^112 to rebias the exponent (15 → 127);
+ * exact for normals, subnormals and zero. bf16: the upper half of an f32.
+ */
+export function widenScalar(format: 'f32' | 'f16' | 'bf16', ptr: string): string {
+  if (format === 'f32') return `(f32.load ${ptr})`;
+  if (format === 'bf16') return `(f32.reinterpret_i32 (i32.shl (i32.load16_u ${ptr}) (i32.const 16)))`;
+  return `(f32.mul (f32.reinterpret_i32 (i32.and (i32.shr_s (i32.shl (i32.load16_u ${ptr}) (i32.const 16)) (i32.const 3)) (i32.const 0x8fffe000))) (f32.const 0x1p112))`;
+}
+
+export function emitGemm(c: GemmConfig, o: EmitOptions): string {
+  if (c.nr % 4 !== 0) throw new Error(`gemm: NR must be a multiple of 4, got ${c.nr}`);
+  if (c.mr * (c.nr / 4) + c.nr / 4 + 1 > 16) throw new Error(`gemm: a ${c.mr}×${c.nr} tile needs more than 16 SIMD registers`);
+  return [microKernel(c, o), packA(c), mergeTile(c), gemmEntry(c), packB(c, 'f32'), packB(c, 'f16'), packB(c, 'bf16')].join('\n');
+}

@@ -1,0 +1,29 @@
+/**
+ * The whole kernel module as WAT text: one shared memory imported from the host, and thread entry
+ * points that all take (tid, nth, paramsAddress). `kernelNames` is the dispatch table shared by the
+ * main thread and the workers (a kernel is called by its index in this list).
+ */
+import { defaultGemmConfig, emitGemm, type GemmConfig } from './gemm.js';
+import { emitGemv } from './gemv.js';
+import { emitSoftmax } from './softmax.js';
+import type { EmitOptions } from './util.js';
+
+export const kernelNames = ['gemm', 'pack_b_f32', 'pack_b_f16', 'pack_b_bf16', 'gemv_packed', 'gemv_f16', 'gemv_bf16', 'softmax_rows'] as const;
+export type KernelName = (typeof kernelNames)[number];
+
+/** 4 GiB: the wasm32 ceiling. Shared memories reserve their maximum as address space only. */
+export const MAX_PAGES = 65536;
+
+export interface ModuleOptions extends EmitOptions {
+  gemm?: GemmConfig;
+}
+
+export function emitModule(o: ModuleOptions): string {
+  const g = o.gemm ?? defaultGemmConfig;
+  return `(module
+  (import "env" "memory" (memory 1 ${MAX_PAGES} shared))
+${emitGemm(g, o)}
+${emitGemv(g.kc, o)}
+${emitSoftmax(o)}
+)`;
+}
