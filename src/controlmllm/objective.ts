@@ -26,7 +26,7 @@ export function makeObjective(
   const span = model.embedWithImageFeatures(ids, imageFeatures).imageSpan;
   const objective = ((delta: Tensor) => {
     const { inputsEmbeds } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
-    const { attentions } = model.decode(inputsEmbeds, { captureAttention: pooling.layers });
+    const attentions = model.attentionMaps(inputsEmbeds, pooling.layers); // layers 0..max(pooling.layers) only
     const a = imageAttention(attentions, span, pooling); // [N]
     last = a.detach();
     return energy(a, regions).mul(alpha);

@@ -139,6 +139,33 @@ export class LlamaForCausalLM {
     return this.model.embed_tokens.forward(ids);
   }
 
+  /**
+   * The prefill's attention probabilities for `layers` only, running the decoder no deeper than the
+   * deepest of them (no final norm, no LM head): what the ControlMLLM energy needs.
+   * inputs_embeds [1, T, C] → layer → [1, H, T, T].
+   */
+  attentionMaps(inputsEmbeds: Tensor, layers: readonly number[]): Map<number, Tensor> {
+    const L = this.model.layers.length;
+    const capture = resolveLayers(layers, L);
+    const positions = Array.from({ length: inputsEmbeds.shape[1] }, (_, t) => t);
+    const attentions = new Map<number, Tensor>();
+    this.runLayers(inputsEmbeds, positions, { upTo: Math.max(...capture) }, (i, r) => {
+      if (capture.has(i)) attentions.set(i, r.probs);
+    });
+    return attentions;
+  }
+
+  /** Runs layers 0..upTo on x [1, T, C], calling `each` with every layer's outputs in order. */
+  private runLayers(x: Tensor, positions: number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
+    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
+    let h = x;
+    for (let i = 0; i <= o.upTo; i++) {
+      const r = this.model.layers[i].forward(h, cos, sin, o.past?.layers[i]);
+      h = r.h;
+      each(i, r);
+    }
+  }
+
   /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
   decode(inputsEmbeds: Tensor, opts: DecodeOptions = {}): DecodeResult {
     const [B, T, C] = inputsEmbeds.shape;
@@ -151,14 +178,12 @@ export class LlamaForCausalLM {
     const capture = resolveLayers(opts.captureAttention, L);
     const offset = opts.positionOffset ?? past?.length ?? 0;
     const positions = Array.from({ length: T }, (_, t) => offset + t);
-    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
 
     let h = inputsEmbeds;
     const hidden: Tensor[] = [h];
     const kv: { k: Tensor; v: Tensor }[] = [];
     const attentions = new Map<number, Tensor>();
-    this.model.layers.forEach((layer, i) => {
-      const r = layer.forward(h, cos, sin, past?.layers[i]);
+    this.runLayers(inputsEmbeds, positions, { past, upTo: L - 1 }, (i, r) => {
       h = r.h;
       kv.push({ k: r.k, v: r.v });
       if (capture.has(i)) attentions.set(i, r.probs);
@@ -172,6 +197,9 @@ export class LlamaForCausalLM {
     return result;
   }
 }
+
+/** One decoder layer's outputs. */
+type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
 
 function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
   if (sel === undefined) return new Set();

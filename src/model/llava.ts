@@ -103,6 +103,11 @@ export class LlavaForConditionalGeneration {
     return this.language_model.decode(inputsEmbeds, opts);
   }
 
+  /** Prefill attention maps of `layers` only (the decoder stops at the deepest one); see llama.ts. */
+  attentionMaps(inputsEmbeds: Tensor, layers: readonly number[]): Map<number, Tensor> {
+    return this.language_model.attentionMaps(inputsEmbeds, layers);
+  }
+
   private asModelDtype(x: Tensor): Tensor {
     return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
   }

@@ -116,3 +116,14 @@ describe('robustness', () => {
     expect(r.finalDelta.toArray().every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('attentionMaps (the optimisation prefill)', () => {
+  it('stops at the deepest requested layer and returns the same probabilities as a full decode', () => {
+    const embeds = T.noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds);
+    const full = T.noGrad(() => model.decode(embeds, { captureAttention: 'all' }).attentions);
+    const partial = T.noGrad(() => model.attentionMaps(embeds, [0]));
+    expect([...partial.keys()]).toEqual([0]);
+    expect(relError(partial.get(0)!, full.get(0)!)).toBe(0);
+    expect(relError(full.get(0)!, fx.readFloat32('attentions.0'))).toBeLessThan(1e-4);
+  });
+});
