@@ -8,7 +8,7 @@
  *
  * The uint8 stages are bit-exact with Pillow/NumPy; the float stages follow NumPy's float32 order.
  */
-import { assertRgbImage, type RgbImage } from './image.js';
+import { assertRgbImage, type RgbImage } from './rgb-image.js';
 import { cropWithFill, expandToSquare, squarePadOffsets, type Rgb } from './image-ops.js';
 import { resizeBicubic } from './image-resample.js';
 import type { ClipProcessorConfig } from './clip-preprocess-config.js';

@@ -5,7 +5,7 @@
  * ramp and alpha-blended over the pixel. Pixels that the centre crop threw away are dimmed instead.
  * Pure arithmetic in a fixed order, so the output is deterministic.
  */
-import { assertRgbImage, type RgbImage } from './image.js';
+import { assertRgbImage, type RgbImage } from './rgb-image.js';
 import { originalToProcessed, type PreprocessGeometry } from './clip-preprocess-geometry.js';
 
 export type ColorMapName = 'jet' | 'inferno';

@@ -1,6 +1,7 @@
 /**
- * Images as 8-bit RGB, decoded from PNG / JPEG bytes. Pure JavaScript (pngjs, jpeg-js), so it also runs
- * in a browser bundle; reading files from disk lives in image-node.ts.
+ * Images as 8-bit RGB, decoded from PNG / JPEG bytes. Pure JavaScript (pngjs, jpeg-js), but pngjs needs
+ * Node's zlib / stream / Buffer, so the browser entry (src/index.ts) leaves this file out: the type and its
+ * check live in rgb-image.ts, and a page decodes with canvas. Reading files from disk: image-node.ts.
  *
  * `decodeImage` = sniff the magic bytes → parse the header → refuse empty or oversized images (the
  * decompression-bomb check, done before any pixel is inflated) → decode → convert to RGB as Pillow's
@@ -9,15 +10,10 @@
 import { ImageError, readHeader, type ImageHeader } from './image-format.js';
 import { decodeJpeg } from './image-jpeg.js';
 import { decodePng, encodeRgbPng } from './image-png.js';
+import { assertRgbImage, type RgbImage } from './rgb-image.js';
 
+export { assertRgbImage, type RgbImage } from './rgb-image.js';
 export { ImageError, readHeader, sniffFormat, type ImageFormat, type ImageHeader } from './image-format.js';
-
-/** Row-major H×W×3 bytes, R G B per pixel, no padding. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
 
 export interface DecodeOptions {
   /** Largest width×height accepted, checked from the header before decoding (default 50 Mpx). */
@@ -48,17 +44,6 @@ function checkSize(h: ImageHeader, name: string, maxPixels: number): void {
       `${kind} image is ${h.width}×${h.height} = ${pixels} pixels, over the limit of ${maxPixels} ` +
         `(possible decompression bomb; raise maxPixels to accept it)`,
     );
-  }
-}
-
-/** Checks that an RgbImage is self-consistent (positive integer size, data of length W·H·3). */
-export function assertRgbImage(img: RgbImage, what = 'image'): void {
-  const { width, height, data } = img;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new Error(`${what}: invalid size ${width}×${height}`);
-  }
-  if (data.length !== width * height * 3) {
-    throw new Error(`${what}: ${data.length} bytes of data, expected ${width}×${height}×3 = ${width * height * 3}`);
   }
 }
 

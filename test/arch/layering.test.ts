@@ -1,7 +1,8 @@
 /**
  * The dependency direction of DESIGN.md, enforced on the import lines of src/:
  * kernels ← tensor ← autograd; model and io import tensor (never autograd); controlmllm imports
- * model, autograd, tensor, io; cli imports anything and nothing imports cli.
+ * model, autograd, tensor, io; cli imports anything and nothing imports cli. The entry points
+ * src/index.ts and src/node.ts re-export everything and nothing inside src/ imports them.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ const allowed: Record<string, string[]> = {
   io: ['kernels', 'tensor'],
   controlmllm: ['kernels', 'tensor', 'autograd', 'model', 'io'],
   cli: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
+  // The public entry points at the top of src/ (browser-safe API and its Node superset); nothing imports them.
+  'index.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
+  'node.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm', 'index.ts'],
 };
 
 function files(dir: string): string[] {
@@ -37,7 +41,10 @@ function violations(root: string): string[] {
     for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
       const target = path.relative(root, path.resolve(path.dirname(file), m[1])).replace(/\.js$/, '.ts');
       const targetLayer = target.split(path.sep)[0];
+      const isEntry = (p: string) => !p.includes(path.sep); // src/index.ts, src/node.ts: the package entry points
       if (target.startsWith('..')) out.push(`${rel} imports ${target} (outside src/, not allowed)`);
+      else if (isEntry(rel)) continue;
+      else if (isEntry(target)) out.push(`${rel} imports the entry point ${target} (not allowed)`);
       else if (targetLayer !== layer && !(allowed[layer] ?? []).includes(targetLayer)) {
         out.push(`${rel} imports ${target} (not allowed)`);
       }
@@ -47,6 +54,13 @@ function violations(root: string): string[] {
 }
 
 describe('layering', () => {
+  it('lets the entry points re-export anything, but nothing may import them', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'layering-'));
+    mkdirSync(path.join(root, 'tensor'));
+    writeFileSync(path.join(root, 'index.ts'), "export * from './tensor/t.js';\n");
+    writeFileSync(path.join(root, 'tensor', 't.ts'), "import '../index.js';\nexport const t = 1;\n");
+    expect(violations(root)).toEqual([`tensor${path.sep}t.ts imports the entry point index.ts (not allowed)`]);
+  });
   it('every folder of src/ has a rule', () => {
     const layers = readdirSync(src).filter((n) => statSync(path.join(src, n)).isDirectory());
     expect(layers.filter((l) => !(l in allowed))).toEqual([]);

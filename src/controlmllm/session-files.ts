@@ -1,0 +1,168 @@
+/**
+ * Loads a Session from a model folder through an injected file reader (browser-safe: no `fs`). The
+ * reader maps a file name inside the folder to its bytes, or `undefined` when the folder has no such
+ * file; a Web page passes one over `fetch` (`fetchFiles(baseUrl)`) or over the `File`s of an
+ * `<input type=file webkitdirectory>` (`fileListFiles(files)`). Node's loader is session-node.ts.
+ *
+ * What is read, in this order (the same files as the Node loader):
+ *   config.json                                         → parseLlavaConfig (inside loadLlavaFromSource)
+ *   model.safetensors.index.json + its shards, or else model.safetensors
+ *   tokenizer.json (else tokenizer.model), tokenizer_config.json, special_tokens_map.json
+ *   chat_template.jinja, chat_template.json (else tokenizer_config.json's chat_template)
+ *   preprocessor_config.json                            → parseClipProcessorConfig
+ *
+ * The weights are held in memory while the model is built (a page has no ranged file reads that are
+ * synchronous), so this path suits models that fit in the page's memory twice over.
+ */
+import { ChatTemplate, type ChatTemplateFiles } from '../io/chat-template.js';
+import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
+import { loadTokenizer, type TokenizerFiles } from '../io/tokenizer.js';
+import { loadLlavaFromSource, type LoadOptions } from '../model/load.js';
+import { SafetensorsFile, ShardedCheckpoint, bytesSource, type TensorSource } from '../model/safetensors.js';
+import type { Session } from './session.js';
+
+/** The bytes of `name` in the model folder, or undefined when the folder has no such file. */
+export type FileReader = (name: string) => Promise<Uint8Array | undefined>;
+
+export interface SessionFilesOptions extends LoadOptions {
+  /** Names the session (and errors); default 'model'. */
+  name?: string;
+  /** tiktoken's WebAssembly module (only for a tiktoken tokenizer.model without tokenizer.json). */
+  tiktokenWasm?: BufferSource | WebAssembly.Module;
+  /** Told what is being read or built, e.g. 'reading model.safetensors (12.3 MB)'. */
+  onProgress?: (message: string) => void;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Reads the folder through `read` and builds the Session; errors start with the session name. */
+export async function loadSessionFromFiles(read: FileReader, opts: SessionFilesOptions = {}): Promise<Session> {
+  const name = opts.name ?? 'model';
+  const say = opts.onProgress ?? (() => {});
+  const text = async (file: string): Promise<string | undefined> => {
+    const bytes = await read(file);
+    return bytes === undefined ? undefined : utf8.decode(bytes);
+  };
+  const required = async (file: string): Promise<string> => {
+    const t = await text(file);
+    if (t === undefined) throw new Error(`${name}: ${file} is missing`);
+    return t;
+  };
+  try {
+    say('reading config.json');
+    const configText = await required('config.json');
+    const source = await readCheckpoint(read, name, say);
+    say('building the model');
+    const model = loadLlavaFromSource(source, configText, { label: name, ...opts });
+
+    say('reading the tokenizer');
+    const tokenizerFiles: TokenizerFiles = {
+      'tokenizer.json': await text('tokenizer.json'),
+      'tokenizer_config.json': await text('tokenizer_config.json'),
+      'special_tokens_map.json': await text('special_tokens_map.json'),
+    };
+    if (tokenizerFiles['tokenizer.json'] === undefined) tokenizerFiles['tokenizer.model'] = await read('tokenizer.model');
+    const tokenizer = await loadTokenizer(tokenizerFiles, { tiktokenWasm: opts.tiktokenWasm });
+
+    const templateFiles: ChatTemplateFiles = { 'tokenizer_config.json': tokenizerFiles['tokenizer_config.json'] };
+    for (const f of ['chat_template.jinja', 'chat_template.json'] as const) {
+      const t = await text(f);
+      if (t !== undefined) templateFiles[f] = t;
+    }
+    const template = ChatTemplate.fromFiles(templateFiles);
+
+    const processorText = await required('preprocessor_config.json');
+    let processorJson: unknown;
+    try {
+      processorJson = JSON.parse(processorText);
+    } catch (e) {
+      throw new Error(`preprocessor_config.json: ${(e as Error).message}`);
+    }
+    return { name, model, tokenizer, processor: parseClipProcessorConfig(processorJson), template };
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(`${name}:`) ? message : `${name}: ${message}`, { cause: e });
+  }
+}
+
+/** model.safetensors.index.json and every shard it names, or else model.safetensors, all in memory. */
+async function readCheckpoint(read: FileReader, name: string, say: (m: string) => void): Promise<TensorSource> {
+  const INDEX = 'model.safetensors.index.json';
+  const indexBytes = await read(INDEX);
+  if (indexBytes === undefined) {
+    say('reading model.safetensors');
+    const bytes = await read('model.safetensors');
+    if (bytes === undefined) throw new Error(`${name}: neither ${INDEX} nor model.safetensors is present`);
+    say(`read model.safetensors (${mb(bytes.byteLength)})`);
+    return SafetensorsFile.open(bytesSource('model.safetensors', bytes));
+  }
+  const indexText = utf8.decode(indexBytes);
+  const shardNames = shardsOf(indexText);
+  const shards = new Map<string, Uint8Array>();
+  for (const [i, shard] of shardNames.entries()) {
+    if (shard.startsWith('/') || shard.split(/[\\/]/).includes('..')) throw new Error(`${INDEX}: shard names must be relative paths inside the folder, got "${shard}"`);
+    say(`reading shard ${i + 1}/${shardNames.length}: ${shard}`);
+    const bytes = await read(shard);
+    if (bytes !== undefined) shards.set(shard, bytes);
+  }
+  return ShardedCheckpoint.open(INDEX, indexText, (shard) => {
+    const bytes = shards.get(shard);
+    if (bytes === undefined) throw new Error('file not found');
+    return bytesSource(shard, bytes);
+  });
+}
+
+/** The distinct shard names of an index, in order of first mention (ShardedCheckpoint validates the rest). */
+function shardsOf(indexText: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(indexText);
+  } catch {
+    return []; // ShardedCheckpoint.open reports the parse error with its own wording
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null) return [];
+  return [...new Set(Object.values(map).filter((v): v is string => typeof v === 'string'))];
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/**
+ * A FileReader over HTTP: `baseUrl + name`; 404 is "absent", any other failure is an error naming the URL.
+ * `fetchImpl` defaults to the global fetch.
+ */
+export function fetchFiles(baseUrl: string, fetchImpl: typeof fetch = (...a) => fetch(...a)): FileReader {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return async (name) => {
+    const url = base + name.split('/').map(encodeURIComponent).join('/');
+    const res = await fetchImpl(url);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}
+
+/** The part of a `File` this module uses (a browser File, or anything shaped like one). */
+export interface FileLike {
+  readonly name: string;
+  /** Path inside the picked folder, starting with the folder's own name (`llava/config.json`). */
+  readonly webkitRelativePath?: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * A FileReader over the files of a picked folder (`<input type=file webkitdirectory>`): names are matched
+ * against each file's path with the picked folder's own name removed, so `config.json` finds
+ * `llava/config.json`.
+ */
+export function fileListFiles(files: Iterable<FileLike>): FileReader {
+  const byName = new Map<string, FileLike>();
+  for (const f of files) {
+    const rel = f.webkitRelativePath ? f.webkitRelativePath.split('/').slice(1).join('/') : f.name;
+    byName.set(rel || f.name, f);
+  }
+  return async (name) => {
+    const f = byName.get(name);
+    return f === undefined ? undefined : new Uint8Array(await f.arrayBuffer());
+  };
+}
