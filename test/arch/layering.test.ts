@@ -38,7 +38,7 @@ function violations(root: string): string[] {
     const rel = path.relative(root, file);
     const layer = rel.split(path.sep)[0];
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    for (const m of text.matchAll(/^\s*(?:import|export)\s*(?:[^'"]*?from\s*)?['"](\.[^'"]+)['"]/gm)) {
       const target = path.relative(root, path.resolve(path.dirname(file), m[1])).replace(/\.js$/, '.ts');
       const targetLayer = target.split(path.sep)[0];
       const isEntry = (p: string) => !p.includes(path.sep); // src/index.ts, src/node.ts: the package entry points
