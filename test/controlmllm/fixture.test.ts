@@ -127,3 +127,33 @@ describe('attentionMaps (the optimisation prefill)', () => {
     expect(relError(full.get(0)!, fx.readFloat32('attentions.0'))).toBeLessThan(1e-4);
   });
 });
+
+describe('several regions and contrastive decoding', () => {
+  it('the energy of several regions is the sum of their energies', async () => {
+    const { energy, regionEnergy, imageAttention } = await import('../../src/controlmllm/energy.js');
+    const embeds = T.noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds);
+    const a = imageAttention(model.attentionMaps(embeds, allLayers), { start: 4, length: 25 }, { layers: allLayers, queries: 'after-image' });
+    const other = hard.map((w, i) => (i % 2 ? 1 : 0) * (1 - w));
+    const both = energy(a, [hard, other]).item();
+    expect(both).toBeCloseTo(regionEnergy(a, hard).item() + regionEnergy(a, other).item(), 6);
+    expect(both).toBeGreaterThan(regionEnergy(a, hard).item() + 1e-3);
+  });
+
+  it('contrastive decoding: α = 0 is greedy; α > 0 follows (1+α)·cond − α·uncond over the plausible tokens', async () => {
+    const { contrastiveGenerate } = await import('../../src/controlmllm/contrastive.js');
+    const delta = T.randn([1, 25, 32], { seed: 9, std: 2 });
+    const cond = T.noGrad(() => model.embedWithImageFeatures(ids, features.add(delta)).inputsEmbeds);
+    const uncond = T.noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds);
+    const greedy = generate(model, cond, { maxNewTokens: 4 }).tokens;
+    expect(contrastiveGenerate(model, cond, uncond, { alpha: 0, beta: 0.1, maxNewTokens: 4 })).toEqual(greedy);
+    const lc = T.noGrad(() => model.decode(cond).logits.select(1, -1).toArray());
+    const lu = T.noGrad(() => model.decode(uncond).logits.select(1, -1).toArray());
+    const max = Math.max(...lc);
+    const pc = lc.map((l) => Math.exp(l - max)); // unnormalised p_cond / max p_cond
+    let best = -1;
+    lc.forEach((l, i) => {
+      if (pc[i] >= 0.1 && (best < 0 || 2 * l - lu[i] > 2 * lc[best] - lu[best])) best = i;
+    });
+    expect(contrastiveGenerate(model, cond, uncond, { alpha: 1, beta: 0.1, maxNewTokens: 1 })[0]).toBe(best);
+  });
+});
