@@ -1,0 +1,97 @@
+/**
+ * `controlmllm train-default`: trains the bundled default model (a small LLaVA on synthetic scenes, see
+ * src/controlmllm/synthetic-train.ts) with this engine's autograd, resumable from its checkpoint.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../controlmllm/synthetic-train.js';
+import { createWasmBackend } from '../../kernels/wasm/index.js';
+import { setBackend } from '../../tensor/index.js';
+import type { Command, CommandIO } from '../command.js';
+
+const usage = `usage: controlmllm train-default [--out DIR] [--checkpoint DIR] [--steps N] [--batch B] [--lr LR]
+        [--seed S] [--tiny] [--backend wasm|cpu] [--no-resume] [--eval-questions N]
+
+Trains the default LLaVA-architecture model on synthetic scene descriptions (never regions) and writes
+a llava-hf model folder (config.json, model.safetensors, tokenizer files, preprocessor_config.json).
+Checkpoints (weights + AdamW state + step) and train-log.jsonl go to --checkpoint (default
+OUT/checkpoint); running the same command again resumes from there.
+
+options:
+  --out DIR             model folder to write (default weights/default)
+  --checkpoint DIR      checkpoint folder (default OUT/checkpoint)
+  --steps N --batch B --lr LR --seed S   override the defaults (${DEFAULT_TRAIN.steps}, ${DEFAULT_TRAIN.batch}, ${DEFAULT_TRAIN.lr}, ${DEFAULT_TRAIN.seed})
+  --tiny                a tiny model (tests, smoke runs)
+  --backend wasm|cpu    wasm (one thread, default) or the reference CPU backend
+  --no-resume           start from scratch even if a checkpoint exists
+  --eval-questions N    held-out description questions answered at the end (default ${DEFAULT_TRAIN.evalQuestions})`;
+
+function num(v: string | undefined, flag: string, fallback: number, integer = false): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
+  return n;
+}
+
+const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+export const trainDefaultCommand: Command = {
+  name: 'train-default',
+  summary: 'train the bundled default model on synthetic scenes (resumable)',
+  usage,
+  async run(argv: string[], io: CommandIO): Promise<number> {
+    const { values: v } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        checkpoint: { type: 'string' },
+        steps: { type: 'string' },
+        batch: { type: 'string' },
+        lr: { type: 'string' },
+        seed: { type: 'string' },
+        tiny: { type: 'boolean' },
+        backend: { type: 'string' },
+        'no-resume': { type: 'boolean' },
+        'eval-questions': { type: 'string' },
+      },
+    });
+    const base = v.tiny ? TINY_TRAIN : DEFAULT_TRAIN;
+    const o: TrainOptions = {
+      ...base,
+      steps: num(v.steps, '--steps', base.steps, true),
+      batch: num(v.batch, '--batch', base.batch, true),
+      lr: num(v.lr, '--lr', base.lr),
+      seed: num(v.seed, '--seed', base.seed, true),
+      evalQuestions: num(v['eval-questions'], '--eval-questions', base.evalQuestions, true),
+    };
+    const backend = v.backend ?? 'wasm';
+    if (backend === 'wasm') setBackend(await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }));
+    else if (backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${backend}'`);
+    const out = v.out ?? 'weights/default';
+    const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
+    let avg = 0;
+    const result = trainDefaultModel(
+      o,
+      out,
+      {
+        log: (line) => io.stderr(`${line}\n`),
+        progress: (p) => {
+          avg = avg ? 0.95 * avg + 0.05 * p.seconds : p.seconds;
+          const width = 30;
+          const done = Math.round((width * p.step) / p.total);
+          const line = `[${'='.repeat(done)}${' '.repeat(width - done)}] ${p.step}/${p.total} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(2)} ${avg.toFixed(2)} s/step eta ${fmtTime(avg * (p.total - p.step))}`;
+          if (tty) io.stderr(`\r${line}`);
+          else if (p.step % 10 === 0 || p.step === p.total) io.stderr(`${line}\n`);
+        },
+      },
+      !v['no-resume'],
+      v.checkpoint,
+    );
+    if (tty) io.stderr('\n');
+    writeFileSync(join(out, 'training-result.json'), `${JSON.stringify({ options: o, ...result }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,345 @@
+/**
+ * Training the bundled default model: a small LLaVA (CLIP-style ViT → projector → Llama) learns to
+ * *describe* synthetic scenes (synthetic.ts), never regions, the way LLaVA is instruction-tuned:
+ * multi-turn conversations `USER: <image>\nQ1 ASSISTANT: A1</s>USER: Q2 ASSISTANT: A2</s>…`,
+ * cross-entropy on the answer tokens (and their </s>) only, AdamW with warm-up + cosine decay and
+ * gradient clipping.
+ *
+ * Reproducible: weights are initialised from the seed, and the batch of step s is drawn from an Rng
+ * seeded by (seed, s), so a run resumed from a checkpoint (weights + AdamW moments + step) continues
+ * exactly as an uninterrupted one. The output folder is a llava-hf model folder the normal loader reads.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdamW } from '../autograd/adamw.js';
+import { grad } from '../autograd/grad.js';
+import { ChatTemplate, llavaPrompt } from '../io/chat-template.js';
+import { parseClipProcessorConfig, preprocess, type ClipProcessorConfig } from '../io/clip-preprocess.js';
+import type { RgbImage } from '../io/image.js';
+import { HfTokenizer } from '../io/tokenizer-hf.js';
+import type { Tokenizer } from '../io/tokenizer.js';
+import { parseLlavaConfig } from '../model/config.js';
+import { generate } from '../model/generate.js';
+import { Params } from '../model/layers.js';
+import { LlavaForConditionalGeneration } from '../model/llava.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../model/safetensors-node.js';
+import { llavaTrainLoss, mergedTargets } from '../model/train-forward.js';
+import { Rng, Tensor, fromArray, getBackend, noGrad } from '../tensor/index.js';
+import { modelFiles, type ModelShape } from './synthetic-files.js';
+import { makeScene, multiObjectQA, singleObjectQA, trainSample, type QA, type TrainSample } from './synthetic.js';
+
+export interface TrainOptions {
+  seed: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  warmup: number;
+  /** Final learning rate as a fraction of lr (cosine decay). */
+  minLrFrac: number;
+  weightDecay: number;
+  clip: number;
+  shape: ModelShape;
+  /** Conversation turns per image. */
+  turns: number;
+  /** Share of one-object scenes. */
+  singleShare: number;
+  radius: [number, number];
+  checkpointEvery: number;
+  /** Held-out description questions answered at the end (0: skip). */
+  evalQuestions: number;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = {
+  seed: 1,
+  steps: 900,
+  batch: 16,
+  lr: 2e-3,
+  warmup: 50,
+  minLrFrac: 0.1,
+  weightDecay: 0.01,
+  clip: 1,
+  shape: {
+    imageSize: 48,
+    patchSize: 8,
+    vision: { hidden: 48, layers: 3, heads: 4, intermediate: 192 },
+    text: { hidden: 64, layers: 2, heads: 4, intermediate: 172 },
+  },
+  turns: 3,
+  singleShare: 0.6,
+  radius: [6, 10],
+  checkpointEvery: 100,
+  evalQuestions: 200,
+};
+
+/** A model small enough for tests (a few steps in seconds). */
+export const TINY_TRAIN: TrainOptions = {
+  ...DEFAULT_TRAIN,
+  steps: 4,
+  batch: 4,
+  warmup: 2,
+  shape: {
+    imageSize: 16,
+    patchSize: 8,
+    vision: { hidden: 8, layers: 2, heads: 2, intermediate: 16 },
+    text: { hidden: 16, layers: 1, heads: 2, intermediate: 32 },
+  },
+  turns: 2,
+  radius: [3, 5],
+  checkpointEvery: 2,
+  evalQuestions: 0,
+};
+
+export interface TrainHooks {
+  /** One line of progress per call (no newline). */
+  progress?: (info: StepLog & { total: number }) => void;
+  log?: (line: string) => void;
+}
+
+export interface StepLog {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  resumedFrom: number;
+  finalLoss: number;
+  seconds: number;
+  heldOut?: HeldOutReport;
+}
+
+/** Learning rate at step s (0-based): linear warm-up, then cosine to minLrFrac·lr. */
+export function lrAt(o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps' | 'minLrFrac'>, s: number): number {
+  if (s < o.warmup) return (o.lr * (s + 1)) / o.warmup;
+  const p = Math.min(1, (s - o.warmup) / Math.max(1, o.steps - o.warmup));
+  return o.lr * (o.minLrFrac + (1 - o.minLrFrac) * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
+/** Seed of the batch of step s: a 32-bit mix of (seed, s). */
+export function stepSeed(seed: number, s: number): number {
+  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(s + 1, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Model construction
+
+export interface NamedParam {
+  name: string;
+  tensor: Tensor;
+}
+
+/** A freshly initialised model (seeded), with its parameters in construction order. */
+export function initModel(configJson: object, seed: number): { model: LlavaForConditionalGeneration; params: NamedParam[] } {
+  const cfg = parseLlavaConfig(configJson);
+  const rng = new Rng(seed);
+  const params: NamedParam[] = [];
+  const L = cfg.text_config.num_hidden_layers;
+  const model = new LlavaForConditionalGeneration(
+    new Params((name, shape) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      const isNorm = /(layernorm|layer_norm|layrnorm|\.norm)\.weight$/.test(name);
+      if (isNorm) data.fill(1);
+      else if (!name.endsWith('.bias')) {
+        const out = /(o_proj|down_proj|out_proj|fc2|linear_2)\.weight$/.test(name);
+        const std = out ? 0.02 / Math.sqrt(2 * L) : 0.02;
+        for (let i = 0; i < n; i++) data[i] = std * rng.normal();
+      }
+      const tensor = Tensor.of(data, shape, getBackend());
+      params.push({ name, tensor });
+      return tensor;
+    }),
+    cfg,
+  );
+  return { model, params };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data → ids
+
+export interface Encoded {
+  prefix: number[];
+  suffix: number[];
+  labels: number[];
+}
+
+/** A conversation as ids: prefix up to <image>, the rest with labels on answer tokens and </s>. */
+export function encodeConversation(tok: Tokenizer, template: ChatTemplate, imageId: number, turns: readonly QA[]): Encoded {
+  const first = tok.encode(llavaPrompt(turns[0].question, template));
+  const at = first.indexOf(imageId);
+  if (at < 0) throw new Error('encodeConversation: the prompt has no image token');
+  const suffix: number[] = [];
+  const labels: number[] = [];
+  const push = (ids: number[], supervised: boolean) => {
+    suffix.push(...ids);
+    labels.push(...(supervised ? ids : ids.map(() => -100)));
+  };
+  push(first.slice(at + 1), false);
+  turns.forEach((t, i) => {
+    if (i > 0) push(tok.encode(`USER: ${t.question} ASSISTANT:`, { addBos: false }), false);
+    push([...tok.encode(` ${t.answer}`, { addBos: false }), tok.eosId], true);
+  });
+  return { prefix: first.slice(0, at + 1), suffix, labels };
+}
+
+function pixelBatch(images: readonly RgbImage[], processor: ClipProcessorConfig): Tensor {
+  const S = processor.cropSize.height;
+  const data = new Float32Array(images.length * 3 * S * S);
+  images.forEach((img, b) => data.set(preprocess(img, processor).pixelValues, b * 3 * S * S));
+  return fromArray(data, [images.length, 3, S, S]);
+}
+
+function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
+  const rng = new Rng(stepSeed(o.seed, s));
+  const grid = o.shape.imageSize / o.shape.patchSize;
+  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Checkpoints
+
+function writeWeights(file: string, params: readonly NamedParam[], metadata?: Record<string, string>) {
+  // Atomic (temp file + rename), so an interrupted run never leaves half a checkpoint.
+  writeSafetensorsFile(file, params.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: [...p.tensor.shape], data: p.tensor.data as Float32Array })), metadata);
+}
+
+function saveCheckpoint(dir: string, params: readonly NamedParam[], opt: AdamW, step: number, o: TrainOptions) {
+  mkdirSync(dir, { recursive: true });
+  writeWeights(join(dir, 'model.safetensors'), params);
+  const moments = params.flatMap((p, i) => [
+    { name: `m.${p.name}`, tensor: Tensor.of(opt.state.m[i], p.tensor.shape, p.tensor.backend) },
+    { name: `v.${p.name}`, tensor: Tensor.of(opt.state.v[i], p.tensor.shape, p.tensor.backend) },
+  ]);
+  writeWeights(join(dir, 'optimizer.safetensors'), moments, { step: String(opt.state.step) });
+  const tmp = join(dir, 'state.json.tmp');
+  writeFileSync(tmp, `${JSON.stringify({ step, options: o }, null, 2)}\n`);
+  renameSync(tmp, join(dir, 'state.json'));
+}
+
+function loadCheckpoint(dir: string, params: readonly NamedParam[], opt: AdamW, o: TrainOptions): number {
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number; options: TrainOptions };
+  const same = (x: TrainOptions) => JSON.stringify({ ...x, evalQuestions: 0, checkpointEvery: 0 });
+  if (same(state.options) !== same(o)) {
+    throw new Error(`${dir}: the checkpoint was made with other options; use a fresh --out or --no-resume\n  checkpoint: ${JSON.stringify(state.options)}\n  now:        ${JSON.stringify(o)}`);
+  }
+  const w = openSafetensorsFile(join(dir, 'model.safetensors'));
+  const m = openSafetensorsFile(join(dir, 'optimizer.safetensors'));
+  params.forEach((p, i) => {
+    p.tensor.data.set(w.readFloat32(p.name));
+    opt.state.m[i].set(m.readFloat32(`m.${p.name}`));
+    opt.state.v[i].set(m.readFloat32(`v.${p.name}`));
+  });
+  opt.state.step = state.step;
+  return state.step;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Held-out description accuracy
+
+export interface HeldOutReport {
+  questions: number;
+  accuracy: number;
+  byQuestion: Record<string, { n: number; correct: number }>;
+  examples: Array<{ question: string; answer: string; output: string }>;
+}
+
+/** Greedy answers to fresh single- and multi-object description questions; exact-match accuracy. */
+export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Tokenizer, template: ChatTemplate, processor: ClipProcessorConfig, o: TrainOptions, n: number, seed = 987654): HeldOutReport {
+  const rng = new Rng(seed);
+  const grid = o.shape.imageSize / o.shape.patchSize;
+  const byQuestion: HeldOutReport['byQuestion'] = {};
+  const examples: HeldOutReport['examples'] = [];
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const single = i % 2 === 0;
+    const scene = makeScene(rng, { size: o.shape.imageSize, radius: o.radius, grid, objects: single ? [1, 1] : [2, 4] });
+    const qa = single ? singleObjectQA(rng, scene.objects[0]) : multiObjectQA(rng, scene.objects);
+    const ids = tok.encode(llavaPrompt(qa.question, template));
+    const output = noGrad(() => {
+      const embeds = model.embed(ids, pixelBatch([scene.image], processor)).inputsEmbeds;
+      return tok.decode(generate(model, embeds, { maxNewTokens: 16, eosTokenId: tok.eosId }).tokens, { skipSpecial: true }).trim();
+    });
+    const key = qa.question.replace(/ a \w+ \w+ or a \w+ \w+\?/, ' a X or a Y?').replace('color', 'colour');
+    const entry = (byQuestion[key] ??= { n: 0, correct: 0 });
+    entry.n++;
+    if (output === qa.answer) {
+      entry.correct++;
+      correct++;
+    }
+    if (examples.length < 12) examples.push({ question: qa.question, answer: qa.answer, output });
+  }
+  return { questions: n, accuracy: n ? correct / n : 0, byQuestion, examples };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The loop
+
+/** Backends that cache packed weights (wasm) must forget them once AdamW has written new values. */
+function invalidateWeights(params: readonly NamedParam[]) {
+  const backend = getBackend() as { invalidate?: (data: unknown) => void };
+  if (typeof backend.invalidate === 'function') for (const p of params) backend.invalidate(p.tensor.data);
+}
+
+/**
+ * Trains into the model folder `outDir`; checkpoints (weights, AdamW moments, step) and train-log.jsonl
+ * go to `checkpointDir` (default outDir/checkpoint), from which a later call resumes.
+ */
+export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainHooks = {}, resume = true, checkpointDir = join(outDir, 'checkpoint')): TrainResult {
+  const t0 = performance.now();
+  mkdirSync(outDir, { recursive: true });
+  const files = modelFiles(o.shape);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
+  const tok = HfTokenizer.fromFiles(files['tokenizer.json'], files['tokenizer_config.json']);
+  const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': files['tokenizer_config.json'] });
+  const processor = parseClipProcessorConfig(JSON.parse(files['preprocessor_config.json']));
+  const { model, params } = initModel(JSON.parse(files['config.json']), o.seed);
+  const imageTokens = (o.shape.imageSize / o.shape.patchSize) ** 2;
+  const opt = new AdamW(params.map((p) => p.tensor), { weightDecay: o.weightDecay, beta2: 0.98 });
+  const ckpt = checkpointDir;
+  mkdirSync(ckpt, { recursive: true });
+  const logFile = join(ckpt, 'train-log.jsonl');
+  let start = 0;
+  if (resume && existsSync(join(ckpt, 'state.json'))) {
+    start = loadCheckpoint(ckpt, params, opt, o);
+    hooks.log?.(`resumed from ${ckpt} at step ${start}`);
+  } else {
+    writeFileSync(logFile, '');
+  }
+  if (start >= o.steps) hooks.log?.(`already trained for ${start} steps`);
+  hooks.log?.(`model: ${params.reduce((n, p) => n + p.tensor.size, 0)} parameters, ${imageTokens} image tokens, backend ${getBackend().name}`);
+  let last = NaN;
+  for (let s = start; s < o.steps; s++) {
+    const ts = performance.now();
+    const samples = sampleBatch(o, s);
+    const enc = samples.map((x) => encodeConversation(tok, template, model.config.image_token_index, x.turns));
+    const L = Math.max(...enc.map((e) => e.suffix.length));
+    const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
+    const leaves = params.map((p) => p.tensor.requireGrad());
+    const { loss } = llavaTrainLoss(model, {
+      pixels: pixelBatch(samples.map((x) => x.image), processor),
+      prefix: enc[0].prefix,
+      suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
+      targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
+    });
+    const grads = grad(loss, leaves);
+    leaves.forEach((p) => p.requireGrad(false));
+    const lr = lrAt(o, s);
+    const gradNorm = opt.step(grads, lr, o.clip);
+    invalidateWeights(params);
+    last = loss.item();
+    const entry: StepLog = { step: s + 1, loss: last, lr, gradNorm, seconds: (performance.now() - ts) / 1000 };
+    appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
+    hooks.progress?.({ ...entry, total: o.steps });
+    if (!Number.isFinite(last)) throw new Error(`loss is ${last} at step ${s + 1}; lower --lr`);
+    if ((s + 1) % o.checkpointEvery === 0 || s + 1 === o.steps) saveCheckpoint(ckpt, params, opt, s + 1, o);
+  }
+  writeWeights(join(outDir, 'model.safetensors'), params);
+  const result: TrainResult = { steps: o.steps, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
+  if (o.evalQuestions > 0) result.heldOut = heldOutAccuracy(model, tok, template, processor, o, o.evalQuestions);
+  return result;
+}

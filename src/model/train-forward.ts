@@ -1,0 +1,83 @@
+/**
+ * The teacher-forced training loss of LLaVA on a batch (the forward only; gradients come from autograd
+ * at the caller). The inference path (llava.ts, llama.ts `decode`) is batch 1 with a KV cache; training
+ * runs B sequences at once through the same modules and weights:
+ *
+ *   pixels [B,3,S,S] → encodeImage → image features [B,N,C]
+ *   ids: a shared prefix (…<image>) + per-sample suffixes right-padded to one length
+ *   cat(prefix embeds, image features, suffix embeds) [B,T,C] → decoder layers (causal) → rows with a
+ *   target only → final norm → lm_head → mean cross-entropy over those rows.
+ *
+ * Right padding never changes the earlier positions under a causal mask, so padded rows only need to be
+ * left out of the loss. Mirrors transformers' LlavaForConditionalGeneration.forward(labels=…) with
+ * labels = −100 everywhere but the answer tokens.
+ */
+import type { LlavaForConditionalGeneration } from './llava.js';
+import { ropeCosSin } from './layers.js';
+import { Tensor, cat, crossEntropy, gather } from '../tensor/index.js';
+
+export interface TrainBatch {
+  /** [B, 3, S, S] normalised pixels. */
+  pixels: Tensor;
+  /** Token ids before the image, the image id last (the same for every sample). */
+  prefix: number[];
+  /** Ids after the image, one row per sample, all of length L (right-padded). */
+  suffix: number[][];
+  /**
+   * Per sample, the target of every merged position t (the id at t+1), or −100: length
+   * prefix.length − 1 + N + L. Built by {@link mergedTargets}.
+   */
+  targets: number[][];
+}
+
+/**
+ * Next-token targets on the merged sequence (prefix without the image id, N image rows, suffix) from
+ * per-token labels of the suffix (−100 = no loss). The image rows and the prefix never have targets.
+ */
+export function mergedTargets(prefixLength: number, imageTokens: number, suffixLabels: readonly number[]): number[] {
+  const T = prefixLength - 1 + imageTokens + suffixLabels.length;
+  const out = new Array<number>(T).fill(-100);
+  const start = prefixLength - 1 + imageTokens; // merged index of suffix[0]
+  // Position t predicts the token at t+1: suffix[j] is predicted from merged position start + j − 1.
+  suffixLabels.forEach((label, j) => {
+    if (label !== -100) out[start + j - 1] = label;
+  });
+  return out;
+}
+
+/** Mean cross-entropy over all target positions of the batch; also returns the number of targets. */
+export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: TrainBatch): { loss: Tensor; count: number } {
+  const B = batch.suffix.length;
+  const L = batch.suffix[0]?.length ?? 0;
+  if (batch.pixels.shape[0] !== B || batch.suffix.some((s) => s.length !== L)) {
+    throw new Error(`llavaTrainLoss: ${batch.pixels.shape[0]} images for ${B} sequences, suffix lengths ${batch.suffix.map((s) => s.length).join(', ')} must be equal`);
+  }
+  const lm = model.language_model;
+  const cfg = lm.config;
+  const features = model.encodeImage(batch.pixels).imageFeatures; // [B, N, C]
+  const N = features.shape[1];
+  const P = batch.prefix.length - 1; // the image id itself is replaced
+  const parts: Tensor[] = [];
+  if (P > 0) parts.push(lm.model.embed_tokens.forward(Array.from({ length: B }, () => batch.prefix.slice(0, P)).flat(), [B, P]));
+  parts.push(features);
+  if (L > 0) parts.push(lm.model.embed_tokens.forward(batch.suffix.flat(), [B, L]));
+  let h = cat(parts, 1); // [B, T, C]
+  const T = h.shape[1];
+  const { cos, sin } = ropeCosSin(Array.from({ length: T }, (_, t) => t), cfg.head_dim, cfg.rope_theta, h); // [T, D]
+  for (const layer of lm.model.layers) h = layer.forward(h, cos, sin).h;
+
+  const rows: number[] = [];
+  const targets: number[] = [];
+  batch.targets.forEach((tg, b) => {
+    if (tg.length !== T) throw new Error(`llavaTrainLoss: sample ${b} has ${tg.length} targets for ${T} positions`);
+    tg.forEach((t, i) => {
+      if (t === -100) return;
+      rows.push(b * T + i);
+      targets.push(t);
+    });
+  });
+  if (rows.length === 0) throw new Error('llavaTrainLoss: no target tokens in the batch');
+  const picked = lm.model.norm.forward(gather(h.reshape([B * T, cfg.hidden_size]), rows)); // [R, C]
+  const logits = lm.lm_head ? lm.lm_head.forward(picked) : picked.matmul(lm.model.embed_tokens.weight.transpose(0, 1)); // [R, V]
+  return { loss: crossEntropy(logits, targets), count: rows.length };
+}
