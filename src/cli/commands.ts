@@ -7,5 +7,6 @@ import { preprocessCommand } from './commands/preprocess.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { traceCommand } from './commands/trace.js';
 import { inspectCommand } from './commands/inspect.js';
+import { trainDefaultCommand } from './commands/train-default.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, askCommand, preprocessCommand, tokenizeCommand, traceCommand, inspectCommand];
+export const commands: Command[] = [demoCommand, generateCommand, askCommand, preprocessCommand, tokenizeCommand, traceCommand, inspectCommand, trainDefaultCommand];
