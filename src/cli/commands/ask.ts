@@ -4,17 +4,20 @@
  */
 import { parseArgs } from 'node:util';
 import { heatmapOverlay } from '../../io/heatmap.js';
+import type { RgbImage } from '../../io/image.js';
+import type { VisualPrompt } from '../../controlmllm/regions.js';
 import { readImageFile, writePngFile } from '../../io/image-node.js';
 import { askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
+import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
         [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
         [--accumulate] [--sigma S] [--layers a-b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
-        [--heatmap OUT_PREFIX] [--json]
+        [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]]
 
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
@@ -97,6 +100,7 @@ export const askCommand: Command = {
         point: { type: 'string' },
         heatmap: { type: 'string' },
         json: { type: 'boolean' },
+        ...backendOption,
         ...askOptionSpec,
       },
     });
@@ -104,40 +108,50 @@ export const askCommand: Command = {
     const regions = regionsFromFlags(v);
     const opts = askOptionsFromFlags(v);
     const image = readImageFile(v.image!);
-    const session = await loadSession(v.model!);
     const json = Boolean(v.json);
-    const say = (s: string) => !json && io.stdout(s);
-    say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
-    let streaming: 'baseline' | 'controlled' | null = null;
-    const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
-      ...opts,
-      onToken: (which, _t, text) => {
-        if (streaming !== which) say(`${which === 'baseline' ? 'baseline:  ' : 'controlled:'} `);
-        streaming = which;
-        say(text);
-      },
-      onStep: (s) => {
-        if (streaming) say('\n');
-        streaming = null;
-        if (!json) io.stderr(`step ${s.step + 1}  energy ${s.loss.toPrecision(5)}  inside ${(100 * s.insideRatio).toFixed(1)}%  (${s.seconds.toFixed(2)} s)\n`);
-      },
-    });
-    if (streaming) say('\n');
-    const files = v.heatmap ? writeHeatmaps(v.heatmap, image, result) : [];
-    if (json) {
-      io.stdout(`${JSON.stringify(summary(result, files), null, 2)}\n`);
-      return 0;
+    const release = await useBackend(v.backend, (s) => !json && io.stderr(s));
+    try {
+      return await answer(v, io, image, regions, opts, json);
+    } finally {
+      release();
     }
-    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
-    const t = result.timings;
-    say(`baseline:   ${result.baseline?.text ?? '(skipped)'}\ncontrolled: ${result.controlled.text}\n`);
-    say(`energy: ${result.losses.map((l) => l.toPrecision(4)).join(' → ')} (${result.steps} steps, ${result.stop})\n`);
-    say(`attention inside the region: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
-    say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
-    if (files.length) say(`heatmaps: ${files.join(', ')}\n`);
-    return 0;
   },
 };
+
+/** Loads the model, runs the method with streamed output, writes the heatmaps. */
+async function answer(v: { model?: string; question?: string; heatmap?: string }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
+  const session = await loadSession(v.model!);
+  const say = (s: string) => !json && io.stdout(s);
+  say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
+  let streaming: 'baseline' | 'controlled' | null = null;
+  const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
+    ...opts,
+    onToken: (which, _t, text) => {
+      if (streaming !== which) say(`${which === 'baseline' ? 'baseline:  ' : 'controlled:'} `);
+      streaming = which;
+      say(text);
+    },
+    onStep: (s) => {
+      if (streaming) say('\n');
+      streaming = null;
+      if (!json) io.stderr(`step ${s.step + 1}  energy ${s.loss.toPrecision(5)}  inside ${(100 * s.insideRatio).toFixed(1)}%  (${s.seconds.toFixed(2)} s)\n`);
+    },
+  });
+  if (streaming) say('\n');
+  const files = v.heatmap ? writeHeatmaps(v.heatmap, image, result) : [];
+  if (json) {
+    io.stdout(`${JSON.stringify(summary(result, files), null, 2)}\n`);
+    return 0;
+  }
+  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  const t = result.timings;
+  say(`baseline:   ${result.baseline?.text ?? '(skipped)'}\ncontrolled: ${result.controlled.text}\n`);
+  say(`energy: ${result.losses.map((l) => l.toPrecision(4)).join(' → ')} (${result.steps} steps, ${result.stop})\n`);
+  say(`attention inside the region: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
+  say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
+  if (files.length) say(`heatmaps: ${files.join(', ')}\n`);
+  return 0;
+}
 
 /** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
 export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImageFile>, r: AskResult): string[] {

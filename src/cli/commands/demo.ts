@@ -13,6 +13,7 @@ import { askAboutRegion, type AskOptions } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
+import { backendOption, useBackend } from '../backend-args.js';
 import { writeHeatmaps } from './ask.js';
 
 interface DemoSpec {
@@ -42,9 +43,9 @@ export function defaultModelDir(): string {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'ControlMLLM on the bundled default model and its sample image (npm start)',
-  usage: 'usage: controlmllm demo [--model DIR] [--out DIR]   (DIR/demo.json names the sample image, question and box)',
+  usage: 'usage: controlmllm demo [--model DIR] [--out DIR] [--backend cpu|wasm[:threads]|gpujs[:mode]]   (DIR/demo.json names the sample image, question and box)',
   async run(argv: string[], io: CommandIO): Promise<number> {
-    const { values: v } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, out: { type: 'string' } } });
+    const { values: v } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, out: { type: 'string' }, ...backendOption } });
     const dir = v.model ?? defaultModelDir();
     const specFile = path.join(dir, 'demo.json');
     let spec: DemoSpec;
@@ -55,24 +56,34 @@ export const demoCommand: Command = {
     }
     const out = v.out ?? 'demo-output';
     mkdirSync(out, { recursive: true });
-    const t0 = performance.now();
-    const session = await loadSession(dir);
-    const image = readImageFile(path.join(dir, spec.image));
-    io.stdout(`model: ${dir} (backend ${getBackend().name}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
-    io.stdout(`image: ${spec.image} (${image.width}×${image.height}), box [${spec.box.join(', ')}] around ${spec.expected ? `the ${spec.expected}` : 'one object'}\n`);
-    io.stdout(`question: ${spec.question}\n\n`);
-    const result = await askAboutRegion(session, { image, question: spec.question, regions: [{ type: 'box', box: spec.box }] }, {
-      ...spec.options,
-      onStep: (s) => io.stdout(`  step ${s.step + 1}: energy ${s.loss.toPrecision(4)}, attention inside the box ${(100 * s.insideRatio).toFixed(1)}% (${s.seconds.toFixed(2)} s)\n`),
-    });
-    const files = writeHeatmaps(path.join(out, 'attention'), image, result);
-    const t = result.timings;
-    io.stdout(`\nbaseline answer (no region):      ${result.baseline?.text}\n`);
-    io.stdout(`ControlMLLM ${result.method} answer (box):  ${result.controlled.text}\n`);
-    if (spec.expected) io.stdout(`the boxed object is:              ${spec.expected}\n`);
-    io.stdout(`\nattention inside the box: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
-    io.stdout(`timings: image ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimisation ${t.optimize.toFixed(2)} s (${result.steps} steps), controlled ${t.controlled.toFixed(2)} s\n`);
-    io.stdout(`heatmaps: ${files.join(', ')}\n`);
-    return 0;
+    const release = await useBackend(v.backend, io.stderr);
+    try {
+      return await runDemo(dir, spec, out, io);
+    } finally {
+      release();
+    }
   },
 };
+
+/** Loads the bundled model, runs the sample, prints the comparison and writes the heatmaps. */
+async function runDemo(dir: string, spec: DemoSpec, out: string, io: CommandIO): Promise<number> {
+  const t0 = performance.now();
+  const session = await loadSession(dir);
+  const image = readImageFile(path.join(dir, spec.image));
+  io.stdout(`model: ${dir} (backend ${getBackend().name}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+  io.stdout(`image: ${spec.image} (${image.width}×${image.height}), box [${spec.box.join(', ')}] around ${spec.expected ? `the ${spec.expected}` : 'one object'}\n`);
+  io.stdout(`question: ${spec.question}\n\n`);
+  const result = await askAboutRegion(session, { image, question: spec.question, regions: [{ type: 'box', box: spec.box }] }, {
+    ...spec.options,
+    onStep: (s) => io.stdout(`  step ${s.step + 1}: energy ${s.loss.toPrecision(4)}, attention inside the box ${(100 * s.insideRatio).toFixed(1)}% (${s.seconds.toFixed(2)} s)\n`),
+  });
+  const files = writeHeatmaps(path.join(out, 'attention'), image, result);
+  const t = result.timings;
+  io.stdout(`\nbaseline answer (no region):      ${result.baseline?.text}\n`);
+  io.stdout(`ControlMLLM ${result.method} answer (box):  ${result.controlled.text}\n`);
+  if (spec.expected) io.stdout(`the boxed object is:              ${spec.expected}\n`);
+  io.stdout(`\nattention inside the box: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
+  io.stdout(`timings: image ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimisation ${t.optimize.toFixed(2)} s (${result.steps} steps), controlled ${t.controlled.toFixed(2)} s\n`);
+  io.stdout(`heatmaps: ${files.join(', ')}\n`);
+  return 0;
+}

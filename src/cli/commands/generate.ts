@@ -1,14 +1,17 @@
 /** `controlmllm generate`: answer a question about an image, streaming tokens as they are decoded. */
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../../io/image-node.js';
-import { generate } from '../../model/generate.js';
+import { generate, type GenerateOptions } from '../../model/generate.js';
+import type { RgbImage } from '../../io/image.js';
 import { encodeImage, promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { noGrad } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
+import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
+        [--backend cpu|wasm[:threads]|gpujs[:mode]]
 
 Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.`;
 
@@ -38,6 +41,7 @@ export const generateCommand: Command = {
         seed: { type: 'string' },
         'pad-to-square': { type: 'boolean' },
         json: { type: 'boolean' },
+        ...backendOption,
       },
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
@@ -49,19 +53,29 @@ export const generateCommand: Command = {
       seed: number(v.seed, '--seed', 0, true),
     };
     const image = readImageFile(v.image!);
-    const session = await loadSession(v.model!);
-    const t0 = performance.now();
-    const { features } = encodeImage(session, image, v['pad-to-square']);
-    const { prompt, ids } = promptIds(session, v.question!);
-    const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
-    const streamed = (t: number): void => {
-      if (!v.json) io.stdout(session.tokenizer.decode([t], { skipSpecial: true }));
-    };
-    const result = generate(session.model, embeds, { ...opts, onToken: streamed });
-    const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
-    const seconds = (performance.now() - t0) / 1000;
-    if (v.json) io.stdout(`${JSON.stringify({ prompt, inputIds: ids, answer: text, tokens: result.tokens, finishReason: result.finishReason, seconds }, null, 2)}\n`);
-    else io.stdout('\n');
-    return 0;
+    const release = await useBackend(v.backend, (s) => !v.json && io.stderr(s));
+    try {
+      return await answer(v, io, image, opts);
+    } finally {
+      release();
+    }
   },
 };
+
+/** Loads the model and streams the answer. */
+async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>): Promise<number> {
+  const session = await loadSession(v.model!);
+  const t0 = performance.now();
+  const { features } = encodeImage(session, image, v['pad-to-square']);
+  const { prompt, ids } = promptIds(session, v.question!);
+  const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
+  const streamed = (t: number): void => {
+    if (!v.json) io.stdout(session.tokenizer.decode([t], { skipSpecial: true }));
+  };
+  const result = generate(session.model, embeds, { ...opts, onToken: streamed });
+  const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
+  const seconds = (performance.now() - t0) / 1000;
+  if (v.json) io.stdout(`${JSON.stringify({ prompt, inputIds: ids, answer: text, tokens: result.tokens, finishReason: result.finishReason, seconds }, null, 2)}\n`);
+  else io.stdout('\n');
+  return 0;
+}

@@ -24,6 +24,7 @@ import type { AskOptions } from '../../controlmllm/pipeline.js';
 import { promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from './ask.js';
+import { backendOption, useBackend } from '../backend-args.js';
 import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 
 const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] | --image IMG --question "…" [--pad-to-square])
@@ -47,6 +48,7 @@ options:
   --optimize v1|pp         run the optimiser and write losses (α·E per step), final_delta and tokens
                            (--new-tokens of them, default 5); flags as in 'controlmllm ask':
                            --steps --alpha --lr --beta --early-stop PCT|off --accumulate --layers a-b --eps
+  --backend NAME           cpu, wasm[:threads] (default) or gpujs[:mode]
   -h, --help               show this help`;
 
 const OPTIONS = {
@@ -62,6 +64,7 @@ const OPTIONS = {
   optimize: { type: 'string' },
   eps: { type: 'string' },
   ...askOptionSpec,
+  ...backendOption,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -79,6 +82,7 @@ export interface TraceRequest {
   energy?: EnergyMode;
   optimize?: 'v1' | 'pp';
   options: AskOptions;
+  backend?: string;
 }
 
 /** `1,23,57` (spaces and surrounding brackets allowed) → ids. */
@@ -146,6 +150,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
     energy,
     optimize,
     options,
+    backend: v.backend,
   };
 }
 
@@ -204,7 +209,9 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  let release = () => {};
   try {
+    release = await useBackend(request.backend, io.stderr);
     const { model, ids, pixels, extra } = await traceInputs(request);
     const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
     tensors.push(...extra);
@@ -220,6 +227,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   } catch (e) {
     io.stderr(`controlmllm trace: ${(e as Error).message}\n`);
     return 1;
+  } finally {
+    release();
   }
 }
 

@@ -1,0 +1,42 @@
+/**
+ * `--backend cpu|wasm|gpujs[:mode]` for the commands that run a model: one explicit choice, reported on
+ * stderr, never a silent fallback (a backend that cannot start is an error naming it).
+ */
+import { availableParallelism } from 'node:os';
+import type { Backend } from '../kernels/backend.js';
+import { createGpuJsBackend } from '../kernels/gpujs/index.js';
+import { createWasmBackend } from '../kernels/wasm/index.js';
+import { getBackend, setBackend } from '../tensor/index.js';
+
+export const DEFAULT_BACKEND = 'wasm';
+export const backendOption = { backend: { type: 'string' } } as const;
+
+/** Creates and selects the backend; returns a function that releases it (worker threads) and restores the previous one. */
+export async function useBackend(spec: string | undefined, log: (s: string) => void): Promise<() => void> {
+  const [name, mode] = (spec ?? DEFAULT_BACKEND).split(':');
+  let backend: Backend;
+  let release = () => {};
+  if (name === 'cpu') backend = (await import('../kernels/cpu/index.js')).cpu;
+  else if (name === 'wasm') {
+    const threads = mode ? Number(mode) : Math.min(2, availableParallelism());
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`--backend wasm:THREADS needs a positive integer, got '${mode}'`);
+    const wasm = await createWasmBackend({ threads });
+    backend = wasm;
+    release = () => wasm.dispose();
+    log(`backend: wasm (SIMD${wasm.info.relaxed ? ' + relaxed FMA' : ''}, ${wasm.info.threads} thread${wasm.info.threads > 1 ? 's' : ''})\n`);
+  } else if (name === 'gpujs') {
+    const gpu = createGpuJsBackend(mode ? { mode: mode as never } : {});
+    backend = gpu;
+    release = () => gpu.dispose();
+    log(`backend: ${gpu.name}\n`);
+  } else {
+    throw new Error(`--backend must be cpu, wasm[:threads] or gpujs[:mode], got '${spec}'`);
+  }
+  if (name === 'cpu') log('backend: cpu (plain TypeScript reference kernels)\n');
+  const previous = getBackend();
+  setBackend(backend);
+  return () => {
+    setBackend(previous);
+    release();
+  };
+}
