@@ -108,8 +108,13 @@ export class WasmMatmul {
     const src = this.load(a, 'a');
     const stride = roundUp(gemmScratchBytes(this.config), 64);
     const scratch = this.heap.scratch('gemm', stride * this.pool.threads);
-    const split = Math.ceil(M / this.config.mr) >= 4 * nth ? 0 : 1;
-    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, split]);
+    // chunks: about 4 claims per thread, rows in whole MR panels up to MC; short M splits columns
+    const { mr, nr, mc } = this.config;
+    const split = Math.ceil(M / mr) >= 4 * nth ? 0 : 1;
+    const chunk = split === 0
+      ? Math.min(Math.floor(mc / mr) * mr, roundUp(Math.ceil(M / (4 * nth)), mr))
+      : Math.max(nr, roundUp(Math.ceil(N / (4 * nth)), nr));
+    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, split, chunk]);
     this.pool.run('gemm', p, nth);
   }
 

@@ -9,6 +9,7 @@
  */
 import { CONTROL } from './wat/layout.js';
 import { kernelNames, type KernelName } from './wat/module.js';
+import { WORK_COUNTER } from './wat/util.js';
 import { browserWorkerSource, nodeWorkerSource } from './worker-source.js';
 
 const GEN = 0, KERNEL = 1, PARAMS = 2, PENDING = 3, NTH = 4, ERROR = 5;
@@ -19,6 +20,7 @@ interface WorkerHandle {
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
+  private readonly memory: WebAssembly.Memory;
   private readonly kernels: Array<(tid: number, nth: number, p: number) => void>;
   private disposed = false;
 
@@ -29,6 +31,7 @@ export class ThreadPool {
     private readonly workers: WorkerHandle[],
   ) {
     this.ctl = new Int32Array(memory.buffer, CONTROL, 16);
+    this.memory = memory;
     this.kernels = kernelNames.map((n) => instance.exports[n] as (tid: number, nth: number, p: number) => void);
   }
 
@@ -49,10 +52,12 @@ export class ThreadPool {
 
   /**
    * Runs `kernel(tid, nth, params)` on `nth` threads (main thread included) and returns when all
-   * are done. nth = 1 runs on the main thread only, without waking anyone.
+   * are done. nth = 1 runs on the main thread only, without waking anyone. The work counter (last
+   * word of the parameter block) is zeroed first.
    */
   run(kernel: KernelName, params: number, nth = this.threads): void {
     if (this.disposed) throw new Error('wasm backend: used after dispose()');
+    new Int32Array(this.memory.buffer, params + 4 * WORK_COUNTER, 1)[0] = 0;
     const k = kernelNames.indexOf(kernel);
     const n = Math.max(1, Math.min(nth, this.threads));
     if (n === 1 || this.workers.length === 0) {

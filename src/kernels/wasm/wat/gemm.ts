@@ -5,10 +5,10 @@
  *   B is packed once into column panels of NR=8: for each K-block of KC rows starting at pc, panel jp
  *   holds B[pc:pc+kc, 8jp:8jp+8] as kc contiguous rows of 8 floats. A packed B of width nbPad
  *   (N rounded up to 8) therefore puts (pc, jp) at float offset pc·nbPad + 8·jp·kc.
- *   Per thread (a range of rows, or of column panels):
+ *   Threads claim chunks of rows (or, for short M, of columns) dynamically (util.ts `claimLoop`); per chunk:
  *     for pc in K by KC                      (A block and one B panel live in L2 / L1)
- *       for ic in rows by MC                 pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (kc×MR each)
- *         for jr in columns by NR            one B panel (kc×8 floats, L1)
+ *       for ic in the chunk's rows by MC     pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (kc×MR each)
+ *         for jr in the chunk's columns by NR    one B panel (kc×8 floats, L1)
  *           for ir in mc by MR               micro-kernel: C[ir:ir+6, jr:jr+8] (+)= Ap · Bp
  *   There is no NC loop: B is prepacked whole, and each B panel read per A block carries MC·2 flops
  *   per 4 bytes, so streaming it from L3 does not bound the kernel.
@@ -18,7 +18,7 @@
  * (fewer than 6 rows or 8 columns left) are computed into a 6×8 scratch tile and merged.
  */
 import { ZERO } from './layout.js';
-import { add, declare, fma, forLoop, get, i32, inc, min, mul, param, set, threadRange, type EmitOptions } from './util.js';
+import { add, claimLoop, declare, fma, forLoop, get, i32, inc, min, mul, param, set, type EmitOptions } from './util.js';
 
 export interface GemmConfig {
   /** rows of the register tile (MR) */
@@ -129,26 +129,22 @@ function mergeTile(c: GemmConfig): string {
  *   5 C (byte address)   6 ldc (elements)
  *   7 M  8 N  9 K
  *   10 scratch (byte address of thread 0's scratch)  11 scratch bytes per thread
- *   12 split: 0 = threads take ranges of MR-row panels, 1 = ranges of NR-column panels
+ *   12 split: 0 = threads claim chunks of rows, 1 = chunks of columns
+ *   13 chunk: rows (a multiple of MR, at most MC) or columns (a multiple of NR) per claim
  */
 function gemmEntry(c: GemmConfig): string {
-  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'split'];
+  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'split', 'chunk'];
   const locals = ['m0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
   return `
   (func $gemm (export "gemm") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, ...locals], 'i32')}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
-    (if ${get('split')}
-      (then
-        ${threadRange(`(i32.div_u (i32.add ${get('N')} ${i32(c.nr - 1)}) ${i32(c.nr)})`, 'lo', 'hi')}
-        ${set('n0', mul(get('lo'), i32(c.nr)))} ${set('n1', min(get('N'), mul(get('hi'), i32(c.nr))))}
-        ${set('m0', i32(0))} ${set('m1', get('M'))})
-      (else
-        ${threadRange(`(i32.div_u (i32.add ${get('M')} ${i32(c.mr - 1)}) ${i32(c.mr)})`, 'lo', 'hi')}
-        ${set('m0', mul(get('lo'), i32(c.mr)))} ${set('m1', min(get('M'), mul(get('hi'), i32(c.mr))))}
-        ${set('n0', i32(0))} ${set('n1', get('N'))}))
     ${set('ap', add(get('scratch'), mul(get('tid'), get('stride'))))}
     ${set('tile', add(get('ap'), i32(4 * Math.ceil(c.mc / c.mr) * c.mr * c.kc)))}
+    ${claimLoop(`(select ${get('N')} ${get('M')} ${get('split')})`, get('chunk'), 'lo', 'hi', `
+    (if ${get('split')}
+      (then ${set('m0', i32(0))} ${set('m1', get('M'))} ${set('n0', get('lo'))} ${set('n1', get('hi'))})
+      (else ${set('m0', get('lo'))} ${set('m1', get('hi'))} ${set('n0', i32(0))} ${set('n1', get('N'))}))
     ${forLoop('pc', i32(0), get('K'), c.kc, `
       ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
       ${set('first', `(i32.eqz ${get('pc')})`)}
@@ -165,12 +161,12 @@ function gemmEntry(c: GemmConfig): string {
               (then (call $ukernel ${add(get('ap'), mul(i32(4), mul(get('ir'), get('kc'))))} ${get('bpanel')} ${get('kc')} ${get('cptr')} ${mul(get('ldc'), i32(4))} (i32.eqz ${get('first')})))
               (else
                 (call $ukernel ${add(get('ap'), mul(i32(4), mul(get('ir'), get('kc'))))} ${get('bpanel')} ${get('kc')} ${get('tile')} ${i32(c.nr * 4)} ${i32(0)})
-                (call $merge ${get('tile')} ${get('cptr')} ${mul(get('ldc'), i32(4))} ${get('mr')} ${get('nr')} (i32.eqz ${get('first')}))))`)}`)}`)}`)})`;
+                (call $merge ${get('tile')} ${get('cptr')} ${mul(get('ldc'), i32(4))} ${get('mr')} ${get('nr')} (i32.eqz ${get('first')}))))`)}`)}`)}`)}`)})`;
 }
 
 /**
  * Thread entries `pack_b_<format>(tid, nth, p)`: B (element (k,n) at src + e·(k·ssk + n·ssn), e the
- * element size) → packed panels (layout at the top of this file). Threads take ranges of panels.
+ * element size) → packed panels (layout at the top of this file). Threads claim chunks of 4 panels.
  * Formats: f32; f16 and bf16 bit patterns (u16), widened to f32 while packing.
  * Parameter words: 0 src  1 ssk  2 ssn  3 K  4 N  5 dst  6 nbPad
  */
@@ -190,15 +186,14 @@ function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
     ${declare([...names, 'lo', 'hi', 'jp', 'n', 'pc', 'kc', 'kk', 'out'], 'i32')}
     ${declare(cols.map((j) => `q${j}`), 'i32')} ${declare(cols.map((j) => `t${j}`), 'i32')}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
-    ${threadRange(`(i32.div_u ${get('nbPad')} ${i32(c.nr)})`, 'lo', 'hi')}
-    ${forLoop('jp', get('lo'), get('hi'), 1, `
+    ${claimLoop(`(i32.div_u ${get('nbPad')} ${i32(c.nr)})`, i32(4), 'lo', 'hi', forLoop('jp', get('lo'), get('hi'), 1, `
       ${set('n', mul(get('jp'), i32(c.nr)))}
       ${forLoop('pc', i32(0), get('K'), c.kc, `
         ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
         ${set('out', add(get('dst'), mul(i32(4), add(mul(get('pc'), get('nbPad')), mul(get('n'), get('kc'))))))}
         ${cols.map(setCol).join('')}
         ${forLoop('kk', i32(0), get('kc'), 1, `${copyStep}
-          ${inc('out', c.nr * 4)}`)}`)}`)})`;
+          ${inc('out', c.nr * 4)}`)}`)}`))})`;
 }
 
 /**

@@ -5,14 +5,15 @@
  * - `gemv_packed`: y[N] = x[K] · B, B in the packed panel layout of gemm.ts (so a Linear weight
  *   prepacked once serves both prefill and decode). Threads take ranges of 8-column panels; per k
  *   one broadcast x value meets the panel's row of 8; two k-steps in flight (4 accumulators).
+ *   Threads claim chunks of 16 panels.
  * - `gemv_f16` / `gemv_bf16`: y[n] = Σ_k x[k] · W[n, k] with W the stored [N, K] half-precision bits,
- *   widened in registers (2 bytes per weight from memory). Threads take ranges of rows, 4 rows at a
- *   time. A 16-byte load holds 8 halves; the even ones are widened by shifting left 16, the odd ones
+ *   widened in registers (2 bytes per weight from memory). Threads claim chunks of 32 rows, worked
+ *   4 rows at a time. A 16-byte load holds 8 halves; the even ones are widened by shifting left 16, the odd ones
  *   in place, so x is passed pre-permuted per group of 8 as [x0 x2 x4 x6 | x1 x3 x5 x7] and no lane
  *   shuffle is needed.
  */
 import { widenScalar } from './gemm.js';
-import { add, declare, fma, forLoop, get, i32, inc, mul, param, set, threadRange, type EmitOptions } from './util.js';
+import { add, claimLoop, declare, fma, forLoop, get, i32, inc, mul, param, set, type EmitOptions } from './util.js';
 
 /** Horizontal sum of an f32x4 expression. */
 const hsum = (v: string) => `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
@@ -27,8 +28,7 @@ function gemvPacked(kcBlock: number, o: EmitOptions): string {
   (func $gemv_packed (export "gemv_packed") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, 'lo', 'hi', 'jp', 'pc', 'kc', 'k', 'xp', 'bp'], 'i32')} ${declare(['a0', 'a1', 'a2', 'a3'], 'v128')}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
-    ${threadRange(`(i32.shr_u ${get('nbPad')} (i32.const 3))`, 'lo', 'hi')}
-    ${forLoop('jp', get('lo'), get('hi'), 1, `
+    ${claimLoop(`(i32.shr_u ${get('nbPad')} (i32.const 3))`, i32(16), 'lo', 'hi', forLoop('jp', get('lo'), get('hi'), 1, `
       ${['a0', 'a1', 'a2', 'a3'].map((a) => set(a, '(v128.const i32x4 0 0 0 0)')).join(' ')}
       ${forLoop('pc', i32(0), get('K'), kcBlock, `
         ${set('kc', `(select ${i32(kcBlock)} (i32.sub ${get('K')} ${get('pc')}) (i32.lt_s ${i32(kcBlock)} (i32.sub ${get('K')} ${get('pc')})))`)}
@@ -47,7 +47,7 @@ function gemvPacked(kcBlock: number, o: EmitOptions): string {
           ${set('a0', fma(o, `(v128.load32_splat ${get('xp')})`, `(v128.load ${get('bp')})`, get('a0')))}
           ${set('a1', fma(o, `(v128.load32_splat ${get('xp')})`, `(v128.load offset=16 ${get('bp')})`, get('a1')))}))`)}
       (v128.store ${add(get('y'), mul(get('jp'), i32(32)))} (f32x4.add ${get('a0')} ${get('a2')}))
-      (v128.store offset=16 ${add(get('y'), mul(get('jp'), i32(32)))} (f32x4.add ${get('a1')} ${get('a3')}))`)})`;
+      (v128.store offset=16 ${add(get('y'), mul(get('jp'), i32(32)))} (f32x4.add ${get('a1')} ${get('a3')}))`))})`;
 }
 
 /** Widens the 4 even (low) or odd (high) halves of 8 packed u16 values in `w` to f32x4. */
@@ -90,11 +90,14 @@ function gemvHalf(format: 'f16' | 'bf16', o: EmitOptions): string {
     ${declare(['xe', 'xo', 'v', ...rows.map((r) => `e${r}`), ...rows.map((r) => `o${r}`)], 'v128')} (local $s f32)
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ${set('K8', `(i32.and ${get('K')} (i32.const -8))`)}
-    ;; whole quads of rows are shared out; thread nth−1 also takes the N mod 4 leftover rows
-    ${threadRange(`(i32.shr_u ${get('N')} (i32.const 2))`, 'lo', 'hi')}
-    ${forLoop('n', `(i32.shl ${get('lo')} (i32.const 2))`, `(i32.shl ${get('hi')} (i32.const 2))`, R, body(R))}
-    (if (i32.eq (i32.add ${get('tid')} (i32.const 1)) ${get('nth')}) (then
-      ${forLoop('n', `(i32.and ${get('N')} (i32.const -4))`, get('N'), 1, body(1))}))
+    ;; chunks of 8 quads of rows are claimed; the claim that ends the quads also takes the N mod 4 rows
+    ${claimLoop(`(i32.shr_u ${get('N')} (i32.const 2))`, i32(8), 'lo', 'hi', `
+      ${forLoop('n', `(i32.shl ${get('lo')} (i32.const 2))`, `(i32.shl ${get('hi')} (i32.const 2))`, R, body(R))}
+      (if (i32.eq ${get('hi')} (i32.shr_u ${get('N')} (i32.const 2))) (then
+        ${forLoop('n', `(i32.and ${get('N')} (i32.const -4))`, get('N'), 1, body(1))}))`)}
+    ;; N < 4: no quad to claim
+    (if (i32.and (i32.lt_s ${get('N')} (i32.const 4)) (i32.eqz ${get('tid')})) (then
+      ${forLoop('n', i32(0), get('N'), 1, body(1))}))
   )`;
 }
 

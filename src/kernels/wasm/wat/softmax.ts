@@ -12,7 +12,7 @@
  * Rows: pass 1 max, pass 2 e = exp(x − max) stored and summed, pass 3 scale by 1/Σ (or, for
  * log-softmax, out = x − max − log Σ with a scalar float64 log).
  */
-import { add, declare, fma, forLoop, get, i32, mul, param, set, threadRange, type EmitOptions } from './util.js';
+import { add, claimLoop, declare, fma, forLoop, get, i32, mul, param, set, type EmitOptions } from './util.js';
 
 const splat = (v: number | string) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 const MAGIC = '0x1.8p23';
@@ -55,7 +55,8 @@ function log64(): string {
 
 /**
  * `softmax_rows(tid, nth, p)`; words at p: 0 src  1 srcRow (element stride between rows; elements of
- * a row are contiguous)  2 dst (contiguous rows of n)  3 rows  4 n  5 log (0/1). Threads take row ranges.
+ * a row are contiguous)  2 dst (contiguous rows of n)  3 rows  4 n  5 log (0/1). Threads claim chunks of
+ * 8 rows.
  */
 function softmaxRows(o: EmitOptions): string {
   const names = ['src', 'srcRow', 'dst', 'rows', 'n', 'log'];
@@ -65,8 +66,7 @@ function softmaxRows(o: EmitOptions): string {
     ${declare(['vmax', 'vsum', 'vm', 'e'], 'v128')} (local $max f32) (local $sum f32) (local $lse f32)
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ${set('n4', `(i32.and ${get('n')} (i32.const -4))`)}
-    ${threadRange(get('rows'), 'lo', 'hi')}
-    ${forLoop('row', get('lo'), get('hi'), 1, `
+    ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, `
       ${set('x', add(get('src'), mul(i32(4), mul(get('row'), get('srcRow')))))}
       ${set('y', add(get('dst'), mul(i32(4), mul(get('row'), get('n')))))}
       ;; pass 1: max
@@ -97,7 +97,7 @@ function softmaxRows(o: EmitOptions): string {
         (else
           ${set('vm', `(f32x4.splat (f32.div (f32.const 1) ${get('sum')}))`)}
           ${forLoop('j', i32(0), get('n4'), 4, `(v128.store ${add(get('y'), mul(i32(4), get('j')))} (f32x4.mul (v128.load ${add(get('y'), mul(i32(4), get('j')))}) ${get('vm')}))`)}
-          ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.mul (f32.load ${add(get('y'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vm')})))`)}))`)})`;
+          ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.mul (f32.load ${add(get('y'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vm')})))`)}))`))})`;
 }
 
 export function emitSoftmax(o: EmitOptions): string {

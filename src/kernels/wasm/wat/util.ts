@@ -44,8 +44,21 @@ export function forLoop(v: string, from: string, to: string, step: string | numb
 }
 let counter = 0;
 
-/** The partition [lo, hi) of `total` units that thread `tid` of `nth` takes (contiguous, balanced). */
-export function threadRange(total: string, lo: string, hi: string): string {
-  return `${set(lo, `(i32.div_u (i32.mul ${total} (local.get $tid)) (local.get $nth))`)}
-  ${set(hi, `(i32.div_u (i32.mul ${total} (i32.add (local.get $tid) (i32.const 1))) (local.get $nth))`)}`;
+/** Word of the parameter block that threads claim work from (zeroed by the pool before each dispatch). */
+export const WORK_COUNTER = 63;
+
+/**
+ * Dynamic scheduling: each thread repeatedly claims the next chunk [lo, hi) of `total` units with an
+ * atomic add on the work counter, until none is left. On a machine shared with other processes a
+ * delayed thread then costs only its last chunk, where a static split would wait for its whole share.
+ * Which thread computes a chunk never changes the arithmetic, so results do not depend on threads.
+ */
+export function claimLoop(total: string, chunk: string, lo: string, hi: string, body: string): string {
+  const label = `claim_${counter++}`;
+  return `(block $B${label} (loop $L${label}
+    ${set(lo, `(i32.mul (i32.atomic.rmw.add offset=${WORK_COUNTER * 4} (local.get $p) (i32.const 1)) ${chunk})`)}
+    (br_if $B${label} (i32.ge_s ${get(lo)} ${total}))
+    ${set(hi, min(`(i32.add ${get(lo)} ${chunk})`, total))}
+    ${body}
+    (br $L${label})))`;
 }

@@ -1,0 +1,287 @@
+/**
+ * Kernel bench: the engine's backends (bench/backends.ts) against onnxruntime-web (1 and 2 threads)
+ * and tfjs-backend-wasm (1 thread), in one run. For every case each contender is first validated
+ * against a float64 reference at the benchmarked shape (sampled rows for the big GEMMs), then timed
+ * with benchmark.js. Prints a table (GFLOP/s or Melem/s, ratio to the best peer, max relative
+ * error) and writes bench/RESULTS.md.
+ *
+ *   npx esbuild bench/main.ts --bundle --platform=node --format=esm --outfile=dist/bench.mjs \
+ *     --external:onnxruntime-web --external:@tensorflow/* --external:wabt --external:benchmark && node dist/bench.mjs
+ * Options: --quick (short timings, small cases only), --only=<substring of a case name>.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Benchmark from 'benchmark';
+import type { Backend, View } from '../src/kernels/backend.js';
+import { cpu } from '../src/kernels/cpu/index.js';
+import { f16Value } from '../src/kernels/cpu/half.js';
+import { benchBackends } from './backends.js';
+import { Peer, type PeerTask, type Timing } from './peers.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const MAX_TIME = quick ? 0.3 : 1.2;
+const MIN_SAMPLES = quick ? 2 : 5;
+/** Relative error above which a contender's result is rejected (not timed). */
+const TOLERANCE = 1e-4;
+
+// ---------------------------------------------------------------- data
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Round-to-nearest-even float32 → f16 bits (values here are small and normal). */
+function toF16(x: Float32Array): Uint16Array {
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  const out = new Uint16Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    f[0] = x[i];
+    const b = u[0];
+    const sign = (b >>> 16) & 0x8000;
+    const e = ((b >>> 23) & 0xff) - 127 + 15;
+    if (e <= 0) {
+      out[i] = sign; // flush tiny values (|x| < 6e-5) to zero: the reference widens the same bits
+      continue;
+    }
+    let m = (b >>> 13) & 0x3ff;
+    const rest = b & 0x1fff;
+    if (rest > 0x1000 || (rest === 0x1000 && m & 1)) m++;
+    out[i] = sign | ((e << 10) + m);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- cases
+
+interface Case {
+  name: string;
+  /** flops per call (GEMM) or elements (softmax) */
+  work: number;
+  unit: 'GFLOP/s' | 'Melem/s';
+  /** rows of the output that are validated, and their float64 reference */
+  rows: number[];
+  reference: () => Float64Array[];
+  /** runs one contender of the engine: writes the output */
+  ours: Array<{ label: string; run: (be: Backend, out: Float32Array) => void }>;
+  outSize: number;
+  rowLength: number;
+  peerTask: PeerTask;
+}
+
+function sampleRows(M: number): number[] {
+  if (M <= 8) return [...Array(M).keys()];
+  return [0, 1, Math.floor(M / 3), Math.floor(M / 2), M - 7, M - 2, M - 1];
+}
+
+/** y = x · Wᵀ, W [N, K] a Linear weight (the transposed-B layout); optionally also from F16 bits. */
+function gemmCase(M: number, K: number, N: number, withF16: boolean): Case {
+  const x = random(M * K, M + K);
+  const W = random(N * K, N + K).map((v) => v * 0.05);
+  const a: View = { data: x, shape: [M, K], strides: [K, 1], offset: 0 };
+  const b: View = { data: W, shape: [K, N], strides: [1, K], offset: 0 };
+  const rows = sampleRows(M);
+  const bits = withF16 ? toF16(W) : null;
+  const refRows = (w: ArrayLike<number>) => rows.map((i) => {
+    const y = new Float64Array(N);
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += x[i * K + k] * w[n * K + k];
+      y[n] = acc;
+    }
+    return y;
+  });
+  const ours: Case['ours'] = [{ label: '', run: (be, out) => be.matmul(a, b, out) }];
+  let f16Ref: Float64Array[] | null = null;
+  if (bits) {
+    const w = { bits, shape: [N, K] as const, format: 'f16' as const };
+    ours.push({
+      label: ' F16 weights',
+      run: (be, out) => {
+        if (!be.matmulHalf) throw new Error(`${be.name} has no matmulHalf`);
+        be.matmulHalf(a, w, out);
+      },
+    });
+    f16Ref = refRows(Float64Array.from(bits, f16Value));
+  }
+  const f32Ref = refRows(W);
+  return {
+    name: M === 1 ? `gemv 1×${K}×${N}` : `gemm ${M}×${K}×${N}`,
+    work: 2 * M * K * N,
+    unit: 'GFLOP/s',
+    rows,
+    reference: () => f32Ref,
+    ours: ours.map((o) => ({ ...o, ref: o.label ? f16Ref! : f32Ref })),
+    outSize: M * N,
+    rowLength: N,
+    peerTask: { op: 'matmul', M, K, N, W, x },
+  } as Case & { ours: Array<Case['ours'][number] & { ref: Float64Array[] }> };
+}
+
+function softmaxCase(rows: number, n: number): Case {
+  const x = random(rows * n, 7).map((v) => v * 8);
+  const v: View = { data: x, shape: [rows, n], strides: [n, 1], offset: 0 };
+  const ref = new Float64Array(rows * n);
+  cpu.softmax({ ...v, data: Float64Array.from(x) }, ref, false);
+  const all = [...Array(rows).keys()];
+  const refRows = all.map((i) => ref.subarray(i * n, (i + 1) * n));
+  return {
+    name: `softmax ${rows}×${n}`,
+    work: rows * n,
+    unit: 'Melem/s',
+    rows: all,
+    reference: () => refRows,
+    ours: [{ label: '', run: (be, out) => be.softmax(v, out, false), ref: refRows } as Case['ours'][number]],
+    outSize: rows * n,
+    rowLength: n,
+    peerTask: { op: 'softmax', rows, n, x },
+  };
+}
+
+/** max |y − ref| / max |ref| over the validated rows. */
+function relError(y: Float32Array, rows: number[], ref: Float64Array[], rowLength: number): number {
+  let err = 0;
+  let scale = 0;
+  rows.forEach((i, r) => {
+    for (let j = 0; j < rowLength; j++) {
+      const d = Math.abs(y[i * rowLength + j] - ref[r][j]);
+      err = Number.isNaN(d) ? Infinity : Math.max(err, d);
+      scale = Math.max(scale, Math.abs(ref[r][j]));
+    }
+  });
+  return err / scale;
+}
+
+// ---------------------------------------------------------------- timing
+
+function benchSync(fn: () => void): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const b = new Benchmark('ours', { fn, maxTime: MAX_TIME, minSamples: MIN_SAMPLES, initCount: 1 });
+    b.on('complete', () => resolve({ mean: b.stats.mean, rme: b.stats.rme, samples: b.stats.sample.length }));
+    b.on('error', () => reject(b.error));
+    b.run();
+  });
+}
+
+interface Row {
+  case: string;
+  contender: string;
+  peer: boolean;
+  timing: Timing | null;
+  rate: number;
+  err: number;
+  note?: string;
+}
+
+async function main() {
+  const cases: Array<() => Case> = quick
+    ? [() => gemmCase(577, 1024, 1024, false), () => gemmCase(1, 4096, 4096, true), () => softmaxCase(9232, 600)]
+    : [
+        () => gemmCase(577, 1024, 1024, false),
+        () => gemmCase(256, 4096, 4096, false),
+        () => gemmCase(128, 4096, 11008, true),
+        () => gemmCase(1, 4096, 4096, true),
+        () => gemmCase(1, 4096, 32064, true),
+        () => softmaxCase(9232, 600),
+      ];
+  console.log(`kernel bench — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, node ${process.version}`);
+  const ours = await Promise.all(benchBackends.map(async (b) => ({ spec: b, backend: await b.create() })));
+  for (const o of ours) console.log(`${o.spec.name}: ${JSON.stringify((o.backend as { info?: unknown }).info ?? {})}`);
+  const peers = [await Peer.start('ort', 1), await Peer.start('ort', 2), await Peer.start('tfjs', 1)];
+  const table: Row[] = [];
+  const started = Date.now();
+
+  for (const make of cases) {
+    const c = make() as Case & { ours: Array<Case['ours'][number] & { ref: Float64Array[] }> };
+    if (only && !c.name.includes(only)) continue;
+    console.log(`\n${c.name}`);
+    const rowsOf: Row[] = [];
+    const report = (r: Row) => {
+      rowsOf.push(r);
+      const t = r.timing ? `${(r.timing.mean * 1e3).toFixed(2)} ms ±${r.timing.rme.toFixed(1)}%  ${r.rate.toFixed(1)} ${c.unit}` : r.note;
+      console.log(`  ${r.contender.padEnd(28)} ${t}  err ${r.err.toExponential(1)}`);
+    };
+    for (const { spec, backend } of ours) {
+      if (spec.skip?.(c.name)) continue;
+      for (const variant of c.ours) {
+        const contender = spec.name + variant.label;
+        const out = new Float32Array(c.outSize);
+        try {
+          variant.run(backend, out);
+        } catch (e) {
+          report({ case: c.name, contender, peer: false, timing: null, rate: 0, err: NaN, note: `failed: ${(e as Error).message}` });
+          continue;
+        }
+        const err = relError(out, c.rows, variant.ref, c.rowLength);
+        if (!(err <= TOLERANCE)) {
+          report({ case: c.name, contender, peer: false, timing: null, rate: 0, err, note: 'REJECTED (error)' });
+          continue;
+        }
+        const timing = await benchSync(() => variant.run(backend, out));
+        report({ case: c.name, contender, peer: false, timing, rate: c.work / timing.mean / (c.unit === 'GFLOP/s' ? 1e9 : 1e6), err });
+      }
+    }
+    for (const peer of peers) {
+      const contender = peer.name;
+      try {
+        await peer.setup(c.peerTask);
+        const y = await peer.run();
+        const err = relError(y, c.rows, c.reference(), c.rowLength);
+        if (!(err <= TOLERANCE)) {
+          report({ case: c.name, contender, peer: true, timing: null, rate: 0, err, note: 'REJECTED (error)' });
+        } else {
+          const timing = await peer.bench(MAX_TIME, MIN_SAMPLES);
+          report({ case: c.name, contender, peer: true, timing, rate: c.work / timing.mean / (c.unit === 'GFLOP/s' ? 1e9 : 1e6), err });
+        }
+      } catch (e) {
+        report({ case: c.name, contender, peer: true, timing: null, rate: 0, err: NaN, note: `failed: ${(e as Error).message.split('\n')[0]}` });
+      } finally {
+        await peer.teardown().catch(() => undefined);
+      }
+    }
+    table.push(...rowsOf);
+  }
+  for (const o of ours) o.backend.dispose?.();
+  await Promise.all(peers.map((p) => p.stop()));
+  const md = render(table, (Date.now() - started) / 1000);
+  console.log('\n' + md);
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');
+  if (!only && !quick) writeFileSync(file, md);
+}
+
+/** The results table; ratios are to the best timed peer of the same case. */
+function render(rows: Row[], seconds: number): string {
+  const lines = [
+    `| case | contender | ms | rate | × best peer | max rel err |`,
+    `|---|---|---:|---:|---:|---:|`,
+  ];
+  for (const name of [...new Set(rows.map((r) => r.case))]) {
+    const rs = rows.filter((r) => r.case === name);
+    const best = Math.max(0, ...rs.filter((r) => r.peer && r.timing).map((r) => r.rate));
+    const unit = name.startsWith('softmax') ? 'Melem/s' : 'GFLOP/s';
+    for (const r of rs) {
+      const ratio = r.timing && best > 0 ? `${(r.rate / best).toFixed(2)}×` : '';
+      const ms = r.timing ? (r.timing.mean * 1e3).toFixed(2) : r.note ?? '';
+      const rate = r.timing ? `${r.rate.toFixed(1)} ${unit}` : '';
+      lines.push(`| ${name} | ${r.contender} | ${ms} | ${rate} | ${ratio} | ${Number.isNaN(r.err) ? '—' : r.err.toExponential(1)} |`);
+    }
+  }
+  const cpuModel = os.cpus()[0]?.model ?? 'cpu';
+  return `# Kernel bench results\n\n${cpuModel} ×${os.cpus().length}, node ${process.version}, one run of bench/main.ts (${seconds.toFixed(0)} s). ` +
+    `Contenders are validated against a float64 reference at the benchmarked shape before they are timed.\n\n${lines.join('\n')}\n`;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
