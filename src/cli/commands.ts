@@ -8,5 +8,6 @@ import { tokenizeCommand } from './commands/tokenize.js';
 import { traceCommand } from './commands/trace.js';
 import { inspectCommand } from './commands/inspect.js';
 import { trainDefaultCommand } from './commands/train-default.js';
+import { evalCommand } from './commands/eval.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, askCommand, preprocessCommand, tokenizeCommand, traceCommand, inspectCommand, trainDefaultCommand];
+export const commands: Command[] = [demoCommand, generateCommand, askCommand, preprocessCommand, tokenizeCommand, traceCommand, inspectCommand, trainDefaultCommand, evalCommand];
