@@ -18,6 +18,8 @@ export type PeerTask =
 export interface Timing {
   /** mean seconds per call */
   mean: number;
+  /** the fastest sample, seconds per call */
+  best: number;
   /** relative margin of error, % */
   rme: number;
   samples: number;
@@ -87,7 +89,7 @@ parentPort.on('message', async (m) => {
         defer: true, maxTime: m.maxTime, minSamples: m.minSamples, initCount: 1,
         fn: (d) => run().then(() => d.resolve()),
       });
-      bench.on('complete', () => parentPort.postMessage({ ok: true, timing: { mean: bench.stats.mean, rme: bench.stats.rme, samples: bench.stats.sample.length } }));
+      bench.on('complete', () => parentPort.postMessage({ ok: true, timing: { mean: bench.stats.mean, best: Math.min(...bench.stats.sample), rme: bench.stats.rme, samples: bench.stats.sample.length } }));
       bench.on('error', () => parentPort.postMessage({ ok: false, error: String(bench.error) }));
       bench.run({ async: true });
     } else if (m.type === 'teardown') {

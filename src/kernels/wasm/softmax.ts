@@ -1,27 +1,40 @@
-/** Host side of the wasm row softmax: rows of the view → wasm memory → `softmax_rows` → out. */
+/**
+ * Host side of the wasm row softmax. Contiguous rows stream through wasm memory in chunks of about
+ * 256 KiB: copy a chunk in, run `softmax_rows` on it (threads claim rows), copy it out. The chunk
+ * stays in cache between the three steps, so the data crosses main memory once each way instead of
+ * three times. Other layouts are first made contiguous by the reference `copy`.
+ */
 import type { View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
 
+const CHUNK_ELEMENTS = 1 << 16;
+
 export function wasmSoftmax(heap: Heap, pool: ThreadPool, x: View, out: Float32Array, log: boolean): void {
   const nd = x.shape.length;
   const n = nd ? x.shape[nd - 1] : 1;
   const rows = n === 0 ? 0 : out.length / n;
   if (rows === 0) return;
-  const src = heap.scratch('softmax_in', 4 * rows * n);
-  const f32 = heap.f32;
-  // rows must be contiguous for the kernel: a contiguous view is copied as one block, others
-  // through the reference copy
-  const contiguous = nd === 0 || (x.strides[nd - 1] === 1 || n === 1) && rowsCollapse(x);
-  if (contiguous) f32.set((x.data as Float32Array).subarray(x.offset, x.offset + rows * n), src / 4);
-  else cpu.copy(x, f32.subarray(src / 4, src / 4 + rows * n));
-  const dst = heap.scratch('softmax_out', 4 * rows * n);
-
-  heap.i32.set([src, n, dst, rows, n, log ? 1 : 0], PARAMS / 4);
-  pool.run('softmax_rows', PARAMS, rows * n < 1 << 15 ? 1 : pool.threads);
-  out.set(heap.f32.subarray(dst / 4, dst / 4 + rows * n));
+  let src = x.data as Float32Array;
+  let offset = x.offset;
+  if (!(nd === 0 || ((x.strides[nd - 1] === 1 || n === 1) && rowsCollapse(x)))) {
+    src = new Float32Array(rows * n); // an unusual layout: made contiguous first
+    cpu.copy(x, src);
+    offset = 0;
+  }
+  const chunkRows = Math.max(1, Math.floor(CHUNK_ELEMENTS / n));
+  const inAt = heap.scratch('softmax_in', 4 * Math.min(rows, chunkRows) * n);
+  const outAt = heap.scratch('softmax_out', 4 * Math.min(rows, chunkRows) * n);
+  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+    const r = Math.min(chunkRows, rows - r0);
+    const f32 = heap.f32;
+    f32.set(src.subarray(offset + r0 * n, offset + (r0 + r) * n), inAt / 4);
+    heap.i32.set([inAt, n, outAt, r, n, log ? 1 : 0], PARAMS / 4);
+    pool.run('softmax_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
+    out.set(heap.f32.subarray(outAt / 4, outAt / 4 + r * n), r0 * n);
+  }
 }
 
 /** True when the rows of x follow each other with no gap (row r starts at offset + r·n). */

@@ -17,20 +17,23 @@ import { add, claimLoop, declare, fma, forLoop, get, i32, mul, param, set, type 
 const splat = (v: number | string) => `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
 const MAGIC = '0x1.8p23';
 
-/** `$exp4`: exp of each lane of an f32x4 (see the file comment). */
-function exp4(o: EmitOptions): string {
+/**
+ * exp of each lane of the f32x4 local `x`, left in local `e`; uses locals t, nk, r. Emitted inline
+ * (V8 does not inline wasm calls, and a call per 4 elements costs as much as the exp).
+ */
+function exp4(o: EmitOptions, x: string): string {
   const c = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
   let poly = splat(c[6]);
   for (let i = 5; i >= 0; i--) poly = fma(o, poly, get('r'), splat(c[i]));
   return `
-  (func $exp4 (param $x v128) (result v128) (local $t v128) (local $n v128) (local $r v128)
-    ${set('t', fma(o, `(f32x4.max ${get('x')} ${splat(-87.33654)})`, splat(Math.LOG2E), splat(MAGIC)))}
-    ${set('n', `(f32x4.sub ${get('t')} ${splat(MAGIC)})`)}
-    ${set('r', fma(o, get('n'), splat(-0.693145751953125), `(f32x4.max ${get('x')} ${splat(-87.33654)})`))}
-    ${set('r', fma(o, get('n'), splat(-1.428606765330187e-6), get('r')))}
-    (v128.andnot ;; lanes below the range → 0 (NaN stays NaN)
+    ${set('r', `(f32x4.max ${get(x)} ${splat(-87.33654)})`)}
+    ${set('t', fma(o, get('r'), splat(Math.LOG2E), splat(MAGIC)))}
+    ${set('nk', `(f32x4.sub ${get('t')} ${splat(MAGIC)})`)}
+    ${set('r', fma(o, get('nk'), splat(-0.693145751953125), get('r')))}
+    ${set('r', fma(o, get('nk'), splat(-1.428606765330187e-6), get('r')))}
+    ${set('e', `(v128.andnot ;; lanes below the range → 0 (NaN stays NaN)
       (f32x4.mul ${poly} (i32x4.shl (i32x4.add ${get('t')} (v128.const i32x4 127 127 127 127)) (i32.const 23)))
-      (f32x4.lt ${get('x')} ${splat(-87.33654)})))`;
+      (f32x4.lt ${get(x)} ${splat(-87.33654)}))`)}`;
 }
 
 /**
@@ -63,15 +66,20 @@ function softmaxRows(o: EmitOptions): string {
   return `
   (func $softmax_rows (export "softmax_rows") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, 'lo', 'hi', 'row', 'n4', 'j', 'x', 'y'], 'i32')}
-    ${declare(['vmax', 'vsum', 'vm', 'e'], 'v128')} (local $max f32) (local $sum f32) (local $lse f32)
+    ${declare(['vmax', 'vmax2', 'vsum', 'vm', 'v', 'e', 't', 'nk', 'r'], 'v128')} (local $max f32) (local $sum f32) (local $lse f32)
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ${set('n4', `(i32.and ${get('n')} (i32.const -4))`)}
     ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, `
       ${set('x', add(get('src'), mul(i32(4), mul(get('row'), get('srcRow')))))}
       ${set('y', add(get('dst'), mul(i32(4), mul(get('row'), get('n')))))}
       ;; pass 1: max
-      ${set('vmax', splat('-inf'))}
-      ${forLoop('j', i32(0), get('n4'), 4, set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), get('j')))}))`))}
+      ${set('vmax', splat('-inf'))} ${set('vmax2', splat('-inf'))}
+      ${forLoop('j', i32(0), `(i32.and ${get('n')} (i32.const -8))`, 8, `
+        ${set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), get('j')))}))`)}
+        ${set('vmax2', `(f32x4.max ${get('vmax2')} (v128.load offset=16 ${add(get('x'), mul(i32(4), get('j')))}))`)}`)}
+      (if (i32.and ${get('n')} (i32.const 4)) (then
+        ${set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), `(i32.and ${get('n')} (i32.const -8))`))}))`)}))
+      ${set('vmax', `(f32x4.max ${get('vmax')} ${get('vmax2')})`)}
       ${set('max', `(f32.max (f32.max (f32x4.extract_lane 0 ${get('vmax')}) (f32x4.extract_lane 1 ${get('vmax')})) (f32.max (f32x4.extract_lane 2 ${get('vmax')}) (f32x4.extract_lane 3 ${get('vmax')})))`)}
       ${forLoop('j', get('n4'), get('n'), 1, set('max', `(f32.max ${get('max')} (f32.load ${add(get('x'), mul(i32(4), get('j')))}))`))}
       (if (f32.eq ${get('max')} (f32.const -inf)) (then ${set('max', '(f32.const 0)')})) ;; fully masked row → NaN, as torch
@@ -79,12 +87,14 @@ function softmaxRows(o: EmitOptions): string {
       ;; pass 2: e = exp(x − max), Σ e
       ${set('vsum', splat(0))}
       ${forLoop('j', i32(0), get('n4'), 4, `
-        ${set('e', `(call $exp4 (f32x4.sub (v128.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('vm')}))`)}
+        ${set('v', `(f32x4.sub (v128.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('vm')})`)}
+        ${exp4(o, 'v')}
         (v128.store ${add(get('y'), mul(i32(4), get('j')))} ${get('e')})
         ${set('vsum', `(f32x4.add ${get('vsum')} ${get('e')})`)}`)}
       ${set('sum', `(f32.add (f32.add (f32x4.extract_lane 0 ${get('vsum')}) (f32x4.extract_lane 1 ${get('vsum')})) (f32.add (f32x4.extract_lane 2 ${get('vsum')}) (f32x4.extract_lane 3 ${get('vsum')})))`)}
       ${forLoop('j', get('n4'), get('n'), 1, `
-        ${set('e', `(call $exp4 (f32x4.splat (f32.sub (f32.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('max')})))`)}
+        ${set('v', `(f32x4.splat (f32.sub (f32.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('max')}))`)}
+        ${exp4(o, 'v')}
         (f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32x4.extract_lane 0 ${get('e')}))
         ${set('sum', `(f32.add ${get('sum')} (f32x4.extract_lane 0 ${get('e')}))`)}`)}
       ;; pass 3
@@ -101,6 +111,6 @@ function softmaxRows(o: EmitOptions): string {
 }
 
 export function emitSoftmax(o: EmitOptions): string {
-  return [exp4(o), log64(), softmaxRows(o)].join('\n');
+  return [log64(), softmaxRows(o)].join('\n');
 }
 
