@@ -90,9 +90,11 @@ export const TINY_TRAIN: TrainOptions = {
 };
 
 export interface TrainHooks {
-  /** One line of progress per call (no newline). */
+  /** Called after every step. */
   progress?: (info: StepLog & { total: number }) => void;
   log?: (line: string) => void;
+  /** Stop (as if interrupted) once this many steps are done and checkpointed; for resume tests. */
+  stopAfter?: number;
 }
 
 export interface StepLog {
@@ -337,6 +339,9 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     hooks.progress?.({ ...entry, total: o.steps });
     if (!Number.isFinite(last)) throw new Error(`loss is ${last} at step ${s + 1}; lower --lr`);
     if ((s + 1) % o.checkpointEvery === 0 || s + 1 === o.steps) saveCheckpoint(ckpt, params, opt, s + 1, o);
+    if (hooks.stopAfter !== undefined && s + 1 >= hooks.stopAfter && s + 1 < o.steps) {
+      return { steps: s + 1, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
+    }
   }
   writeWeights(join(outDir, 'model.safetensors'), params);
   const result: TrainResult = { steps: o.steps, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };

@@ -1,0 +1,160 @@
+/**
+ * The synthetic referring dataset: seeded determinism, regions that lie on the referred object, training
+ * descriptions that match the scene, and model files that the engine's own readers accept.
+ */
+import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/controlmllm/synthetic.js';
+import { modelFiles, vocabulary, IMAGE_ID } from '../../src/controlmllm/synthetic-files.js';
+import { visualPrompt, maskFromRgb, parseQuestionFile, modelQuestion } from '../../src/controlmllm/score-questions.js';
+import { regionWeights } from '../../src/controlmllm/regions.js';
+import { preprocess, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
+import { loadTokenizer } from '../../src/io/tokenizer.js';
+import { ChatTemplate, llavaPrompt } from '../../src/io/chat-template.js';
+import { encodePng, decodeImage } from '../../src/io/image.js';
+import { parseLlavaConfig } from '../../src/model/config.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const TASKS: ReferTask[] = ['roc', 'colour', 'shape'];
+const SHAPE = { imageSize: 48, patchSize: 8, vision: { hidden: 16, layers: 2, heads: 2, intermediate: 32 }, text: { hidden: 16, layers: 1, heads: 2, intermediate: 32 } };
+
+describe('synthetic scenes', () => {
+  test('the same seed gives the same records and pixels; another seed does not', () => {
+    const a = referSplit(7, 4, TASKS);
+    const b = referSplit(7, 4, TASKS);
+    const c = referSplit(8, 4, TASKS);
+    expect(JSON.stringify(a.map((x) => x.record))).toBe(JSON.stringify(b.map((x) => x.record)));
+    a.forEach((x, i) => expect(Buffer.from(encodePng(x.scene.image)).equals(Buffer.from(encodePng(b[i].scene.image)))).toBe(true));
+    expect(JSON.stringify(a.map((x) => x.record))).not.toBe(JSON.stringify(c.map((x) => x.record)));
+    const t1 = trainSample(new Rng(3));
+    const t2 = trainSample(new Rng(3));
+    expect(t1.turns).toEqual(t2.turns);
+    expect(Buffer.from(t1.image.data).equals(Buffer.from(t2.image.data))).toBe(true);
+  });
+
+  test('objects have distinct colours, 2–4 per scene, and are drawn in their colour', () => {
+    const rng = new Rng(11);
+    for (let i = 0; i < 30; i++) {
+      const s = makeScene(rng);
+      expect(s.objects.length).toBeGreaterThanOrEqual(2);
+      expect(s.objects.length).toBeLessThanOrEqual(4);
+      expect(new Set(s.objects.map((o) => o.colour)).size).toBe(s.objects.length);
+      for (const o of s.objects) {
+        expect(COLOURS).toContain(o.colour);
+        expect(SHAPES).toContain(o.shape);
+        expect(o.area).toBeGreaterThanOrEqual(25);
+      }
+    }
+  });
+
+  test('box, mask, scribble and centre point lie on the referred object', () => {
+    const items = referSplit(21, 40, TASKS);
+    for (const { record: r, scene } of items) {
+      const o = scene.objects[r.object_index];
+      const W = scene.image.width;
+      const on = (x: number, y: number) => o.mask[y * W + x] === 1;
+      // mask PNG = exactly the object's visible pixels
+      const m = maskFromRgb(decodeImage(encodePng(maskImage(scene, r.object_index)), 'mask.png'));
+      expect(Array.from(m.data)).toEqual(Array.from(o.mask));
+      // box = tight bounds of those pixels
+      const [bx, by, bw, bh] = r.bbox;
+      let [x0, y0, x1, y1] = [W, W, -1, -1];
+      o.mask.forEach((v, i) => {
+        if (!v) return;
+        const [x, y] = [i % W, Math.floor(i / W)];
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      });
+      expect([bx, by, bw, bh]).toEqual([x0, y0, x1 - x0 + 1, y1 - y0 + 1]);
+      // point and scribble on the object, scribble 4-connected
+      expect(on(...r.center_point)).toBe(true);
+      r.scribble.forEach(([x, y], i) => {
+        expect(on(x, y)).toBe(true);
+        if (i > 0) expect(Math.abs(x - r.scribble[i - 1][0]) + Math.abs(y - r.scribble[i - 1][1])).toBe(1);
+      });
+      // the pixel under the point has the object's colour (no other object drawn over it)
+      const px = (r.center_point[1] * W + r.center_point[0]) * 3;
+      const rgb = Array.from(scene.image.data.subarray(px, px + 3));
+      const others = scene.objects.filter((x) => x !== o);
+      expect(others.every((x) => x.mask[r.center_point[1] * W + r.center_point[0]] === 0)).toBe(true);
+      expect(rgb.some((c) => c > 100)).toBe(true);
+      // answers
+      if (r.task === 'roc') {
+        expect(r.answer).toBe(className(o));
+        expect(r.question).toContain(r.answer);
+        expect(r.question).toContain(r.alternatives[0]);
+      } else expect(r.answer).toBe(r.task === 'colour' ? o.colour : o.shape);
+      expect(r.question).toContain('<location>');
+    }
+  });
+
+  test('every prompt type gives grid weights that favour the object (6×6 grid)', () => {
+    const cfg = parseClipProcessorConfig(JSON.parse(modelFiles(SHAPE)['preprocessor_config.json']));
+    for (const { record: r, scene } of referSplit(5, 10, ['colour'])) {
+      const { geometry } = preprocess(scene.image, cfg);
+      const o = scene.objects[r.object_index];
+      const cellOn = (k: number) => o.mask[Math.floor(((Math.floor(k / 6) + 0.5) * 48) / 6) * 48 + Math.floor(((k % 6) + 0.5) * 8)] === 1;
+      for (const type of ['box', 'mask', 'scribble', 'point'] as const) {
+        const w = regionWeights(visualPrompt({ id: r.id, image: r.image, question: r.question, answer: r.answer, synonyms: [], alternatives: [], bbox: r.bbox, mask: r.mask, scribble: r.scribble, centerPoint: r.center_point }, type, () => maskFromRgb(maskImage(scene, r.object_index))), geometry, 6).weights;
+        const best = w.indexOf(Math.max(...w));
+        if (type === 'mask') expect(cellOn(best)).toBe(true);
+        expect(w.some((x) => x > 0)).toBe(true);
+      }
+    }
+  });
+
+  test('training conversations describe the scene (single: colour/shape/class; multi: count/list)', () => {
+    const rng = new Rng(99);
+    let single = 0;
+    for (let i = 0; i < 50; i++) {
+      const s = trainSample(rng, { turns: 3 });
+      expect(s.turns).toHaveLength(3);
+      if (s.objects.length === 1) {
+        single++;
+        const o = s.objects[0];
+        for (const t of s.turns) expect([o.colour, o.shape, className(o)]).toContain(t.answer);
+      } else {
+        for (const t of s.turns) {
+          if (t.question.startsWith('How many')) expect(t.answer).toBe(NUMBER_WORDS[s.objects.length]);
+          else expect(t.answer.split(', ')).toHaveLength(s.objects.length);
+        }
+      }
+      for (const t of s.turns) expect(t.question).not.toContain('<location>');
+    }
+    expect(single).toBeGreaterThan(15);
+    expect(leftToRight).toBeDefined();
+  });
+});
+
+describe('model files', () => {
+  test('tokenizer.json loads with the engine tokenizer and the chat template gives the LLaVA prompt', async () => {
+    const f = modelFiles(SHAPE);
+    const tok = await loadTokenizer({ 'tokenizer.json': f['tokenizer.json'], 'tokenizer_config.json': f['tokenizer_config.json'] });
+    const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': f['tokenizer_config.json'] });
+    const prompt = llavaPrompt('Is the object a red circle or a blue square?', template);
+    expect(prompt).toBe('USER: <image>\nIs the object a red circle or a blue square? ASSISTANT:');
+    const ids = tok.encode(prompt);
+    expect(ids[0]).toBe(tok.bosId);
+    expect(ids.filter((i) => i === IMAGE_ID)).toHaveLength(1);
+    expect(ids).not.toContain(0); // no <unk>: every word is in the vocabulary
+    expect(tok.decode(tok.encode('red circle, blue square', { addBos: false }))).toBe('red circle, blue square');
+    expect(tok.vocabSize).toBe(vocabulary().length);
+  });
+
+  test('config.json and preprocessor_config.json parse with the engine readers', () => {
+    const f = modelFiles(SHAPE);
+    const cfg = parseLlavaConfig(f['config.json']);
+    expect(cfg.image_token_index).toBe(IMAGE_ID);
+    expect(cfg.text_config.vocab_size).toBe(vocabulary().length);
+    expect(cfg.vision_config.image_size / cfg.vision_config.patch_size).toBe(6);
+    const p = parseClipProcessorConfig(JSON.parse(f['preprocessor_config.json']));
+    expect(p.cropSize).toEqual({ height: 48, width: 48 });
+  });
+
+  test('written records read back through the question reader', () => {
+    const lines = referSplit(3, 2, TASKS).map((x) => JSON.stringify(x.record)).join('\n');
+    const qs = parseQuestionFile(lines, 'q.json');
+    expect(qs).toHaveLength(6);
+    expect(qs[0].bbox).toHaveLength(4);
+    expect(modelQuestion(qs[0].question)).not.toContain('location');
+    expect(modelQuestion('Is the object <location> a red circle or a blue square?')).toBe('Is the object a red circle or a blue square?');
+    expect(modelQuestion('What colour is the object <location>?')).toBe('What colour is the object?');
+  });
+});
