@@ -57,5 +57,5 @@ export { optimizePP, optimizeV1, type OptimizeResult, type PPOptions, type StepI
 export { contrastiveGenerate, type ContrastiveOptions } from './controlmllm/contrastive.js';
 export {
   fetchFiles, fileListFiles, loadSessionFromFiles,
-  type FileLike, type FileReader, type SessionFilesOptions,
+  type FetchFilesOptions, type FileLike, type FileReader, type SessionFilesOptions,
 } from './controlmllm/session-files.js';

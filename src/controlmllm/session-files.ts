@@ -127,13 +127,23 @@ function shardsOf(indexText: string): string[] {
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
+export interface FetchFilesOptions {
+  /** The folder's file names, when known (a server listing): other names are absent without a request. */
+  listing?: Iterable<string>;
+  /** Defaults to the global fetch. */
+  fetchImpl?: typeof fetch;
+}
+
 /**
  * A FileReader over HTTP: `baseUrl + name`; 404 is "absent", any other failure is an error naming the URL.
- * `fetchImpl` defaults to the global fetch.
+ * With a `listing`, names outside it are absent without a request (so no 404s show up in the console).
  */
-export function fetchFiles(baseUrl: string, fetchImpl: typeof fetch = (...a) => fetch(...a)): FileReader {
+export function fetchFiles(baseUrl: string, opts: FetchFilesOptions = {}): FileReader {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const fetchImpl = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const listing = opts.listing === undefined ? undefined : new Set(opts.listing);
   return async (name) => {
+    if (listing !== undefined && !listing.has(name)) return undefined;
     const url = base + name.split('/').map(encodeURIComponent).join('/');
     const res = await fetchImpl(url);
     if (res.status === 404) return undefined;
