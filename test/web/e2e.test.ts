@@ -116,26 +116,29 @@ interface PageRun {
   errors: string[];
 }
 
-/** Opens the page with `query`, draws a box over the red circle, asks, and reads back what the page shows. */
-async function askOnPage(query: string, screenshot?: string): Promise<PageRun> {
-  const { page, errors } = await openPage(query);
-  const loaded = await waitForPhase(page, ['ready', 'error'], 30_000);
-  expect(loaded.error).toBeNull();
-  expect(loaded.phase).toBe('ready');
-
-  // A box over the red circle (top left of shapes-1.png), drawn with a mouse drag.
+/** Draws a box over the red circle (top left of shapes-1.png) with a mouse drag. */
+async function drawBox(page: Page): Promise<void> {
   const stage = (await page.locator('#draw-canvas').boundingBox())!;
   await page.mouse.move(stage.x + stage.width * 0.08, stage.y + stage.height * 0.1);
   await page.mouse.down();
   await page.mouse.move(stage.x + stage.width * 0.5, stage.y + stage.height * 0.52, { steps: 8 });
   await page.mouse.up();
   await expect(page.locator('#region-status').textContent()).resolves.toMatch(/^box x=\d+ y=\d+ w=\d+ h=\d+/);
+}
+
+/** Opens the page with `query`, draws a region (a box by default), asks, and reads back what the page shows. */
+async function askOnPage(query: string, opts: { screenshot?: string; draw?: (page: Page) => Promise<void> } = {}): Promise<PageRun> {
+  const { page, errors } = await openPage(query);
+  const loaded = await waitForPhase(page, ['ready', 'error'], 30_000);
+  expect(loaded.error).toBeNull();
+  expect(loaded.phase).toBe('ready');
+  await (opts.draw ?? drawBox)(page);
 
   await page.fill('#question', 'What colour is this object?');
   await page.click('#run');
   const done = await waitForPhase(page, ['done', 'error'], 45_000);
   expect(done.error).toBeNull();
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
 
   const view = await page.evaluate(() => {
     const s = (window as unknown as { __demo: { request: AskRequest; result: DemoResult; backend: PageState['backend'] } }).__demo;
@@ -189,14 +192,13 @@ async function askInNode(v: PageRun) {
   const image = readImageFile(path.join(root, 'web', 'samples', 'shapes-1.png'));
   expect([v.request.image.width, v.request.image.height]).toEqual([image.width, image.height]);
   expect(Buffer.from(Uint8Array.from(v.request.image.data)).equals(Buffer.from(image.data))).toBe(true);
-  expect(v.request.regions[0].type).toBe('box');
   const session = await loadSession(path.join(root, 'web', 'dist', 'models', 'tiny'));
   return askAboutRegion(session, { image, question: v.request.question, regions: v.request.regions }, askOptions(v.request.options));
 }
 
 describe('web demo in headless Chromium', () => {
   it('auto backend: draw a box, ask, see both answers, the energy plot and both heatmaps; the same tokens as Node', async () => {
-    const v = await askOnPage('?model=tiny', path.join(root, 'web', 'screenshot.png'));
+    const v = await askOnPage('?model=tiny', { screenshot: path.join(root, 'web', 'screenshot.png') });
     expectCompletePage(v);
     expect(v.backend!.reason).toMatch(/auto: /);
     expect(v.backend!.name).toMatch(/^(cpu|gpujs:)/);
@@ -218,4 +220,37 @@ describe('web demo in headless Chromium', () => {
     expect(v.result.losses).toEqual(node.losses);
     expect(v.result.insideRatio).toEqual(node.insideRatio);
   }, 90_000);
+
+  it('mask, scribble and point tools make their prompts; a point with ++ (2 steps) matches Node', async () => {
+    const draw = async (page: Page) => {
+      const stage = (await page.locator('#draw-canvas').boundingBox())!;
+      const at = (fx: number, fy: number) => [stage.x + stage.width * fx, stage.y + stage.height * fy] as const;
+      const stroke = async (points: Array<readonly [number, number]>) => {
+        await page.mouse.move(...at(...points[0]));
+        await page.mouse.down();
+        for (const p of points.slice(1)) await page.mouse.move(...at(...p), { steps: 4 });
+        await page.mouse.up();
+      };
+      await page.click('button[data-tool=mask]');
+      await stroke([[0.7, 0.25], [0.8, 0.3]]);
+      await expect(page.locator('#region-status').textContent()).resolves.toMatch(/^mask: [1-9]\d* pixels$/);
+      await page.click('button[data-tool=scribble]');
+      await stroke([[0.45, 0.7], [0.5, 0.75], [0.55, 0.7]]);
+      await expect(page.locator('#region-status').textContent()).resolves.toMatch(/^scribble: [1-9]\d* points$/);
+      await page.click('button[data-tool=point]');
+      await page.mouse.click(...at(0.72, 0.3));
+      await expect(page.locator('#region-status').textContent()).resolves.toMatch(/^point \(\d+, \d+\)$/);
+      await page.click('summary');
+      await page.selectOption('#opt-method', 'pp');
+      await page.fill('#opt-steps', '2');
+    };
+    const v = await askOnPage('?model=tiny&backend=cpu', { draw });
+    expectCompletePage(v);
+    expect(v.request.regions[0].type).toBe('point');
+    expect(v.request.options.method).toBe('pp');
+    const node = await askInNode(v);
+    expect(v.result.baseline).toEqual(node.baseline);
+    expect(v.result.controlled).toEqual(node.controlled);
+    expect(v.result.losses).toEqual(node.losses);
+  }, 60_000);
 });
