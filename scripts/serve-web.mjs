@@ -5,7 +5,8 @@
 //
 // --port 0 takes an ephemeral port. The first stdout line is `serving http://HOST:PORT/web/` (tests read it).
 // `GET <folder>/?list` answers `{"exists": bool, "files": [...]}` (always 200), so the page learns which
-// model files exist without requesting absent ones. Only files under the root are served; no dependencies.
+// model files exist without requesting absent ones. Only files under the root are served, never dot-files
+// or dot-folders (.git); no dependencies.
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -48,7 +49,8 @@ function resolveInside(base, urlPath) {
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
+  // No NUL bytes, and no dot-files or dot-folders (.git, .env) even though the repository root is served.
+  if (decoded.includes('\0') || decoded.split('/').some((seg) => seg.startsWith('.') && seg !== '.')) return null;
   const p = path.resolve(base, `.${path.posix.normalize(`/${decoded}`)}`);
   return p === base || p.startsWith(base + path.sep) ? p : null;
 }
