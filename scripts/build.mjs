@@ -1,0 +1,23 @@
+// Bundles the TypeScript entry points with esbuild (no type check: `npm run typecheck` does that).
+// dist/cli.js — the `controlmllm` command; dist/bench.js — the kernel benchmark (when present).
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = [
+  { in: 'src/cli/bin.ts', out: 'dist/cli.js' },
+  { in: 'bench/main.ts', out: 'dist/bench.js' },
+].filter((e) => existsSync(e.in));
+
+for (const e of entries) {
+  await build({
+    entryPoints: [e.in],
+    outfile: e.out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
