@@ -3,7 +3,7 @@
  * scripts/serve-web.mjs builds and serves the page on 127.0.0.1 (ephemeral port); the test draws a box
  * on the first sample image with the mouse, types a question, runs, and waits for both answers, the
  * energy plot and both heatmaps. It checks the page names the backend it used, that nothing was logged
- * as a console error, saves web/screenshot.png, and runs askAboutRegion in Node on the same model
+ * as a console error, saves a screenshot (test-output/web-e2e.png), and runs askAboutRegion in Node on the same model
  * files, image bytes, box, question and options: the answers (tokens and text) must be the same.
  *
  * The model is the tiny test model (random weights, built into web/dist/models/tiny by the build), so the
@@ -13,7 +13,7 @@
  * energies agree to float32 rounding; and `?backend=cpu`, where everything must match exactly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,7 +198,10 @@ async function askInNode(v: PageRun) {
 
 describe('web demo in headless Chromium', () => {
   it('auto backend: draw a box, ask, see both answers, the energy plot and both heatmaps; the same tokens as Node', async () => {
-    const v = await askOnPage('?model=tiny', { screenshot: path.join(root, 'web', 'screenshot.png') });
+    // The test's screenshot goes to test-output/ (ignored); UPDATE_SCREENSHOT=1 refreshes the README's web/screenshot.png.
+    const shot = process.env.UPDATE_SCREENSHOT ? path.join(root, 'web', 'screenshot.png') : path.join(root, 'test-output', 'web-e2e.png');
+    mkdirSync(path.dirname(shot), { recursive: true });
+    const v = await askOnPage('?model=tiny', { screenshot: shot });
     expectCompletePage(v);
     expect(v.backend!.reason).toMatch(/auto: /);
     expect(v.backend!.name).toMatch(/^(cpu|gpujs:)/);
