@@ -1,6 +1,7 @@
 /**
- * `--backend cpu|wasm|gpujs[:mode]` for the commands that run a model: one explicit choice, reported on
- * stderr, never a silent fallback (a backend that cannot start is an error naming it).
+ * `--backend cpu|wasm|gpujs[:mode]` for the commands that run a model: one choice, reported on stderr.
+ * The default (wasm) falls back to the reference kernels *visibly* when the runtime lacks WebAssembly
+ * SIMD or shared memory; a backend asked for explicitly that cannot start is an error naming it.
  */
 import { availableParallelism } from 'node:os';
 import type { Backend } from '../kernels/backend.js';
@@ -20,7 +21,14 @@ export async function useBackend(spec: string | undefined, log: (s: string) => v
   else if (name === 'wasm') {
     const threads = mode ? Number(mode) : Math.min(2, availableParallelism());
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`--backend wasm:THREADS needs a positive integer, got '${mode}'`);
-    const wasm = await createWasmBackend({ threads });
+    let wasm;
+    try {
+      wasm = await createWasmBackend({ threads });
+    } catch (err) {
+      if (spec !== undefined) throw err; // asked for explicitly: no fallback
+      log(`backend: wasm unavailable (${(err as Error).message}); using the cpu reference kernels\n`);
+      return useBackend('cpu', log);
+    }
     backend = wasm;
     release = () => wasm.dispose();
     log(`backend: wasm (SIMD${wasm.info.relaxed ? ' + relaxed FMA' : ''}, ${wasm.info.threads} thread${wasm.info.threads > 1 ? 's' : ''})\n`);
