@@ -108,14 +108,25 @@ export class WasmMatmul {
     const src = this.load(a, 'a');
     const stride = roundUp(gemmScratchBytes(this.config), 64);
     const scratch = this.heap.scratch('gemm', stride * this.pool.threads);
-    // chunks: about 4 claims per thread, rows in whole MR panels up to MC; short M splits columns
-    const { mr, nr, mc } = this.config;
-    const split = Math.ceil(M / mr) >= 4 * nth ? 0 : 1;
-    const chunk = split === 0
-      ? Math.min(Math.floor(mc / mr) * mr, roundUp(Math.ceil(M / (4 * nth)), mr))
-      : Math.max(nr, roundUp(Math.ceil(N / (4 * nth)), nr));
-    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, split, chunk]);
+    const [rowChunk, colChunk] = this.blocks(M, N, nth);
+    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, rowChunk, colChunk]);
     this.pool.run('gemm', p, nth);
+  }
+
+  /**
+   * The C blocks threads claim (wat/gemm.ts): NC columns, and rows in whole MR panels (at most MC)
+   * cut so that there are about 4 claims per thread; when M is too short for that, narrower
+   * column blocks make up the count.
+   */
+  private blocks(M: number, N: number, nth: number): [number, number] {
+    const { mr, nr, mc, nc } = this.config;
+    const claims = 4 * nth;
+    const colBlocks = Math.ceil(N / nc);
+    const rowChunk = Math.max(mr, Math.min(Math.floor(mc / mr) * mr, roundUp(Math.ceil((M * colBlocks) / claims), mr)));
+    const rowBlocks = Math.ceil(M / rowChunk);
+    if (rowBlocks * colBlocks >= claims || nth === 1) return [rowChunk, nc];
+    const colChunk = Math.max(nr, roundUp(Math.ceil((N * rowBlocks) / claims), nr));
+    return [rowChunk, Math.min(nc, colChunk)];
   }
 
   /** out[M×N] at outOffset = A · B. `constantB`: B is a weight shared by all calls (cacheable). */

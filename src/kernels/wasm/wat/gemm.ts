@@ -5,13 +5,16 @@
  *   B is packed once into column panels of NR=8: for each K-block of KC rows starting at pc, panel jp
  *   holds B[pc:pc+kc, 8jp:8jp+8] as kc contiguous rows of 8 floats. A packed B of width nbPad
  *   (N rounded up to 8) therefore puts (pc, jp) at float offset pc·nbPad + 8·jp·kc.
- *   Threads claim chunks of rows (or, for short M, of columns) dynamically (util.ts `claimLoop`); per chunk:
+ *   C is cut into blocks of rowChunk × colChunk (colChunk ≈ NC columns, so the K×NC slice of packed
+ *   B stays in the last-level cache while every row block of C passes over it); threads claim the
+ *   blocks dynamically (util.ts `claimLoop`), column-block-major, so concurrent claims share the
+ *   same B slice. Per claimed block:
  *     for pc in K by KC                      (A block and one B panel live in L2 / L1)
- *       for ic in the chunk's rows by MC     pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (kc×MR each)
- *         for jr in the chunk's columns by NR    one B panel (kc×8 floats, L1)
+ *       for ic in the block's rows by MC     pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (kc×MR each)
+ *         for jr in the block's columns by NR    one B panel (kc×8 floats, L1)
  *           for ir in mc by MR               micro-kernel: C[ir:ir+6, jr:jr+8] (+)= Ap · Bp
- *   There is no NC loop: B is prepacked whole, and each B panel read per A block carries MC·2 flops
- *   per 4 bytes, so streaming it from L3 does not bound the kernel.
+ *   A block's rows are repacked once per column block: M·K·(N/NC) scalar moves, small next to the
+ *   2·M·N·K flops.
  *
  * The micro-kernel keeps a 6×8 tile of C in 12 f32x4 registers (+2 for the B row, +1 for the
  * broadcast A value = 15 of the 16 SIMD registers V8 allocates) and unrolls k by KU. Edge tiles
@@ -31,9 +34,11 @@ export interface GemmConfig {
   kc: number;
   /** M block (rows of A packed at once) */
   mc: number;
+  /** N block (columns of C per claimed block; the K×NC slice of packed B should fit the LLC) */
+  nc: number;
 }
 
-export const defaultGemmConfig: GemmConfig = { mr: 6, nr: 8, ku: 4, kc: 256, mc: 144 };
+export const defaultGemmConfig: GemmConfig = { mr: 6, nr: 8, ku: 4, kc: 256, mc: 144, nc: 1024 };
 
 /** Bytes of per-thread scratch the GEMM needs: one packed A block plus one edge tile. */
 export function gemmScratchBytes(c: GemmConfig): number {
@@ -129,22 +134,22 @@ function mergeTile(c: GemmConfig): string {
  *   5 C (byte address)   6 ldc (elements)
  *   7 M  8 N  9 K
  *   10 scratch (byte address of thread 0's scratch)  11 scratch bytes per thread
- *   12 split: 0 = threads claim chunks of rows, 1 = chunks of columns
- *   13 chunk: rows (a multiple of MR, at most MC) or columns (a multiple of NR) per claim
+ *   12 rowChunk: rows of a claimed block (a multiple of MR)
+ *   13 colChunk: columns of a claimed block (a multiple of NR)
  */
 function gemmEntry(c: GemmConfig): string {
-  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'split', 'chunk'];
-  const locals = ['m0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
+  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'rowChunk', 'colChunk'];
+  const locals = ['nIc', 'm0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
   return `
   (func $gemm (export "gemm") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, ...locals], 'i32')}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ${set('ap', add(get('scratch'), mul(get('tid'), get('stride'))))}
     ${set('tile', add(get('ap'), i32(4 * Math.ceil(c.mc / c.mr) * c.mr * c.kc)))}
-    ${claimLoop(`(select ${get('N')} ${get('M')} ${get('split')})`, get('chunk'), 'lo', 'hi', `
-    (if ${get('split')}
-      (then ${set('m0', i32(0))} ${set('m1', get('M'))} ${set('n0', get('lo'))} ${set('n1', get('hi'))})
-      (else ${set('m0', get('lo'))} ${set('m1', get('hi'))} ${set('n0', i32(0))} ${set('n1', get('N'))}))
+    ${set('nIc', `(i32.div_u (i32.add ${get('M')} (i32.sub ${get('rowChunk')} (i32.const 1))) ${get('rowChunk')})`)}
+    ${claimLoop(mul(get('nIc'), `(i32.div_u (i32.add ${get('N')} (i32.sub ${get('colChunk')} (i32.const 1))) ${get('colChunk')})`), i32(1), 'lo', 'hi', `
+    ${set('m0', mul(`(i32.rem_u ${get('lo')} ${get('nIc')})`, get('rowChunk')))} ${set('m1', min(get('M'), add(get('m0'), get('rowChunk'))))}
+    ${set('n0', mul(`(i32.div_u ${get('lo')} ${get('nIc')})`, get('colChunk')))} ${set('n1', min(get('N'), add(get('n0'), get('colChunk'))))}
     ${forLoop('pc', i32(0), get('K'), c.kc, `
       ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
       ${set('first', `(i32.eqz ${get('pc')})`)}
