@@ -217,6 +217,7 @@ async function main() {
   const peers = [await Peer.start('ort', 1), await Peer.start('ort', 2), await Peer.start('tfjs', 1)];
   const table: Row[] = [];
   const started = Date.now();
+  const loadBefore = os.loadavg()[0];
 
   for (const make of cases) {
     const c = make();
@@ -277,14 +278,14 @@ async function main() {
   }
   for (const o of ours) o.backend.dispose?.();
   await Promise.all(peers.map((p) => p.stop()));
-  const md = render(table, (Date.now() - started) / 1000);
+  const md = render(table, (Date.now() - started) / 1000, [loadBefore, os.loadavg()[0]]);
   console.log('\n' + md);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');
   if (!only && !quick) writeFileSync(file, md);
 }
 
 /** The results table; ratios are to the best timed peer of the same case. */
-function render(rows: Row[], seconds: number): string {
+function render(rows: Row[], seconds: number, load: number[]): string {
   const lines = [
     `| case | contender | best ms | mean ms (±rme) | rate (best) | × best peer | max rel err |`,
     `|---|---|---:|---:|---:|---:|---:|`,
@@ -303,7 +304,8 @@ function render(rows: Row[], seconds: number): string {
     }
   }
   const cpuModel = os.cpus()[0]?.model ?? 'cpu';
-  return `# Kernel bench results\n\n${cpuModel} ×${os.cpus().length}, node ${process.version}, one run of bench/main.ts (${seconds.toFixed(0)} s). ` +
+  return `# Kernel bench results\n\n${cpuModel} ×${os.cpus().length}, node ${process.version}, one run of bench/main.ts (${seconds.toFixed(0)} s, ` +
+    `1-minute load average ${load.map((l) => l.toFixed(1)).join(' → ')} on ${os.cpus().length} cores: other processes were running). ` +
     `Contenders are validated against a float64 reference at the benchmarked shape (sampled rows for GEMMs) before they are timed ` +
     `with benchmark.js. Rates and ratios use the best sample (the machine is shared: means carry other processes' load); ` +
     `"× best peer" divides by the fastest of onnxruntime-web 1T/2T and tfjs-backend-wasm on that case (peers multiply float32 weights).\n\n${lines.join('\n')}\n`;
