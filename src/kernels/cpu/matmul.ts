@@ -21,12 +21,7 @@ export function matmul(a: View, b: View, out: Data): void {
       // b is a transposed row-major matrix (e.g. a Linear weight [N, K]): dot products along K.
       for (let i = 0; i < M; i++) {
         const arow = o[0] + i * am;
-        for (let j = 0; j < N; j++) {
-          const bcol = o[1] + j * bn;
-          let acc = 0;
-          for (let k = 0; k < K; k++) acc += A[arow + k * ak] * B[bcol + k];
-          out[outBase + i * N + j] = acc;
-        }
+        for (let j = 0; j < N; j++) out[outBase + i * N + j] = dot(A, arow, ak, B, o[1] + j * bn, K);
       }
       return;
     }
@@ -34,14 +29,34 @@ export function matmul(a: View, b: View, out: Data): void {
     for (let i = 0; i < M; i++) {
       row.fill(0);
       const arow = o[0] + i * am;
-      for (let k = 0; k < K; k++) {
-        const aik = A[arow + k * ak];
-        const brow = o[1] + k * bk;
-        for (let j = 0; j < N; j++) row[j] += aik * B[brow + j * bn];
-      }
+      for (let k = 0; k < K; k++) axpy(A[arow + k * ak], B, o[1] + k * bk, bn, row, N);
       out.set(row, outBase + i * N);
     }
   });
+}
+
+/** Σ_k a[ao + k·as] · b[bo + k] (4 partial sums: independent chains pipeline better). */
+function dot(a: Data, ao: number, as: number, b: Data, bo: number, K: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < K; k += 4) {
+    s0 += a[ao + k * as] * b[bo + k];
+    s1 += a[ao + (k + 1) * as] * b[bo + k + 1];
+    s2 += a[ao + (k + 2) * as] * b[bo + k + 2];
+    s3 += a[ao + (k + 3) * as] * b[bo + k + 3];
+  }
+  for (; k < K; k++) s0 += a[ao + k * as] * b[bo + k];
+  return s0 + s1 + s2 + s3;
+}
+
+/** row[j] += x · b[bo + j·bs] for j < N. */
+function axpy(x: number, b: Data, bo: number, bs: number, row: Float64Array, N: number): void {
+  if (x === 0) return;
+  if (bs === 1) for (let j = 0; j < N; j++) row[j] += x * b[bo + j];
+  else for (let j = 0; j < N; j++) row[j] += x * b[bo + j * bs];
 }
 
 export function gather(table: View, ids: Int32Array, out: Data): void {
