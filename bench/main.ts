@@ -18,6 +18,7 @@ import type { Backend, View } from '../src/kernels/backend.js';
 import { cpu } from '../src/kernels/cpu/index.js';
 import { f16Value } from '../src/kernels/cpu/half.js';
 import { benchBackends } from './backends.js';
+import { STEP_DESCRIPTION, benchControlmllmStep } from './controlmllm-step.js';
 import { Peer, type PeerTask, type Timing } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -278,7 +279,11 @@ async function main() {
   }
   for (const o of ours) o.backend.dispose?.();
   await Promise.all(peers.map((p) => p.stop()));
-  const md = render(table, (Date.now() - started) / 1000, [loadBefore, os.loadavg()[0]]);
+  let md = render(table, (Date.now() - started) / 1000, [loadBefore, os.loadavg()[0]]);
+  if (!only) {
+    console.log('\nControlMLLM step (end to end) …');
+    md += `\n## One ControlMLLM step, end to end\n\n${STEP_DESCRIPTION}\n\n${await benchControlmllmStep()}\n`;
+  }
   console.log('\n' + md);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');
   if (!only && !quick) writeFileSync(file, md);
