@@ -1,10 +1,12 @@
 // Bundles the TypeScript entry points with esbuild (no type check: `npm run typecheck` does that).
-// dist/cli.js — the `controlmllm` command; dist/bench.js — the kernel benchmark (when present).
+// dist/cli.js — the `controlmllm` command; dist/node.js — the library (Node entry; the browser entry is
+// bundled by build-web.mjs); dist/bench.js — the kernel benchmark.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const entries = [
   { in: 'src/cli/bin.ts', out: 'dist/cli.js' },
+  { in: 'src/node.ts', out: 'dist/node.js' },
   { in: 'bench/main.ts', out: 'dist/bench.js' },
 ].filter((e) => existsSync(e.in));
 
