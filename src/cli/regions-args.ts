@@ -1,5 +1,5 @@
 /** Visual prompts from command-line flags: --box (repeatable), --mask PNG, --scribble JSON, --point x,y. */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../io/json-node.js';
 import { readImageFile } from '../io/image-node.js';
 import { parseNumbers, type VisualPrompt } from '../controlmllm/regions.js';
 
@@ -36,12 +36,7 @@ export function regionsFromFlags(f: RegionFlags): VisualPrompt[] {
 
 /** A scribble file: JSON [[x, y], …] (or {"points": [[x, y], …]}). */
 function readScribble(file: string): Array<[number, number]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+  const json = readJsonFile(file);
   const points = Array.isArray(json) ? json : (json as { points?: unknown }).points;
   const ok = Array.isArray(points) && points.length > 0 && points.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite));
   if (!ok) throw new Error(`${file}: expected a JSON list of [x, y] points`);

@@ -4,10 +4,11 @@
  * controlled answer, the energy per step and timings, and writing the two attention heatmaps.
  * The sample and the tuned settings live in weights/default/demo.json.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readJsonFile } from '../../io/json-node.js';
 import { readImageFile } from '../../io/image-node.js';
 import { askAboutRegion, type AskOptions } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
@@ -30,12 +31,7 @@ export function defaultModelDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const up of ['..', '../..', '../../..']) {
     const dir = path.resolve(here, up, 'weights', 'default');
-    try {
-      readFileSync(path.join(dir, 'config.json'));
-      return dir;
-    } catch {
-      // try the next level up
-    }
+    if (existsSync(path.join(dir, 'config.json'))) return dir;
   }
   throw new Error(`the bundled default model (weights/default) was not found above ${here}`);
 }
@@ -48,12 +44,7 @@ export const demoCommand: Command = {
     const { values: v } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, out: { type: 'string' }, ...backendOption } });
     const dir = v.model ?? defaultModelDir();
     const specFile = path.join(dir, 'demo.json');
-    let spec: DemoSpec;
-    try {
-      spec = JSON.parse(readFileSync(specFile, 'utf8'));
-    } catch (err) {
-      throw new Error(`${specFile}: ${(err as Error).message}`);
-    }
+    const spec = readJsonFile(specFile) as DemoSpec;
     const out = v.out ?? 'demo-output';
     mkdirSync(out, { recursive: true });
     const release = await useBackend(v.backend, io.stderr);

@@ -2,7 +2,7 @@
  * `controlmllm preprocess`: the CLIP image preprocessing as a file, for comparison with Python:
  * writes `pixel_values` [1,3,S,S] F32 and `resized_u8` [S,S,3] U8 (after resize + crop or pad).
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../../io/json-node.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseClipProcessorConfig, preprocess } from '../../io/clip-preprocess.js';
@@ -13,13 +13,7 @@ import type { Command, CommandIO } from '../command.js';
 const usage = `usage: controlmllm preprocess --image IMG (--model DIR | --processor preprocessor_config.json) --out OUT.safetensors [--pad-to-square]`;
 
 export function readProcessorConfig(file: string) {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
-  return parseClipProcessorConfig(json, file);
+  return parseClipProcessorConfig(readJsonFile(file), file);
 }
 
 export const preprocessCommand: Command = {
