@@ -20,7 +20,7 @@ describe('controlmllm demo', () => {
     expect(stdout).toMatch(/step 1: energy [\d.]+, attention inside the box [\d.]+%/);
     expect(stdout).toMatch(/baseline answer \(no region\): +\S/);
     expect(stdout).toMatch(/ControlMLLM v1 answer \(box\): +\S/);
-    expect(stdout).toContain('the boxed object is:              red circle');
+    expect(stdout).toMatch(/^the boxed object is: +red circle$/m);
     expect(existsSync(path.join(out, 'attention-before.png')) && existsSync(path.join(out, 'attention-after.png'))).toBe(true);
   });
   it('names the missing demo.json', async () => {

@@ -158,7 +158,7 @@ export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImage
   const max = Math.max(...r.attention.before, ...r.attention.after);
   return (['before', 'after'] as const).map((which) => {
     const file = `${prefix}-${which}.png`;
-    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' }));
+    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 }));
     return file;
   });
 }

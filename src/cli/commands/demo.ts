@@ -70,9 +70,11 @@ async function runDemo(dir: string, spec: DemoSpec, out: string, io: CommandIO):
   });
   const files = writeHeatmaps(path.join(out, 'attention'), image, result);
   const t = result.timings;
-  io.stdout(`\nbaseline answer (no region):      ${result.baseline?.text}\n`);
-  io.stdout(`ControlMLLM ${result.method} answer (box):  ${result.controlled.text}\n`);
-  if (spec.expected) io.stdout(`the boxed object is:              ${spec.expected}\n`);
+  const line = (label: string, text: string) => io.stdout(`${label.padEnd(32)} ${text}\n`);
+  io.stdout('\n');
+  line('baseline answer (no region):', result.baseline?.text ?? '');
+  line(`ControlMLLM${result.method === 'pp' ? '++' : ' v1'} answer (box):`, result.controlled.text);
+  if (spec.expected) line('the boxed object is:', spec.expected);
   io.stdout(`\nattention inside the box: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
   io.stdout(`timings: image ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimisation ${t.optimize.toFixed(2)} s (${result.steps} steps), controlled ${t.controlled.toFixed(2)} s\n`);
   io.stdout(`heatmaps: ${files.join(', ')}\n`);
