@@ -4,7 +4,7 @@
  * run (the decoder stops after the deepest pooled layer; the LM head is never needed).
  */
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { energy, imageAttention, type ImageSpan, type Pooling } from './energy.js';
 
 export interface PrefillObjective {
@@ -28,7 +28,7 @@ export function makeObjective(
     const { inputsEmbeds } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
     const attentions = model.attentionMaps(inputsEmbeds, pooling.layers); // layers 0..max(pooling.layers) only
     const a = imageAttention(attentions, span, pooling); // [N]
-    last = a.detach();
+    last = Tensor.of(a.toTypedArray(), a.shape, a.backend); // fresh memory: survives the step's tidy scope
     return energy(a, regions).mul(alpha);
   }) as PrefillObjective;
   objective.lastAttention = () => last;

@@ -8,6 +8,7 @@
  * A non-finite loss or gradient stops the loop with a warning and keeps the last finite latent.
  */
 import { grad } from '../autograd/grad.js';
+import { tidy } from '../tensor/arena.js';
 import { noGrad } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -51,11 +52,14 @@ export interface PPOptions {
 
 const finite = (t: Tensor) => t.toArray().every(Number.isFinite);
 
+/** One forward + backward; the step's activations go back to the buffer pool afterwards (tidy). */
 function lossAndGrad(objective: Objective, delta: Tensor): { loss: number; g: Tensor } {
-  const leaf = delta.detach().requireGrad();
-  const loss = objective(leaf);
-  const [g] = grad(loss, [leaf]);
-  return { loss: loss.item(), g };
+  return tidy(() => {
+    const leaf = delta.detach().requireGrad();
+    const loss = objective(leaf);
+    const [g] = grad(loss, [leaf]);
+    return { loss: loss.item(), g };
+  });
 }
 
 export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, onStep?: (s: StepInfo) => void): OptimizeResult {

@@ -35,6 +35,11 @@ export interface HalfBits {
 
 export interface Backend {
   readonly name: string;
+  /**
+   * Optional: the tensor layer is about to reuse `data` for other contents (buffer pool). A backend
+   * that caches derived copies of arrays (e.g. packed weights) must drop them here.
+   */
+  forget?(data: Data): void;
   /** Copy a strided view into a contiguous output (row-major, same shape). */
   copy(x: View, out: Data): void;
   /** Write `src` into the strided window `dst` of `dst.data` (same shapes). */

@@ -9,7 +9,7 @@
  */
 import type { LlavaForConditionalGeneration } from './llava.js';
 import type { KVCache } from './llama.js';
-import { Rng, Tensor, cat, noGrad } from '../tensor/index.js';
+import { Rng, Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -54,9 +54,13 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
     let seq = inputsEmbeds; // without cache: the whole sequence so far [1, S, C]
     let next = cache ? inputsEmbeds.slice(1, cache.length) : inputsEmbeds; // rows to run this step
     for (let step = 0; step < opts.maxNewTokens; step++) {
-      const out = model.decode(useCache ? next : seq, useCache ? { cache } : {});
-      cache = useCache ? out.cache : undefined;
-      const last = Float32Array.from(out.logits.select(1, -1).toTypedArray()); // [V]
+      // One step's activations go back to the buffer pool; the new cache and the last logits survive.
+      const decoded = tidy(() => {
+        const out = model.decode(useCache ? next : seq, useCache ? { cache } : {});
+        return { cache: useCache ? out.cache : undefined, last: Float32Array.from(out.logits.select(1, -1).toTypedArray()) };
+      });
+      cache = decoded.cache;
+      const last = decoded.last; // [V]
       if (opts.keepLogits) result.stepLogits.push(last);
       const token = pickToken(last, opts, rng);
       result.tokens.push(token);

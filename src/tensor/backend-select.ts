@@ -4,6 +4,7 @@
  */
 import type { Backend } from '../kernels/backend.js';
 import { cpu } from '../kernels/cpu/index.js';
+import { forgetOnReuse } from './arena.js';
 
 let current: Backend = cpu;
 let log: (message: string) => void = () => {};
@@ -15,6 +16,7 @@ export function getBackend(): Backend {
 /** Makes `backend` the default for new tensors, and reports the choice through the log hook. */
 export function setBackend(backend: Backend): void {
   current = backend;
+  forgetOnReuse(backend);
   log(`backend: ${backend.name}`);
 }
 
@@ -22,6 +24,7 @@ export function setBackend(backend: Backend): void {
 export function withBackend<T>(backend: Backend, fn: () => T): T {
   const previous = current;
   current = backend;
+  forgetOnReuse(backend);
   try {
     return fn();
   } finally {

@@ -1,5 +1,4 @@
 /** Argument checks shared by the op modules; each error names the op and what was passed. */
-import type { Data, DType } from '../kernels/backend.js';
 import { formatShape } from '../kernels/layout.js';
 import { TensorError } from './errors.js';
 import type { Tensor } from './tensor.js';
@@ -26,6 +25,5 @@ export function checkSame(op: string, tensors: readonly Tensor[]): void {
   }
 }
 
-export function alloc(dtype: DType, n: number): Data {
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-}
+/** Every tensor allocation goes through the arena (pooled inside `tidy` scopes). */
+export { alloc } from './arena.js';

@@ -88,6 +88,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       mm.matmulHalf(x, w, out as Float32Array, transposeW);
     },
     invalidate: (data) => cache.invalidate(data),
+    forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,
     dispose: () => pool.dispose(),
   };

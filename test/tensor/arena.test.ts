@@ -1,0 +1,58 @@
+/** Buffer reuse: tidy() returns a scope's arrays to the pool; what the scope returns survives. */
+import { grad } from '../../src/autograd/index.js';
+import { cpu } from '../../src/kernels/cpu/index.js';
+import type { Data } from '../../src/kernels/backend.js';
+import * as T from '../../src/tensor/index.js';
+
+const big = [64, 128]; // 8192 elements: above the pooling threshold
+
+function work(x: T.Tensor) {
+  return x.exp().mul(2).add(1).tanh().sum(0); // several big temporaries, a small result
+}
+
+describe('tidy', () => {
+  it('reuses the arrays of a finished scope instead of allocating fresh ones', () => {
+    const x = T.randn(big, { seed: 1 });
+    const first = T.tidy(() => work(x).toArray());
+    T.resetArenaStats();
+    const second = T.tidy(() => work(x).toArray());
+    expect(second).toEqual(first);
+    expect(T.arenaStats.fresh).toBe(0);
+    expect(T.arenaStats.reused).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps what the scope returns, even when later scopes reuse the pool', () => {
+    const x = T.randn(big, { seed: 2 });
+    const kept = T.tidy(() => x.exp()); // a big tensor returned from the scope
+    const copy = kept.toArray();
+    for (let i = 0; i < 3; i++) T.tidy(() => work(x));
+    expect(kept.toArray()).toEqual(copy);
+  });
+
+  it('keeps the graph of a returned loss so backward still works', () => {
+    const x = T.randn(big, { seed: 3 }).requireGrad();
+    const reference = grad(x.exp().mul(x).sum(), [x])[0].toArray();
+    const loss = T.tidy(() => x.exp().mul(x).sum());
+    T.tidy(() => work(x.detach())); // churn the pool
+    expect(grad(loss, [x])[0].toArray()).toEqual(reference);
+  });
+
+  it('releases nothing when the scope throws', () => {
+    const x = T.randn(big, { seed: 4 });
+    T.tidy(() => work(x));
+    T.resetArenaStats();
+    expect(() => T.tidy(() => { work(x); throw new Error('boom'); })).toThrow('boom');
+    expect(T.arenaStats.released).toBe(0);
+  });
+
+  it('tells a backend that caches per-array copies before an array is reused', () => {
+    const forgotten: Data[] = [];
+    const caching = { ...cpu, name: 'caching', forget: (d: Data) => void forgotten.push(d) };
+    T.withBackend(caching, () => {
+      const x = T.randn(big, { seed: 5 });
+      T.tidy(() => work(x));
+      T.tidy(() => work(x));
+    });
+    expect(forgotten.length).toBeGreaterThan(0);
+  });
+});
