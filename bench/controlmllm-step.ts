@@ -13,7 +13,8 @@ import { grad } from '../src/autograd/index.js';
 import { makeObjective } from '../src/controlmllm/objective.js';
 import { loadLlavaFromSource, parameterSpecs, parseLlavaConfig } from '../src/model/index.js';
 import { SafetensorsFile, bytesSource, writeSafetensors } from '../src/model/safetensors.js';
-import { Rng, fromArray, noGrad, withBackend, type Tensor } from '../src/tensor/index.js';
+import { Rng, arenaStats, fromArray, noGrad, resetArenaStats, setBufferPooling, withBackend, type Tensor } from '../src/tensor/index.js';
+import { optimizeV1 } from '../src/controlmllm/optimize.js';
 
 export const STEP_DESCRIPTION =
   'A LLaVA-shaped random model: CLIP ViT 112/14 (8×8 = 64 image tokens), width 256, 3 layers (features from the ' +
@@ -92,6 +93,39 @@ function maxRelError(a: Float32Array, b: Float32Array): number {
   return err / scale;
 }
 
+/**
+ * Buffer reuse: 4 optimisation steps (v1) on the wasm backend with the pool on and off, in one run;
+ * reports ms per step and how many large arrays were freshly allocated.
+ */
+export async function benchPooling(log: (s: string) => void = console.log): Promise<string> {
+  const wasm = await createWasmBackend({ threads: 1 });
+  const rows: string[] = [];
+  try {
+    for (const on of [false, true, false, true]) {
+      setBufferPooling(on);
+      resetArenaStats();
+      const ms = withBackend(wasm, () => {
+        const model = loadLlavaFromSource(randomSource(), stepConfig);
+        const features = noGrad(() => model.encodeImage(fromArray(new Float32Array(3 * 112 * 112).fill(0.5), [1, 3, 112, 112])).imageFeatures);
+        const ids = [1, 10, 11, 1999, ...Array.from({ length: 24 }, (_, i) => 100 + i)];
+        const objective = makeObjective(model, ids, features, [Float32Array.from({ length: 64 }, (_, k) => (k < 16 ? 1 : 0))], { layers: [0, 1, 2, 3], queries: 'after-image' }, 400);
+        optimizeV1(objective, features.mul(0), { T: 1, lr: 1, beta: 0.5, earlyStopPct: null, accumulate: false }); // warm-up
+        resetArenaStats();
+        const t0 = now();
+        optimizeV1(objective, features.mul(0), { T: 4, lr: 1, beta: 0.5, earlyStopPct: null, accumulate: false });
+        return (now() - t0) / 4;
+      });
+      const line = `| ${on ? 'on' : 'off'} | ${ms.toFixed(0)} ms | ${arenaStats.fresh} | ${arenaStats.reused} |`;
+      log(`pooling ${line}`);
+      rows.push(line);
+    }
+  } finally {
+    setBufferPooling(true);
+    wasm.dispose();
+  }
+  return ['| buffer pool | ms per optimisation step | fresh large arrays (4 steps) | reused |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 /** Runs the step on the reference and the WebAssembly backend; returns a Markdown table. */
 export async function benchControlmllmStep(log: (s: string) => void = console.log): Promise<string> {
   const ref = controlmllmStep(cpu, 1);
@@ -120,5 +154,7 @@ export async function benchControlmllmStep(log: (s: string) => void = console.lo
 }
 
 if (process.argv[1]?.endsWith('controlmllm-step.mjs')) {
-  benchControlmllmStep().then((table) => console.log(`\n${table}`));
+  benchControlmllmStep()
+    .then(async (table) => console.log(`\n${table}\n\n${await benchPooling()}`))
+    .then(() => process.exit(0));
 }

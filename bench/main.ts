@@ -18,7 +18,7 @@ import type { Backend, View } from '../src/kernels/backend.js';
 import { cpu } from '../src/kernels/cpu/index.js';
 import { f16Value } from '../src/kernels/cpu/half.js';
 import { benchBackends } from './backends.js';
-import { STEP_DESCRIPTION, benchControlmllmStep } from './controlmllm-step.js';
+import { STEP_DESCRIPTION, benchControlmllmStep, benchPooling } from './controlmllm-step.js';
 import { Peer, type PeerTask, type Timing } from './peers.js';
 
 const args = process.argv.slice(2);
@@ -283,6 +283,7 @@ async function main() {
   if (!only) {
     console.log('\nControlMLLM step (end to end) …');
     md += `\n## One ControlMLLM step, end to end\n\n${STEP_DESCRIPTION}\n\n${await benchControlmllmStep()}\n`;
+    md += `\n### Buffer reuse (tidy scopes) on the same model, wasm 1 thread, pool off/on interleaved\n\n${await benchPooling()}\n`;
   }
   console.log('\n' + md);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');

@@ -20,6 +20,15 @@ const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
 let scope: Data[] | null = null;
 
+let pooling = true;
+
+/** Turns reuse on or off (for measuring what it saves; on by default). */
+export function setBufferPooling(on: boolean): void {
+  pooling = on;
+  if (!on) pool.clear();
+  pooledBytes = 0;
+}
+
 /** Counts since the process started (or the last resetArenaStats): for tests and benches. */
 export const arenaStats = { fresh: 0, reused: 0, released: 0 };
 
@@ -74,7 +83,7 @@ export function tidy<T>(fn: () => T): T {
 }
 
 function release(data: Data): void {
-  if (pooledBytes + data.byteLength > MAX_POOL_BYTES) return;
+  if (!pooling || pooledBytes + data.byteLength > MAX_POOL_BYTES) return;
   const key = `${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
   const list = pool.get(key) ?? [];
   list.push(data);
