@@ -99,10 +99,14 @@ async function setImage(blob: Blob): Promise<void> {
 }
 
 async function loadSample(name: string, button: HTMLElement): Promise<void> {
+  await loadSampleUrl(new URL(`samples/${name}`, document.baseURI).href, button);
+}
+
+async function loadSampleUrl(url: string, button: HTMLElement): Promise<void> {
   document.querySelectorAll('.sample').forEach((b) => b.classList.remove('active'));
   button.classList.add('active');
-  const res = await fetch(new URL(`samples/${name}`, document.baseURI));
-  if (!res.ok) throw new Error(`sample ${name}: HTTP ${res.status}`);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`sample ${url}: HTTP ${res.status}`);
   await setImage(await res.blob());
 }
 
@@ -132,13 +136,43 @@ drawer.onChange = (p) => {
 
 function options(): DemoOptions {
   const num = (id: string) => Number($<HTMLInputElement>(id).value);
+  const lr = $<HTMLInputElement>('opt-lr').value.trim();
+  const layers = /^(\d+)(?:-(\d+))?$/.exec($<HTMLInputElement>('opt-layers').value.trim());
   return {
     method: $<HTMLSelectElement>('opt-method').value as 'v1' | 'pp',
     steps: num('opt-steps'),
     alpha: num('opt-alpha'),
     maxNewTokens: num('opt-tokens'),
     earlyStop: $<HTMLInputElement>('opt-early').checked,
+    lr: lr === '' || !Number.isFinite(Number(lr)) ? null : Number(lr),
+    layers: layers ? Array.from({ length: Number(layers[2] ?? layers[1]) - Number(layers[1]) + 1 }, (_, i) => Number(layers[1]) + i) : null,
   };
+}
+
+/**
+ * A model folder may carry demo.json (the bundled model does): its sample image joins the samples and
+ * its tuned settings fill the options.
+ */
+async function applyModelDemo(base: string): Promise<void> {
+  const res = await fetch(new URL('demo.json', base));
+  if (!res.ok) return;
+  const demo = (await res.json()) as { image: string; question: string; options?: { method?: string; steps?: number; lr?: number; alpha?: number; layers?: number[] } };
+  const o = demo.options ?? {};
+  if (o.method) $<HTMLSelectElement>('opt-method').value = o.method;
+  if (o.steps) $<HTMLInputElement>('opt-steps').value = String(o.steps);
+  if (o.alpha) $<HTMLInputElement>('opt-alpha').value = String(o.alpha);
+  if (o.lr) $<HTMLInputElement>('opt-lr').value = String(o.lr);
+  if (o.layers?.length) $<HTMLInputElement>('opt-layers').value = `${o.layers[0]}-${o.layers[o.layers.length - 1]}`;
+  $<HTMLInputElement>('question').value = demo.question;
+  const url = new URL(demo.image, base).href;
+  if (document.querySelector(`.sample[title="${demo.image}"]`)) return;
+  const b = document.createElement('button');
+  b.className = 'sample';
+  b.title = demo.image;
+  b.innerHTML = `<img alt="the model's sample" src="${url}">`;
+  b.addEventListener('click', () => loadSampleUrl(url, b).catch((e: Error) => fail(e.message)));
+  $('samples').prepend(b);
+  await loadSampleUrl(url, b);
 }
 
 function run(): void {
@@ -281,6 +315,7 @@ async function start(): Promise<void> {
     samples.append(b);
   }
   await loadSample(SAMPLES[0], samples.firstElementChild as HTMLElement);
+  if (select.value === 'default') await applyModelDemo(DEFAULT_MODEL);
   loadModel();
 }
 

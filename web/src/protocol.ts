@@ -16,11 +16,23 @@ export interface DemoOptions {
   alpha: number;
   maxNewTokens: number;
   earlyStop: boolean;
+  /** Learning rate; null keeps the method's default. */
+  lr?: number | null;
+  /** Decoder layers pooled by the energy; null keeps the method's default. */
+  layers?: number[] | null;
 }
 
 /** The page's options as askAboutRegion options (the worker and the Node parity test both use this). */
 export function askOptions(o: DemoOptions): AskOptions {
-  return { method: o.method, steps: o.steps, alpha: o.alpha, maxNewTokens: o.maxNewTokens, earlyStopPct: o.earlyStop ? undefined : null };
+  return {
+    method: o.method,
+    steps: o.steps,
+    alpha: o.alpha,
+    maxNewTokens: o.maxNewTokens,
+    earlyStopPct: o.earlyStop ? undefined : null,
+    ...(o.lr != null ? { lr: o.lr } : {}),
+    ...(o.layers != null ? { layers: o.layers } : {}),
+  };
 }
 
 export interface AskRequest {

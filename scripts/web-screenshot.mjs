@@ -1,0 +1,48 @@
+// Takes the README's screenshot of the web demo on the bundled default model: opens the page, lets it
+// load weights/default (its demo.json fills the sample, question and tuned options), drags a box over
+// the blue square, runs, and saves web/screenshot.png.   node scripts/web-screenshot.mjs
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const server = spawn(process.execPath, ['scripts/serve-web.mjs', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise((resolve) => {
+  let out = '';
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = /serving (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+});
+const dir = mkdtempSync(path.join(tmpdir(), 'shot-'));
+const ctx = await chromium.launchPersistentContext(dir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1360, height: 980 },
+});
+try {
+  const page = await ctx.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
+  await page.goto(`${base}?model=default`);
+  await page.waitForFunction(() => window.__demo.phase === 'ready', null, { timeout: 60_000 });
+  const demo = JSON.parse(readFileSync('weights/default/demo.json', 'utf8'));
+  const stage = await page.locator('#draw-canvas').boundingBox();
+  const scale = stage.width / 192; // the sample is 192×192
+  const [x, y, w, h] = demo.box;
+  await page.mouse.move(stage.x + x * scale, stage.y + y * scale);
+  await page.mouse.down();
+  await page.mouse.move(stage.x + (x + w) * scale, stage.y + (y + h) * scale, { steps: 8 });
+  await page.mouse.up();
+  await page.click('#run');
+  await page.waitForFunction(() => ['done', 'error'].includes(window.__demo.phase), null, { timeout: 60_000 });
+  const s = await page.evaluate(() => ({ phase: window.__demo.phase, error: window.__demo.error, b: document.getElementById('baseline').textContent, c: document.getElementById('controlled').textContent }));
+  console.log(s);
+  await page.screenshot({ path: 'web/screenshot.png', fullPage: true });
+} finally {
+  await ctx.close();
+  server.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
