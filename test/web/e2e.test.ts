@@ -198,8 +198,8 @@ async function askInNode(v: PageRun) {
 
 describe('web demo in headless Chromium', () => {
   it('auto backend: draw a box, ask, see both answers, the energy plot and both heatmaps; the same tokens as Node', async () => {
-    // The test's screenshot goes to test-output/ (ignored); UPDATE_SCREENSHOT=1 refreshes the README's web/screenshot.png.
-    const shot = process.env.UPDATE_SCREENSHOT ? path.join(root, 'web', 'screenshot.png') : path.join(root, 'test-output', 'web-e2e.png');
+    // The test's screenshot goes to test-output/ (ignored); scripts/web-screenshot.mjs takes the README's.
+    const shot = path.join(root, 'test-output', 'web-e2e.png');
     mkdirSync(path.dirname(shot), { recursive: true });
     const v = await askOnPage('?model=tiny', { screenshot: shot });
     expectCompletePage(v);
