@@ -12,6 +12,7 @@ import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
+import { numberFlag } from '../flags.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
@@ -22,13 +23,6 @@ const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
 --box may be repeated (several regions: their energies are summed).`;
-
-const num = (v: string | undefined, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${flag} must be a number, got '${v}'`);
-  return n;
-};
 
 function parseLayers(v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined;
@@ -51,15 +45,15 @@ export function askOptionsFromFlags(v: Record<string, string | boolean | string[
   }
   return {
     method,
-    steps: num(v.steps as string, '--steps'),
-    alpha: num(v.alpha as string, '--alpha'),
-    lr: num(v.lr as string, '--lr'),
-    beta: num(v.beta as string, '--beta'),
-    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : num(es, '--early-stop'),
+    steps: numberFlag(v.steps as string, '--steps', { integer: true }),
+    alpha: numberFlag(v.alpha as string, '--alpha'),
+    lr: numberFlag(v.lr as string, '--lr'),
+    beta: numberFlag(v.beta as string, '--beta'),
+    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'),
     accumulate: Boolean(v.accumulate),
-    sigma: num(v.sigma as string, '--sigma'),
+    sigma: numberFlag(v.sigma as string, '--sigma'),
     layers: parseLayers(v.layers as string | undefined),
-    maxNewTokens: num(v['max-new-tokens'] as string, '--max-new-tokens'),
+    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', { integer: true }),
     padToSquare: Boolean(v['pad-to-square']),
     contrastive,
   };

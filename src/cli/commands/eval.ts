@@ -13,6 +13,7 @@ import { askAboutRegion, type AskOptions, type Method } from '../../controlmllm/
 import { isCorrect, Tally } from '../../controlmllm/score.js';
 import { PROMPT_TYPES, maskFromRgb, modelQuestion, parseQuestionFile, visualPrompt, type PromptType, type ReferQuestion } from '../../controlmllm/score-questions.js';
 import { loadSession } from '../../controlmllm/session-node.js';
+import { numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
@@ -59,13 +60,6 @@ const OPTIONS = {
   ...backendOption,
 } as const;
 
-function num(v: string | undefined, flag: string, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
-
 function layerList(v: string | undefined, L: number): number[] | undefined {
   if (v === undefined) return undefined;
   if (v === 'all') return Array.from({ length: L }, (_, i) => i);
@@ -108,8 +102,8 @@ export const evalCommand: Command = {
     });
     const methods: Method[] = !v.method || v.method === 'both' ? ['v1', 'pp'] : v.method === 'v1' || v.method === 'pp' ? [v.method] : (() => { throw new Error(`--method must be v1, pp or both, got '${v.method}'`); })();
     const all = parseQuestionFile(readFileSync(v.questions!, 'utf8'), v.questions!);
-    const offset = num(v.offset, '--offset', true) ?? 0;
-    const limit = num(v.limit, '--limit', true) ?? all.length;
+    const offset = numberFlag(v.offset, '--offset', { integer: true }) ?? 0;
+    const limit = numberFlag(v.limit, '--limit', { integer: true }) ?? all.length;
     const questions = all.slice(offset, offset + limit);
     const release = await useBackend(v.backend, (s) => io.stderr(s));
     try {
@@ -126,16 +120,16 @@ async function evaluate(v: Values, questions: ReferQuestion[], prompts: PromptTy
   const session = await loadSession(v.model!);
   const L = session.model.config.text_config.num_hidden_layers;
   const es = v['early-stop'];
-  const common: AskOptions = { maxNewTokens: num(v['max-new-tokens'], '--max-new-tokens', true) ?? 30 };
+  const common: AskOptions = { maxNewTokens: numberFlag(v['max-new-tokens'], '--max-new-tokens', { integer: true }) ?? 30 };
   const settings: Record<Method, AskOptions> = {
     v1: {
-      ...common, method: 'v1', steps: num(v.steps, '--steps', true), alpha: num(v.alpha, '--alpha'), lr: num(v.lr, '--lr'), beta: num(v.beta, '--beta'),
-      earlyStopPct: es === undefined ? undefined : es === 'off' ? null : num(es, '--early-stop'), sigma: num(v.sigma, '--sigma'),
+      ...common, method: 'v1', steps: numberFlag(v.steps, '--steps', { integer: true }), alpha: numberFlag(v.alpha, '--alpha'), lr: numberFlag(v.lr, '--lr'), beta: numberFlag(v.beta, '--beta'),
+      earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'), sigma: numberFlag(v.sigma, '--sigma'),
       layers: layerList(v.layers, L), accumulate: v.accumulate ?? false,
     },
     pp: {
-      ...common, method: 'pp', steps: num(v['pp-steps'], '--pp-steps', true), alpha: num(v['pp-alpha'], '--pp-alpha'), lr: num(v['pp-lr'], '--pp-lr'),
-      sigma: num(v['pp-sigma'], '--pp-sigma'), eps: num(v.eps, '--eps'), layers: layerList(v['pp-layers'], L),
+      ...common, method: 'pp', steps: numberFlag(v['pp-steps'], '--pp-steps', { integer: true }), alpha: numberFlag(v['pp-alpha'], '--pp-alpha'), lr: numberFlag(v['pp-lr'], '--pp-lr'),
+      sigma: numberFlag(v['pp-sigma'], '--pp-sigma'), eps: numberFlag(v.eps, '--eps'), layers: layerList(v['pp-layers'], L),
     },
   };
   const labels: Record<string, string> = {};

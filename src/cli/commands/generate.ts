@@ -8,19 +8,13 @@ import { loadSession } from '../../controlmllm/session-node.js';
 import { noGrad } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
+import { numberFlag } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
         [--backend cpu|wasm[:threads]|gpujs[:mode]]
 
 Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.`;
-
-function number(v: string | undefined, flag: string, fallback: number, integer = false): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) throw new Error(`${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -46,11 +40,11 @@ export const generateCommand: Command = {
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
     const opts = {
-      maxNewTokens: number(v['max-new-tokens'], '--max-new-tokens', 30, true),
-      temperature: number(v.temperature, '--temperature', 0),
-      topK: number(v['top-k'], '--top-k', 0, true),
-      topP: number(v['top-p'], '--top-p', 1),
-      seed: number(v.seed, '--seed', 0, true),
+      maxNewTokens: numberFlag(v['max-new-tokens'], '--max-new-tokens', { integer: true }) ?? 30,
+      temperature: numberFlag(v.temperature, '--temperature') ?? 0,
+      topK: numberFlag(v['top-k'], '--top-k', { integer: true }) ?? 0,
+      topP: numberFlag(v['top-p'], '--top-p') ?? 1,
+      seed: numberFlag(v.seed, '--seed', { integer: true }) ?? 0,
     };
     const image = readImageFile(v.image!);
     const release = await useBackend(v.backend, (s) => !v.json && io.stderr(s));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../controlmllm/synthetic-train.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
 import { setBackend } from '../../tensor/index.js';
+import { numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 
 const usage = `usage: controlmllm train-default [--out DIR] [--checkpoint DIR] [--steps N] [--batch B] [--lr LR]
@@ -26,13 +27,6 @@ options:
   --backend wasm|cpu    wasm (one thread, default) or the reference CPU backend
   --no-resume           start from scratch even if a checkpoint exists
   --eval-questions N    held-out description questions answered at the end (default ${DEFAULT_TRAIN.evalQuestions})`;
-
-function num(v: string | undefined, flag: string, fallback: number, integer = false): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be a non-negative ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
 
 const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
@@ -60,11 +54,11 @@ export const trainDefaultCommand: Command = {
     const base = v.tiny ? TINY_TRAIN : DEFAULT_TRAIN;
     const o: TrainOptions = {
       ...base,
-      steps: num(v.steps, '--steps', base.steps, true),
-      batch: num(v.batch, '--batch', base.batch, true),
-      lr: num(v.lr, '--lr', base.lr),
-      seed: num(v.seed, '--seed', base.seed, true),
-      evalQuestions: num(v['eval-questions'], '--eval-questions', base.evalQuestions, true),
+      steps: numberFlag(v.steps, '--steps', { integer: true }) ?? base.steps,
+      batch: numberFlag(v.batch, '--batch', { integer: true }) ?? base.batch,
+      lr: numberFlag(v.lr, '--lr') ?? base.lr,
+      seed: numberFlag(v.seed, '--seed', { integer: true }) ?? base.seed,
+      evalQuestions: numberFlag(v['eval-questions'], '--eval-questions', { integer: true }) ?? base.evalQuestions,
     };
     const backend = v.backend ?? 'wasm';
     if (backend === 'wasm') setBackend(await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }));
