@@ -9,3 +9,22 @@ export function numberFlag(v: string | undefined, flag: string, opts: { integer?
   }
   return n;
 }
+
+/**
+ * Decoder layers: 'all', 'last', a layer 'a', an inclusive range 'a-b', or a comma list of those
+ * (negative indices count from the end). Checked against the model's depth when it is loaded.
+ */
+export function layersFlag(v: string | undefined, flag: string): number[] | 'all' | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'all') return 'all';
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const s = part.trim();
+    const m = s === 'last' ? ['', '-1'] : /^(-?\d+)(?:-(\d+))?$/.exec(s);
+    if (!m) throw new Error(`${flag} must be 'all', 'last', a layer, a range a-b or a comma list of those, got '${v}'`);
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) throw new Error(`${flag} ${s}: the range ends before it starts`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}

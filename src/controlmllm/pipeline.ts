@@ -40,8 +40,11 @@ export interface AskOptions {
   accumulate?: boolean;
   /** Soft-prompt σ (v1 0.1, ++ 0.4). */
   sigma?: number;
-  /** Decoder layers pooled by the energy (v1: all; ++: the spec's 14..25 of 32, scaled to the depth). */
-  layers?: readonly number[];
+  /**
+   * Decoder layers pooled by the energy (v1: all; ++: the spec's 14..25 of 32, scaled to the depth);
+   * negative indices count from the end.
+   */
+  layers?: readonly number[] | 'all';
   /** Adam ε for ++ (1e-3). */
   eps?: number;
   maxNewTokens?: number;
@@ -96,11 +99,21 @@ export function resolveOptions(opts: AskOptions, layerCount: number) {
     earlyStopPct: opts.earlyStopPct === undefined ? 25 : opts.earlyStopPct,
     accumulate: opts.accumulate ?? false,
     sigma: opts.sigma ?? (pp ? 0.4 : 0.1),
-    layers: opts.layers ?? (pp ? ppDefaultLayers(layerCount) : Array.from({ length: layerCount }, (_, i) => i)),
+    layers: resolveLayers(opts.layers, pp, layerCount),
     queries: pp ? ('last' as const) : ('after-image' as const),
     eps: opts.eps ?? 1e-3,
     maxNewTokens: opts.maxNewTokens ?? 30,
   };
+}
+
+function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): number[] {
+  const all = Array.from({ length: L }, (_, i) => i);
+  if (layers === 'all') return all;
+  if (layers === undefined) return pp ? ppDefaultLayers(L) : all;
+  return layers.map((l) => {
+    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`layer ${l} is out of range for a decoder of ${L} layers`);
+    return l < 0 ? l + L : l;
+  });
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;

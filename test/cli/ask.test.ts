@@ -77,6 +77,9 @@ describe('controlmllm ask', () => {
     expect(badBox.stderr).toContain("--box must be 4 comma-separated numbers, got '1,2,3'");
     const badMethod = await run(['ask', '--model', model, '--image', imageFile, '--question', 'q', '--box', '0,0,5,5', '--method', 'v3']);
     expect(badMethod.stderr).toContain("--method must be v1 or pp, got 'v3'");
+    const badLayer = await run(['ask', '--model', model, '--image', imageFile, '--question', 'q', '--box', '0,0,12,12', '--layers', '7']);
+    expect(badLayer.code).toBe(1);
+    expect(badLayer.stderr).toContain('layer 7 is out of range for a decoder of 2 layers');
     const missing = await run(['ask', '--model', path.join(work, 'nope'), '--image', imageFile, '--question', 'q', '--box', '0,0,5,5']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope');

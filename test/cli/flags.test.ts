@@ -1,4 +1,4 @@
-import { numberFlag } from '../../src/cli/flags.js';
+import { layersFlag, numberFlag } from '../../src/cli/flags.js';
 
 describe('numberFlag', () => {
   it('parses non-negative numbers and integers, undefined when absent', () => {
@@ -11,5 +11,19 @@ describe('numberFlag', () => {
     expect(() => numberFlag('2.5', '--steps', { integer: true })).toThrow("--steps must be a non-negative integer, got '2.5'");
     expect(() => numberFlag('', '--lr')).toThrow("--lr must be a non-negative number, got ''");
     expect(() => numberFlag('abc', '--beta')).toThrow("--beta must be a non-negative number, got 'abc'");
+  });
+});
+
+describe('layersFlag', () => {
+  it('reads all, last, single layers, ranges and lists', () => {
+    expect(layersFlag(undefined, '--layers')).toBeUndefined();
+    expect(layersFlag('all', '--layers')).toBe('all');
+    expect(layersFlag('last', '--layers')).toEqual([-1]);
+    expect(layersFlag('14-17', '--layers')).toEqual([14, 15, 16, 17]);
+    expect(layersFlag('0,2-3,-1', '--layers')).toEqual([0, 2, 3, -1]);
+  });
+  it('rejects what it cannot read, naming the flag', () => {
+    expect(() => layersFlag('3-1', '--pp-layers')).toThrow('--pp-layers 3-1: the range ends before it starts');
+    expect(() => layersFlag('x', '--layers')).toThrow("--layers must be 'all', 'last', a layer, a range a-b or a comma list of those, got 'x'");
   });
 });

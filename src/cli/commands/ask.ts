@@ -12,26 +12,17 @@ import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
-import { numberFlag } from '../flags.js';
+import { layersFlag, numberFlag } from '../flags.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
         [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
-        [--accumulate] [--sigma S] [--layers a-b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
+        [--accumulate] [--sigma S] [--layers all|last|a-b|a,b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
         [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]]
 
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
 --box may be repeated (several regions: their energies are summed).`;
-
-function parseLayers(v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+)(?:-(\d+))?$/.exec(v);
-  if (!m) throw new Error(`--layers must be 'a' or 'a-b' (inclusive), got '${v}'`);
-  const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-  if (b < a) throw new Error(`--layers ${v}: end before start`);
-  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-}
 
 export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
   const method = (v.method as string | undefined) ?? 'v1';
@@ -52,7 +43,7 @@ export function askOptionsFromFlags(v: Record<string, string | boolean | string[
     earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'),
     accumulate: Boolean(v.accumulate),
     sigma: numberFlag(v.sigma as string, '--sigma'),
-    layers: parseLayers(v.layers as string | undefined),
+    layers: layersFlag(v.layers as string | undefined, '--layers'),
     maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', { integer: true }),
     padToSquare: Boolean(v['pad-to-square']),
     contrastive,

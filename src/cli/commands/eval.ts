@@ -13,7 +13,7 @@ import { askAboutRegion, type AskOptions, type Method } from '../../controlmllm/
 import { isCorrect, Tally } from '../../controlmllm/score.js';
 import { PROMPT_TYPES, maskFromRgb, modelQuestion, parseQuestionFile, visualPrompt, type PromptType, type ReferQuestion } from '../../controlmllm/score-questions.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { numberFlag } from '../flags.js';
+import { layersFlag, numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
@@ -59,17 +59,6 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   ...backendOption,
 } as const;
-
-function layerList(v: string | undefined, L: number): number[] | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'all') return Array.from({ length: L }, (_, i) => i);
-  if (v === 'last') return [L - 1];
-  return v.split(',').map((s) => {
-    const i = Number(s.trim());
-    if (!Number.isInteger(i) || i < -L || i >= L) throw new Error(`--layers: '${s}' is not a layer of ${L}`);
-    return i < 0 ? i + L : i;
-  });
-}
 
 export interface EvalRow {
   id: string;
@@ -118,18 +107,17 @@ type Values = ReturnType<typeof parseArgs<{ args: string[]; strict: true; option
 
 async function evaluate(v: Values, questions: ReferQuestion[], prompts: PromptType[], methods: Method[], offset: number, io: CommandIO): Promise<number> {
   const session = await loadSession(v.model!);
-  const L = session.model.config.text_config.num_hidden_layers;
   const es = v['early-stop'];
   const common: AskOptions = { maxNewTokens: numberFlag(v['max-new-tokens'], '--max-new-tokens', { integer: true }) ?? 30 };
   const settings: Record<Method, AskOptions> = {
     v1: {
       ...common, method: 'v1', steps: numberFlag(v.steps, '--steps', { integer: true }), alpha: numberFlag(v.alpha, '--alpha'), lr: numberFlag(v.lr, '--lr'), beta: numberFlag(v.beta, '--beta'),
       earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'), sigma: numberFlag(v.sigma, '--sigma'),
-      layers: layerList(v.layers, L), accumulate: v.accumulate ?? false,
+      layers: layersFlag(v.layers, '--layers'), accumulate: v.accumulate ?? false,
     },
     pp: {
       ...common, method: 'pp', steps: numberFlag(v['pp-steps'], '--pp-steps', { integer: true }), alpha: numberFlag(v['pp-alpha'], '--pp-alpha'), lr: numberFlag(v['pp-lr'], '--pp-lr'),
-      sigma: numberFlag(v['pp-sigma'], '--pp-sigma'), eps: numberFlag(v.eps, '--eps'), layers: layerList(v['pp-layers'], L),
+      sigma: numberFlag(v['pp-sigma'], '--pp-sigma'), eps: numberFlag(v.eps, '--eps'), layers: layersFlag(v['pp-layers'], '--pp-layers'),
     },
   };
   const labels: Record<string, string> = {};

@@ -23,9 +23,8 @@ const f32 = (name: string, t: Tensor | Float32Array, shape?: number[]): TensorTo
 /** Layers and queries of an energy mode (pp: --layers or the spec's range scaled to the depth). */
 function pooling(model: LlavaForConditionalGeneration, mode: EnergyMode, opts: AskOptions) {
   const L = model.config.text_config.num_hidden_layers;
-  const all = Array.from({ length: L }, (_, i) => i);
-  if (mode === 'pp') return { layers: resolveOptions({ ...opts, method: 'pp' }, L).layers, queries: 'last' as const };
-  return { layers: opts.layers ?? all, queries: mode === 'v1' ? ('after-image' as const) : ('last' as const) };
+  const { layers } = resolveOptions({ ...opts, method: mode === 'pp' ? 'pp' : 'v1' }, L); // v1 default: all layers
+  return { layers, queries: mode === 'v1' ? ('after-image' as const) : ('last' as const) };
 }
 
 export function traceEnergy(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, mode: EnergyMode, opts: AskOptions): TensorToWrite[] {
