@@ -8,32 +8,47 @@
  * allocating any weight.
  */
 import { Tensor, embedding, layerNorm, linear, rmsNorm } from '../tensor/index.js';
+import { HalfWeight, linearHalf } from '../tensor/half.js';
 
 /** Where module constructors get their weights: `take(fullName, shape)` returns a tensor of that shape. */
 export class Params {
-  constructor(private readonly take: (name: string, shape: readonly number[]) => Tensor, readonly prefix = '') {}
+  constructor(
+    private readonly take: (name: string, shape: readonly number[]) => Tensor,
+    readonly prefix = '',
+    /** Optional: how Linear weight matrices are taken (e.g. kept as half-precision bits). */
+    private readonly takeMatrix?: (name: string, shape: readonly [number, number]) => Tensor | HalfWeight,
+  ) {}
 
   /** The weight `prefix + name` with the given shape. */
   get(name: string, shape: readonly number[]): Tensor {
     return this.take(this.prefix + name, shape);
   }
 
+  /** A Linear weight [out, in]: a Tensor, or half-precision bits when the loader keeps them. */
+  matrix(name: string, shape: readonly [number, number]): Tensor | HalfWeight {
+    return this.takeMatrix ? this.takeMatrix(this.prefix + name, shape) : this.get(name, shape);
+  }
+
   /** A scope one level down: `at('encoder').at('layers.0')` names `…encoder.layers.0.…`. */
   at(name: string | number): Params {
-    return new Params(this.take, `${this.prefix}${name}.`);
+    return new Params(this.take, `${this.prefix}${name}.`, this.takeMatrix);
   }
 }
 
-/** torch.nn.Linear: y = x Wᵀ + b. weight [out, in], bias [out] (optional). x: [..., in] → [..., out]. */
+/**
+ * torch.nn.Linear: y = x Wᵀ + b. weight [out, in], bias [out] (optional). x: [..., in] → [..., out].
+ * The weight may be half-precision bits (F16/BF16 checkpoints loaded with `halfWeights`), widened
+ * inside the backend's matmul.
+ */
 export class Linear {
-  readonly weight: Tensor;
+  readonly weight: Tensor | HalfWeight;
   readonly bias: Tensor | null;
   constructor(p: Params, inFeatures: number, outFeatures: number, bias: boolean) {
-    this.weight = p.get('weight', [outFeatures, inFeatures]);
+    this.weight = p.matrix('weight', [outFeatures, inFeatures]);
     this.bias = bias ? p.get('bias', [outFeatures]) : null;
   }
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return this.weight instanceof HalfWeight ? linearHalf(x, this.weight, this.bias) : linear(x, this.weight, this.bias);
   }
 }
 

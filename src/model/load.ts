@@ -11,6 +11,7 @@
  */
 import { parseLlavaConfig, type LlavaConfig } from './config.js';
 import { Params } from './layers.js';
+import { HalfWeight } from '../tensor/half.js';
 import { LlavaForConditionalGeneration } from './llava.js';
 import type { TensorSource } from './safetensors.js';
 import { Tensor, getBackend } from '../tensor/index.js';
@@ -121,6 +122,12 @@ export interface LoadOptions {
   dtype?: 'float32' | 'float64';
   /** Names the source in errors (default: the first tensor's file). */
   label?: string;
+  /**
+   * Keep F16/BF16 Linear weights as their 2-byte bits, widened inside the matmul (a 7B checkpoint then
+   * needs ~14 GB instead of ~28 GB). Embeddings, norms and biases are still widened at load; float32
+   * compute only.
+   */
+  halfWeights?: boolean;
 }
 
 /**
@@ -135,10 +142,15 @@ export function loadLlavaFromSource(source: TensorSource, config: LlavaConfig | 
   if (hasProblems(problems)) throw new WeightLoadError(label, problems);
   const backend = getBackend();
   const read = opts.dtype === 'float64' ? (n: string) => source.readFloat64(n) : (n: string) => source.readFloat32(n);
-  return new LlavaForConditionalGeneration(new Params((name, shape) => {
-    const stored = problems.matched.get(name)!; // present: checked above
-    return Tensor.of(read(stored), shape, backend);
-  }), cfg);
+  const take = (name: string, shape: readonly number[]) => Tensor.of(read(problems.matched.get(name)!), shape, backend); // present: checked above
+  const takeMatrix = (name: string, shape: readonly [number, number]) => {
+    const stored = problems.matched.get(name)!;
+    const { dtype } = source.info(stored);
+    if (!opts.halfWeights || (dtype !== 'F16' && dtype !== 'BF16')) return take(name, shape);
+    return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16');
+  };
+  if (opts.halfWeights && opts.dtype === 'float64') throw new Error(`${label}: halfWeights computes in float32; it cannot be combined with dtype float64`);
+  return new LlavaForConditionalGeneration(new Params(take, '', takeMatrix), cfg);
 }
 
 function isParsed(c: unknown): c is LlavaConfig {

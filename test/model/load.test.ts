@@ -12,6 +12,7 @@ import { openSafetensorsFile, writeSafetensorsFile } from '../../src/model/safet
 import { bytesSource, f32ToBf16, f32ToF16, f16ToF32, SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.js';
 import type { LlavaForConditionalGeneration } from '../../src/model/llava.js';
 import { fromArray, noGrad } from '../../src/tensor/index.js';
+import { HalfWeight } from '../../src/tensor/half.js';
 import { inputIds, ref, relErr, tinyDir } from './tiny-fixture.js';
 
 const original = openSafetensorsFile(path.join(tinyDir, 'model.safetensors'));
@@ -60,6 +61,30 @@ describe('loader variants reproduce the fixture logits', () => {
     const err = relErr(fromF16, wantLogits);
     expect(err).toBeGreaterThan(1e-6); // the rounding really happened
     expect(err).toBeLessThan(1e-2);
+  });
+
+  it('halfWeights keeps F16/BF16 Linear weights as 2-byte bits and gives the widened model\'s logits', () => {
+    for (const [dtype, encode] of [['F16', f32ToF16], ['BF16', f32ToBf16]] as const) {
+      const half = f32Tensors().map((t) => ({ ...t, dtype, data: Uint16Array.from(t.data as Float32Array, encode) }));
+      const bytes = writeSafetensors(half);
+      const config = loadLlava(tinyDir).config;
+      const widened = loadLlavaFromSource(SafetensorsFile.open(bytesSource('w', bytes)), config);
+      const kept = loadLlavaFromSource(SafetensorsFile.open(bytesSource('h', bytes)), config, { halfWeights: true });
+      const layer = kept.language_model.model.layers[0];
+      expect(layer.self_attn.q_proj.weight).toBeInstanceOf(HalfWeight);
+      expect(layer.mlp.down_proj.weight).toBeInstanceOf(HalfWeight);
+      expect(kept.multi_modal_projector.linear_1.weight).toBeInstanceOf(HalfWeight);
+      expect((layer.self_attn.q_proj.weight as HalfWeight).bits.BYTES_PER_ELEMENT).toBe(2);
+      expect(kept.language_model.model.embed_tokens.weight.dtype).toBe('float32'); // embeddings are widened
+      // Widening inside the matmul is exact; only the summation order may differ.
+      expect(relErr(logitsOf(kept), logitsOf(widened))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('halfWeights refuses float64 compute', () => {
+    const half = f32Tensors().map((t) => ({ ...t, dtype: 'F16' as const, data: Uint16Array.from(t.data as Float32Array, f32ToF16) }));
+    const src = SafetensorsFile.open(bytesSource('h', writeSafetensors(half)));
+    expect(() => loadLlavaFromSource(src, loadLlava(tinyDir).config, { halfWeights: true, dtype: 'float64' })).toThrow('halfWeights computes in float32');
   });
 
   it('BF16 storage decodes exactly (bit-identical to its F32 twin)', () => {

@@ -18,7 +18,7 @@ import { backendOption, useBackend } from '../backend-args.js';
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
         [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
         [--accumulate] [--sigma S] [--layers all|last|a-b|a,b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
-        [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]]
+        [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights]
 
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
@@ -86,6 +86,7 @@ export const askCommand: Command = {
         heatmap: { type: 'string' },
         json: { type: 'boolean' },
         ...backendOption,
+        'half-weights': { type: 'boolean' },
         ...askOptionSpec,
       },
     });
@@ -104,8 +105,8 @@ export const askCommand: Command = {
 };
 
 /** Loads the model, runs the method with streamed output, writes the heatmaps. */
-async function answer(v: { model?: string; question?: string; heatmap?: string }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
-  const session = await loadSession(v.model!);
+async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
+  const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const say = (s: string) => !json && io.stdout(s);
   say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;

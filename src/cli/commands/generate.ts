@@ -36,6 +36,7 @@ export const generateCommand: Command = {
         'pad-to-square': { type: 'boolean' },
         json: { type: 'boolean' },
         ...backendOption,
+        'half-weights': { type: 'boolean' },
       },
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
@@ -57,8 +58,8 @@ export const generateCommand: Command = {
 };
 
 /** Loads the model and streams the answer. */
-async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>): Promise<number> {
-  const session = await loadSession(v.model!);
+async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>): Promise<number> {
+  const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const t0 = performance.now();
   const { features } = encodeImage(session, image, v['pad-to-square']);
   const { prompt, ids } = promptIds(session, v.question!);
