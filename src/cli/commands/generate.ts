@@ -12,9 +12,10 @@ import { numberFlag } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
-        [--backend cpu|wasm[:threads]|gpujs[:mode]]
+        [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights]
 
-Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.`;
+Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.
+--half-weights keeps F16/BF16 Linear weights at 2 bytes per parameter (widened inside the matmul).`;
 
 export const generateCommand: Command = {
   name: 'generate',
