@@ -109,3 +109,14 @@ export function runCase(c: OpCase, dtype: DType, backend: Backend) {
     backward: Math.max(...gs.map((g, i) => relError(g, dxs[i]))),
   };
 }
+
+/** The fixture tolerances: float64 within 1e-9 relative, float32 within 1e-4 (output and every gradient). */
+export const PARITY_TOLERANCE = { float64: 1e-9, float32: 1e-4 } as const;
+
+/** Runs one case on `backend` and asserts its shape and the tolerances above (jest's expect). */
+export function expectParity(c: OpCase, dtype: DType, backend: Backend): void {
+  const r = runCase(c, dtype, backend);
+  expect(r.shape).toEqual(c.out_shape);
+  expect(r.forward).toBeLessThan(PARITY_TOLERANCE[dtype]);
+  expect(r.backward).toBeLessThan(PARITY_TOLERANCE[dtype]);
+}
