@@ -9,7 +9,8 @@
 import type { Backend, View } from '../src/kernels/backend.js';
 import { cpu } from '../src/kernels/cpu/index.js';
 import { createGpuJsBackend, type GpuJsBackend, type GpuJsMode } from '../src/kernels/gpujs/index.js';
-import { contiguousStrides, numel } from '../src/kernels/layout.js';
+import { randomView } from './random-data.js';
+import { numel } from '../src/kernels/layout.js';
 
 /** The GPU.js backend as the benchmark uses it (mode `gpu`: GPU.js's best; `webasm` in plain Node). */
 export function createGpuJsBenchBackend(mode: GpuJsMode = 'gpu'): GpuJsBackend {
@@ -36,19 +37,9 @@ interface BenchCase {
   run: (backend: Backend, inputs: View[], out: Float32Array) => void;
 }
 
-function random(shape: number[], seed: number): View {
-  const data = new Float32Array(numel(shape));
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return { data, shape, strides: contiguousStrides(shape), offset: 0 };
-}
-
 /** A Linear weight [N, K] seen as [K, N] (the transposed layout `x @ W.T` hands the backend). */
 function weightT(N: number, K: number, seed: number): View {
-  const w = random([N, K], seed);
+  const w = randomView([N, K], seed);
   return { ...w, shape: [K, N], strides: [1, K] };
 }
 
@@ -66,12 +57,12 @@ function softmaxCase(name: string, x: View, log: boolean): BenchCase {
 /** Cases sized for a 2-core machine: LLaVA-shaped but scaled down (C = 256 instead of 4096). */
 export function defaultGpuJsCases(): BenchCase[] {
   return [
-    matmulCase('matmul 1×256 @ W[256,256]ᵀ (decode GEMV)', random([1, 256], 1), weightT(256, 256, 2)),
-    matmulCase('matmul 128×256 @ W[512,256]ᵀ (Linear)', random([128, 256], 3), weightT(512, 256, 4)),
-    matmulCase('matmul 256×256 @ 256×256', random([256, 256], 5), random([256, 256], 6)),
-    matmulCase('matmul [8]×64×32 @ [8]×32×64 (attention scores)', random([8, 64, 32], 7), random([8, 32, 64], 8)),
-    softmaxCase('softmax 512×577 (CLIP attention rows)', random([512, 577], 9), false),
-    softmaxCase('log-softmax 4×32000 (vocab logits)', random([4, 32000], 10), true),
+    matmulCase('matmul 1×256 @ W[256,256]ᵀ (decode GEMV)', randomView([1, 256], 1), weightT(256, 256, 2)),
+    matmulCase('matmul 128×256 @ W[512,256]ᵀ (Linear)', randomView([128, 256], 3), weightT(512, 256, 4)),
+    matmulCase('matmul 256×256 @ 256×256', randomView([256, 256], 5), randomView([256, 256], 6)),
+    matmulCase('matmul [8]×64×32 @ [8]×32×64 (attention scores)', randomView([8, 64, 32], 7), randomView([8, 32, 64], 8)),
+    softmaxCase('softmax 512×577 (CLIP attention rows)', randomView([512, 577], 9), false),
+    softmaxCase('log-softmax 4×32000 (vocab logits)', randomView([4, 32000], 10), true),
   ];
 }
 

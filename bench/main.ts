@@ -18,6 +18,7 @@ import type { Backend, View } from '../src/kernels/backend.js';
 import { cpu } from '../src/kernels/cpu/index.js';
 import { f16Value } from '../src/kernels/cpu/half.js';
 import { benchBackends } from './backends.js';
+import { randomData } from './random-data.js';
 import { STEP_DESCRIPTION, benchControlmllmStep, benchPooling } from './controlmllm-step.js';
 import { Peer, type PeerTask, type Timing } from './peers.js';
 
@@ -34,16 +35,6 @@ const TFJS_MAX_FLOPS = 2e9;
 const TOLERANCE = 1e-4;
 
 // ---------------------------------------------------------------- data
-
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Round-to-nearest-even float32 → f16 bits (values here are small and normal). */
 function toF16(x: Float32Array): Uint16Array {
@@ -92,8 +83,8 @@ function sampleRows(M: number): number[] {
 
 /** y = x · Wᵀ, W [N, K] a Linear weight (the transposed-B layout); optionally also from F16 bits. */
 function gemmCase(M: number, K: number, N: number, withF16: boolean): Case {
-  const x = random(M * K, M + K);
-  const W = random(N * K, N + K).map((v) => v * 0.05);
+  const x = randomData(M * K, M + K);
+  const W = randomData(N * K, N + K).map((v) => v * 0.05);
   const a: View = { data: x, shape: [M, K], strides: [K, 1], offset: 0 };
   const b: View = { data: W, shape: [K, N], strides: [1, K], offset: 0 };
   const rows = sampleRows(M);
@@ -135,7 +126,7 @@ function gemmCase(M: number, K: number, N: number, withF16: boolean): Case {
 }
 
 function softmaxCase(rows: number, n: number): Case {
-  const x = random(rows * n, 7).map((v) => v * 8);
+  const x = randomData(rows * n, 7).map((v) => v * 8);
   const v: View = { data: x, shape: [rows, n], strides: [n, 1], offset: 0 };
   const ref = new Float64Array(rows * n);
   cpu.softmax({ ...v, data: Float64Array.from(x) }, ref, false);

@@ -6,27 +6,15 @@
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { createGpuJsBackend } from '../../src/kernels/gpujs/index.js';
-import { contiguousStrides, numel } from '../../src/kernels/layout.js';
+import { numel } from '../../src/kernels/layout.js';
 import { relError } from '../helpers/op-cases.js';
+import { randomView } from '../../bench/random-data.js';
 
 const backend = createGpuJsBackend();
 afterAll(() => backend.dispose());
 
-/** Deterministic values in [-1, 1) (a small LCG), float32. */
-function randomData(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 /** A contiguous view of fresh random data, starting `offset` elements into its buffer. */
-function tensor(shape: number[], seed: number, offset = 0): View {
-  return { data: randomData(numel(shape) + offset, seed), shape, strides: contiguousStrides(shape), offset };
-}
+const tensor = randomView;
 
 /** The view with axes i and j swapped (no copy). */
 function swap(v: View, i: number, j: number): View {

@@ -6,18 +6,12 @@
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { createGpuJsBackend, MAX_EXACT_INDEX } from '../../src/kernels/gpujs/index.js';
-import { contiguousStrides, numel } from '../../src/kernels/layout.js';
+import { numel } from '../../src/kernels/layout.js';
 import { relError } from '../helpers/op-cases.js';
+import { randomView } from '../../bench/random-data.js';
 
-function tensor(shape: number[], seed: number): View {
-  const data = new Float32Array(numel(shape));
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return { data, shape, strides: contiguousStrides(shape), offset: 0 };
-}
+const tensor = randomView;
+
 const transposed = (v: View): View => {
   const nd = v.shape.length;
   const shape = [...v.shape.slice(0, nd - 2), v.shape[nd - 1], v.shape[nd - 2]];
