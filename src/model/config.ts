@@ -65,7 +65,7 @@ const ACTIVATIONS = ['gelu', 'gelu_pytorch_tanh', 'gelu_new', 'quick_gelu', 'sil
 type Json = Record<string, unknown>;
 
 /** Reads typed keys of one JSON object, with HF defaults and errors that name `prefix.key`. */
-class Reader {
+export class Reader {
   constructor(private readonly obj: Json, private readonly prefix: string) {}
   private key(k: string) {
     return this.prefix ? `${this.prefix}.${k}` : k;
@@ -111,7 +111,7 @@ class Reader {
   }
 }
 
-function asObject(v: unknown, key: string): Json {
+export function asObject(v: unknown, key: string): Json {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(key, `expected an object, got ${JSON.stringify(v)}`);
   return v as Json;
