@@ -201,7 +201,7 @@ export class LlamaForCausalLM {
 /** One decoder layer's outputs. */
 type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
 
-function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
+export function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
   if (sel === undefined) return new Set();
   if (sel === 'all') return new Set(Array.from({ length: L }, (_, i) => i));
   return new Set(sel.map((l) => {
