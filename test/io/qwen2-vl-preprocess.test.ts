@@ -26,7 +26,7 @@ describe('Qwen2-VL image processor', () => {
     expect(r.pixelValues.length).toBe(96 * 1176);
     expect(maxAbs(r.pixelValues, qref('pixel_values').data)).toBeLessThan(1e-6);
   });
-  it.each(sanity.processor.map((p: Record<string, unknown>) => [p.w, p.h, p.min_pixels, p.max_pixels, p.processor_grid_thw]))(
+  it.each(sanity.processor.map((p: Record<string, unknown>) => [p.w, p.h, p.min_pixels, p.max_pixels, p.processor_grid_thw] as [unknown, unknown, unknown, unknown, unknown]))(
     'smart_resize %i×%i (min %i, max %i) gives grid %j', (w, h, min, max, grid) => {
       const [rh, rw] = smartResize(h as number, w as number, 28, min as number, max as number);
       expect([1, rh / 14, rw / 14]).toEqual(grid);
