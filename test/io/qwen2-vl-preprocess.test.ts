@@ -26,11 +26,11 @@ describe('Qwen2-VL image processor', () => {
     expect(r.pixelValues.length).toBe(96 * 1176);
     expect(maxAbs(r.pixelValues, qref('pixel_values').data)).toBeLessThan(1e-6);
   });
-  it.each(sanity.processor.map((p: Record<string, unknown>) => [p.w, p.h, p.min_pixels, p.max_pixels, p.processor_grid_thw] as [unknown, unknown, unknown, unknown, unknown]))(
-    'smart_resize %i×%i (min %i, max %i) gives grid %j', (w, h, min, max, grid) => {
-      const [rh, rw] = smartResize(h as number, w as number, 28, min as number, max as number);
-      expect([1, rh / 14, rw / 14]).toEqual(grid);
-    });
+  const cases: Array<[number, number, number, number, number[]]> = sanity.processor.map((p: Record<string, number & number[]>) => [p.w, p.h, p.min_pixels, p.max_pixels, p.processor_grid_thw]);
+  it.each(cases)('smart_resize %i×%i (min %i, max %i) gives grid %j', (w, h, min, max, grid) => {
+    const [rh, rw] = smartResize(h, w, 28, min, max);
+    expect([1, rh / 14, rw / 14]).toEqual(grid);
+  });
   it('rounds half to even as Python does, and refuses tiny or extreme images', () => {
     expect(smartResize(70, 70, 28, 0, 1e9)).toEqual([56, 56]); // 70/28 = 2.5 → 2
     expect(smartResize(98, 98, 28, 0, 1e9)).toEqual([112, 112]); // 3.5 → 4
