@@ -3,9 +3,14 @@
  * decoder with attention capture → pooled image attention → α·E. Only the layers the energy reads are
  * run (the decoder stops after the deepest pooled layer; the LM head is never needed).
  */
-import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import { Tensor } from '../tensor/tensor.js';
 import { energy, imageAttention, type ImageSpan, type Pooling } from './energy.js';
+
+/** The two seams the prefill needs, as both model families give them (Qwen2.5-VL bound to its prompt's positions). */
+export interface PrefillModel {
+  embedWithImageFeatures(ids: readonly number[], imageFeatures: Tensor): { inputsEmbeds: Tensor; imageSpan: ImageSpan };
+  attentionMaps(inputsEmbeds: Tensor, layers: readonly number[]): Map<number, Tensor>;
+}
 
 export interface PrefillObjective {
   (delta: Tensor): Tensor;
@@ -15,12 +20,14 @@ export interface PrefillObjective {
 }
 
 export function makeObjective(
-  model: LlavaForConditionalGeneration,
+  model: PrefillModel,
   ids: readonly number[],
-  imageFeatures: Tensor, // [1, N, C], constant
+  imageFeatures: Tensor, // [1, N, C] (LLaVA) or [N, C] (Qwen2.5-VL), constant
   regions: readonly Float32Array[],
   pooling: Pooling,
   alpha: number,
+  /** ε in the energy's denominator (see energy.ts regionEnergy). */
+  eps = 0,
 ): PrefillObjective {
   let last: Tensor | null = null;
   const span = model.embedWithImageFeatures(ids, imageFeatures).imageSpan;
@@ -29,7 +36,7 @@ export function makeObjective(
     const attentions = model.attentionMaps(inputsEmbeds, pooling.layers); // layers 0..max(pooling.layers) only
     const a = imageAttention(attentions, span, pooling); // [N]
     last = Tensor.of(a.toTypedArray(), a.shape, a.backend); // fresh memory: survives the step's tidy scope
-    return energy(a, regions).mul(alpha);
+    return energy(a, regions, eps).mul(alpha);
   }) as PrefillObjective;
   objective.lastAttention = () => last;
   objective.span = span;

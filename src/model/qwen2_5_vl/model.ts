@@ -83,12 +83,17 @@ export class Qwen25VLForConditionalGeneration {
     return this.model.attentionMaps(inputsEmbeds, layers, rope);
   }
 
-  /** The decoder bound to one prompt's positions, in the shape `generate` drives (cache or full re-run). */
-  promptDecoder(rope: MropePositions) {
+  /**
+   * The model bound to one prompt's positions, with LLaVA's seams: what `generate` drives (cache or full
+   * re-run) and what the ControlMLLM objective calls.
+   */
+  forPrompt(rope: MropePositions) {
     return {
       config: this.config,
       embedText: (ids: readonly number[]) => this.embedText(ids),
+      embedWithImageFeatures: (ids: readonly number[], f: Tensor) => this.embedWithImageFeatures(ids, f),
       decode: (e: Tensor, o: QwenDecodeOptions = {}) => this.decode(e, { ...o, rope }),
+      attentionMaps: (e: Tensor, layers: readonly number[]) => this.attentionMaps(e, layers, rope),
     };
   }
 

@@ -41,7 +41,7 @@ describe('Qwen2.5-VL decoder vs HF transformers', () => {
   it('logits', () => expect(qcompare(run.out.logits, 'logits')).toBeLessThan(TOL));
 
   it('greedy tokens with the KV cache (rope deltas while decoding) and without it are the fixture\'s', () => {
-    const dec = model.promptDecoder(rope);
+    const dec = model.forPrompt(rope);
     const cached = generate(dec, run.merged.inputsEmbeds, { maxNewTokens: 5, eosTokenId: null, keepLogits: true });
     const full = generate(dec, run.merged.inputsEmbeds, { maxNewTokens: 5, eosTokenId: null, useCache: false });
     expect(cached.tokens).toEqual(qints('greedy_new_tokens'));
