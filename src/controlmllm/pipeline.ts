@@ -13,8 +13,8 @@ import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
 import { makeObjective } from './objective.js';
 import { optimizePP, optimizeV1, type OptimizeResult, type StepInfo } from './optimize.js';
-import { regionWeights, type RegionWeights, type VisualPrompt } from './regions.js';
-import { encodeImage, promptIds, type Session } from './session.js';
+import type { RegionWeights, VisualPrompt } from './regions.js';
+import { prepare, type PrepareOptions, type Session } from './session.js';
 
 export type Method = 'v1' | 'pp';
 
@@ -24,13 +24,13 @@ export interface AskInput {
   regions: readonly VisualPrompt[];
 }
 
-export interface AskOptions {
+export interface AskOptions extends PrepareOptions {
   method?: Method;
   /** v1: iterations T (5); ++: Adam steps (3). */
   steps?: number;
   /** Energy scale α (400). */
   alpha?: number;
-  /** v1: 1; ++: 0.03. */
+  /** v1: 1; ++: 0.03 (Qwen2.5-VL: 0.02, the official ROC setting). */
   lr?: number;
   /** v1 EMA β (0.5). */
   beta?: number;
@@ -48,7 +48,8 @@ export interface AskOptions {
   /** Adam ε for ++ (1e-3). */
   eps?: number;
   maxNewTokens?: number;
-  padToSquare?: boolean;
+  /** ε in the energy's denominator: 0 (LLaVA code), 1e-6 in the official Qwen2.5-VL ++ code. */
+  energyEps?: number;
   /** ++ contrastive decoding against the unedited prefill (off by default). */
   contrastive?: ContrastiveOptions | null;
   /** Also answer without the region (default true). */
@@ -73,9 +74,10 @@ export interface AskResult {
   warnings: string[];
   /** Share of the pooled image attention inside the (first) region, before and after. */
   insideRatio: { before: number; after: number };
-  /** Pooled image attention [N] before and after, on the grid×grid token grid. */
-  attention: { grid: number; before: Float32Array; after: Float32Array };
-  geometry: PreprocessGeometry;
+  /** Pooled image attention [N] before and after, on the rows × cols token grid (grid = cols; LLaVA's is square). */
+  attention: { grid: number; rows: number; cols: number; before: Float32Array; after: Float32Array };
+  /** LLaVA's preprocessing geometry (heatmaps); null for Qwen2.5-VL. */
+  geometry: PreprocessGeometry | null;
   regions: RegionWeights[];
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
 }
@@ -87,22 +89,30 @@ export function ppDefaultLayers(L: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
-export function resolveOptions(opts: AskOptions, layerCount: number) {
+/** The official Qwen2.5-VL ++ layers 12..27 of 28 (attentions[12:28]), scaled to a decoder of L layers. */
+export function qwenPPDefaultLayers(L: number): number[] {
+  const start = Math.min(L - 1, Math.round((12 * L) / 28));
+  return Array.from({ length: L - start }, (_, i) => start + i);
+}
+
+export function resolveOptions(opts: AskOptions, layerCount: number, family: Session['family'] = 'llava') {
   const method = opts.method ?? 'v1';
   const pp = method === 'pp';
+  const qwen = family === 'qwen2_5_vl';
   return {
     method,
     steps: opts.steps ?? (pp ? 3 : 5),
     alpha: opts.alpha ?? 400,
-    lr: opts.lr ?? (pp ? 0.03 : 1),
+    lr: opts.lr ?? (pp ? (qwen ? 0.02 : 0.03) : 1),
     beta: opts.beta ?? 0.5,
     earlyStopPct: opts.earlyStopPct === undefined ? 25 : opts.earlyStopPct,
     accumulate: opts.accumulate ?? false,
     sigma: opts.sigma ?? (pp ? 0.4 : 0.1),
-    layers: resolveLayers(opts.layers, pp, layerCount),
+    layers: pp && qwen && opts.layers === undefined ? qwenPPDefaultLayers(layerCount) : resolveLayers(opts.layers, pp, layerCount),
     queries: pp ? ('last' as const) : ('after-image' as const),
     eps: opts.eps ?? 1e-3,
     maxNewTokens: opts.maxNewTokens ?? 30,
+    energyEps: opts.energyEps ?? (pp && qwen ? 1e-6 : 0),
   };
 }
 
@@ -119,15 +129,13 @@ function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): nu
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
-  const { model, tokenizer } = session;
-  const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
+  const { tokenizer } = session;
   const t0 = performance.now();
-  const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
-  const grid = Math.round(Math.sqrt(features.shape[1]));
-  if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
-  const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
-  const { prompt, ids } = promptIds(session, input.question);
+  const p = prepare(session, input.image, input.question, opts);
+  const { model, features, ids, prompt, geometry } = p;
+  const o = resolveOptions(opts, p.numLayers, session.family);
+  const regions = input.regions.map((r) => p.regionWeights(r, o.sigma));
   const tEncode = seconds(t0);
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
@@ -151,7 +159,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const tBaseline = seconds(t1);
 
   const t2 = performance.now();
-  const objective = makeObjective(model, ids, features, regions.map((r) => r.weights), { layers: o.layers, queries: o.queries }, o.alpha);
+  const objective = makeObjective(model, ids, features, regions.map((r) => r.weights), { layers: o.layers, queries: o.queries }, o.alpha, o.energyEps);
   const zeros = features.mul(0);
   const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(objective.lastAttention()!, regions[0].weights) });
   const result =
@@ -176,7 +184,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     stop: result.stop,
     warnings: result.warnings,
     insideRatio: { before: insideRatio(before, regions[0].weights), after: insideRatio(after, regions[0].weights) },
-    attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
+    attention: { grid: p.cols, rows: p.rows, cols: p.cols, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,
     timings: { encode: tEncode, baseline: tBaseline, optimize: tOptimize, controlled: tControlled, total: seconds(t0) },

@@ -143,8 +143,10 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
+  const geometry = r.geometry;
+  if (!geometry) throw new Error('the page draws heatmaps on LLaVA\'s square grid only');
   const max = Math.max(...r.attention.before, ...r.attention.after);
-  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' });
+  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, geometry, { max, min: 0, colormap: 'inferno' });
   const result: DemoResult = {
     id,
     prompt: r.prompt,
@@ -157,7 +159,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     warnings: r.warnings,
     insideRatio: r.insideRatio,
     attention: r.attention,
-    geometry: r.geometry,
+    geometry,
     timings: r.timings,
     heatmaps: { before: overlay(r.attention.before), after: overlay(r.attention.after) },
     backend: backendName,

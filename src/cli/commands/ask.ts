@@ -141,10 +141,12 @@ async function answer(v: { model?: string; question?: string; heatmap?: string; 
 
 /** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
 export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImageFile>, r: AskResult): string[] {
+  const geometry = r.geometry;
+  if (!geometry) throw new Error(`--heatmap: heatmaps need a square token grid; this model's is ${r.attention.rows}×${r.attention.cols} (Qwen2.5-VL heatmaps are not implemented)`);
   const max = Math.max(...r.attention.before, ...r.attention.after);
   return (['before', 'after'] as const).map((which) => {
     const file = `${prefix}-${which}.png`;
-    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 }));
+    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 }));
     return file;
   });
 }
