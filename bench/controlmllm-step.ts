@@ -12,7 +12,7 @@ import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import { grad } from '../src/autograd/index.js';
 import { makeObjective } from '../src/controlmllm/objective.js';
 import { loadLlavaFromSource, parameterSpecs, parseLlavaConfig } from '../src/model/index.js';
-import { SafetensorsFile, bytesSource, writeSafetensors } from '../src/model/safetensors.js';
+import { SafetensorsFile, bytesSource, writeSafetensors } from '../src/safetensors/index.js';
 import { Rng, arenaStats, fromArray, noGrad, resetArenaStats, setBufferPooling, withBackend, type Tensor } from '../src/tensor/index.js';
 import { optimizeV1 } from '../src/controlmllm/optimize.js';
 

@@ -27,7 +27,7 @@ export {
 
 // model
 export * from './model/index.js';
-export * from './model/safetensors.js';
+export * from './safetensors/index.js';
 
 // io (no file system, no image decoders)
 export { assertRgbImage, type RgbImage } from './io/rgb-image.js';

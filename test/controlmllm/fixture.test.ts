@@ -10,7 +10,7 @@ import { makeObjective } from '../../src/controlmllm/objective.js';
 import { optimizePP, optimizeV1 } from '../../src/controlmllm/optimize.js';
 import { generate } from '../../src/model/generate.js';
 import { loadLlava } from '../../src/model/load-node.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import * as T from '../../src/tensor/index.js';
 import { relError } from '../helpers/op-cases.js';
 

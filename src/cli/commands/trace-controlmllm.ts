@@ -10,7 +10,7 @@ import { optimizePP, optimizeV1 } from '../../controlmllm/optimize.js';
 import { resolveOptions, type AskOptions } from '../../controlmllm/pipeline.js';
 import { generate } from '../../model/generate.js';
 import type { LlavaForConditionalGeneration } from '../../model/llava.js';
-import type { TensorToWrite } from '../../model/safetensors.js';
+import type { TensorToWrite } from '../../safetensors/index.js';
 import { noGrad, type Tensor } from '../../tensor/index.js';
 
 export type EnergyMode = 'v1' | 'last' | 'pp';

@@ -12,8 +12,8 @@
  * left out of the loss. Mirrors transformers' LlavaForConditionalGeneration.forward(labels=…) with
  * labels = −100 everywhere but the answer tokens.
  */
-import type { LlavaForConditionalGeneration } from './llava.js';
-import { ropeCosSin } from './layers.js';
+import type { LlavaForConditionalGeneration } from '../model/llava.js';
+import { ropeCosSin } from '../model/layers.js';
 import { Tensor, cat, crossEntropy, gather } from '../tensor/index.js';
 
 export interface TrainBatch {

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW } from '../autograd/adamw.js';
+import { AdamW } from './adamw.js';
 import { grad } from '../autograd/grad.js';
 import { ChatTemplate, llavaPrompt } from '../io/chat-template.js';
 import { parseClipProcessorConfig, preprocess, type ClipProcessorConfig } from '../io/clip-preprocess.js';
@@ -22,8 +22,8 @@ import { parseLlavaConfig } from '../model/config.js';
 import { generate } from '../model/generate.js';
 import { Params } from '../model/layers.js';
 import { LlavaForConditionalGeneration } from '../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../model/safetensors-node.js';
-import { llavaTrainLoss, mergedTargets } from '../model/train-forward.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../safetensors/node.js';
+import { llavaTrainLoss, mergedTargets } from './loss.js';
 import { Rng, Tensor, fromArray, getBackend, noGrad } from '../tensor/index.js';
 import { modelFiles, type ModelShape } from './synthetic-files.js';
 import { makeScene, multiObjectQA, singleObjectQA, trainSample, type QA, type TrainSample } from './synthetic.js';
