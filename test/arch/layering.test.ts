@@ -1,8 +1,8 @@
 /**
  * The dependency direction of DESIGN.md, enforced on the import lines of src/:
  * kernels ← tensor ← autograd; safetensors imports nothing of ours; model imports tensor and
- * safetensors (never autograd); io imports tensor; controlmllm (the method only) imports model,
- * autograd, tensor, io; train and eval import those and controlmllm; cli imports anything and nothing
+ * safetensors (never autograd); io and optim (the one Adam) import tensor; controlmllm (the method
+ * only) imports model, autograd, optim, tensor, io; train and eval import those and controlmllm; cli imports anything and nothing
  * imports cli. The entry points src/index.ts and src/node.ts re-export everything and nothing inside
  * src/ imports them.
  */
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
-const method = ['kernels', 'tensor', 'autograd', 'safetensors', 'model', 'io'];
+const method = ['kernels', 'tensor', 'autograd', 'optim', 'safetensors', 'model', 'io'];
 const everything = [...method, 'controlmllm', 'train', 'eval'];
 const allowed: Record<string, string[]> = {
   kernels: [],
@@ -22,6 +22,7 @@ const allowed: Record<string, string[]> = {
   autograd: ['kernels', 'tensor'],
   model: ['kernels', 'tensor', 'safetensors'],
   io: ['kernels', 'tensor'],
+  optim: ['kernels', 'tensor'],
   controlmllm: method,
   train: [...method, 'controlmllm'],
   eval: [...method, 'controlmllm'],
