@@ -18,7 +18,7 @@ export function prepareQwen(session: QwenSession, image: RgbImage, question: str
   const cfg = model.config;
   const sms = cfg.vision_config.spatial_merge_size;
   const p = preprocessQwen(image, withPixels(session.processor, opts));
-  const pixels = fromArray(p.pixelValues, [p.pixelValues.length / model.visual.patchDim, model.visual.patchDim], { dtype: model.dtype });
+  const pixels = fromArray(p.pixelValues, [p.pixelValues.length / model.visual.patchDim, model.visual.patchDim], { dtype: model.dtype, backend: model.backend });
   const features = noGrad(() => model.encodeImage(pixels, [p.gridThw]).imageEmbeds); // [N, C]
   const prompt = qwenPrompt(question, session.template);
   const raw = tokenizer.encode(prompt);

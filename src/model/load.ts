@@ -13,7 +13,10 @@ import { parseLlavaConfig, type LlavaConfig } from './config.js';
 import { Params } from './layers.js';
 import { HalfWeight } from '../tensor/half.js';
 import { LlavaForConditionalGeneration } from './llava.js';
-import type { TensorSource } from './safetensors.js';
+import type { TensorSource } from '../safetensors/index.js';
+import type { Backend } from '../kernels/backend.js';
+import { cpu } from '../kernels/cpu/index.js';
+import { forgetOnReuse } from '../tensor/arena.js';
 import { Tensor, getBackend } from '../tensor/index.js';
 
 export interface ParamSpec {
@@ -29,7 +32,7 @@ export function parameterSpecs(config: LlavaConfig): ParamSpec[] {
 /** The checkpoint names and shapes a module tree built by `build` takes, without allocating weights. */
 export function specsOf(build: (p: Params) => unknown): ParamSpec[] {
   const specs: ParamSpec[] = [];
-  const placeholder = Tensor.of(new Float32Array(0), [0], getBackend());
+  const placeholder = Tensor.of(new Float32Array(0), [0], cpu); // never computed with
   build(new Params((name, shape) => {
     specs.push({ name, shape: [...shape] });
     return placeholder;
@@ -137,6 +140,8 @@ export interface LoadOptions {
    * compute only.
    */
   halfWeights?: boolean;
+  /** The backend the weights live on (default: the default backend, `setBackend`). */
+  backend?: Backend;
 }
 
 /**
@@ -163,7 +168,8 @@ export function buildFromSource<M>(source: TensorSource, recipe: ModelRecipe<M>,
   const problems = matchWeights(source, recipe.specs, recipe.rename);
   if (hasProblems(problems)) throw new WeightLoadError(label, problems, recipe.family);
   if (opts.halfWeights && opts.dtype === 'float64') throw new Error(`${label}: halfWeights computes in float32; it cannot be combined with dtype float64`);
-  const backend = getBackend();
+  const backend = opts.backend ?? getBackend();
+  forgetOnReuse(backend);
   const read = opts.dtype === 'float64' ? (n: string) => source.readFloat64(n) : (n: string) => source.readFloat32(n);
   const take = (name: string, shape: readonly number[]) => Tensor.of(read(problems.matched.get(name)!), shape, backend); // present: checked above
   const takeMatrix = (name: string, shape: readonly [number, number]) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { traceCommand } from '../../src/cli/commands/trace.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import { maxAbs, qints, qref, qwenDir, relErr } from '../model/qwen2_5_vl/qwen-fixture.js';
 
 function capture() {

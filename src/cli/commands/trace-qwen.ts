@@ -17,7 +17,7 @@ import { generate } from '../../model/generate.js';
 import { loadQwen25VL } from '../../model/qwen2_5_vl/load-node.js';
 import type { Qwen25VLForConditionalGeneration } from '../../model/qwen2_5_vl/model.js';
 import type { GridThw } from '../../model/qwen2_5_vl/vision-windows.js';
-import type { TensorToWrite } from '../../model/safetensors.js';
+import type { TensorToWrite } from '../../safetensors/index.js';
 import { fromArray, noGrad, type Tensor } from '../../tensor/index.js';
 import { f32, i64, readTensor, traceMethod, type TraceRequest } from './trace.js';
 
@@ -40,7 +40,7 @@ async function qwenInputs(request: TraceRequest): Promise<QwenInputs> {
   const image = readImageFile(request.input.image);
   const p = preprocessQwen(image, withPixels(session.processor, request.pixels));
   const { ids } = prepareQwen(session, image, request.input.question, request.pixels);
-  const pixels = fromArray(p.pixelValues, [p.pixelValues.length / session.model.visual.patchDim, session.model.visual.patchDim]);
+  const pixels = fromArray(p.pixelValues, [p.pixelValues.length / session.model.visual.patchDim, session.model.visual.patchDim], { backend: session.model.backend });
   const extra = [f32('pixel_values', pixels), i64('image_grid_thw', [1, 3], p.gridThw), i64('input_ids', [1, ids.length], ids)];
   return { model: session.model, ids, pixels, grid: p.gridThw, extra };
 }

@@ -5,7 +5,7 @@ import { parseQwen25VLConfig, type Qwen25VLConfig } from './config.js';
 import { loadQwen25VLFromSource } from './load.js';
 import type { Qwen25VLForConditionalGeneration } from './model.js';
 import type { LoadOptions } from '../load.js';
-import { openCheckpoint } from '../safetensors-node.js';
+import { openCheckpoint } from '../../safetensors/node.js';
 
 /** Reads and parses `dir/config.json`; errors name the file. */
 export function readQwenConfig(dir: string): Qwen25VLConfig {

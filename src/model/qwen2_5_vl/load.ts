@@ -6,7 +6,7 @@
 import { parseQwen25VLConfig, type Qwen25VLConfig } from './config.js';
 import { Qwen25VLForConditionalGeneration } from './model.js';
 import { buildFromSource, matchWeights, specsOf, type LoadOptions, type ParamSpec, type WeightProblems } from '../load.js';
-import type { TensorSource } from '../safetensors.js';
+import type { TensorSource } from '../../safetensors/index.js';
 
 /** Keys a checkpoint may hold that carry no weights. */
 const IGNORED = [/\.rotary_emb\.inv_freq$/];

@@ -43,6 +43,11 @@ export class Qwen25VLForConditionalGeneration {
     return this.model.embed_tokens.weight.dtype;
   }
 
+  /** The backend the weights live on; inputs are created there. */
+  get backend() {
+    return this.model.embed_tokens.weight.backend;
+  }
+
   /** pixel_values [N, C_in·T_p·P·P] + image_grid_thw → image embeddings [N/4, C] (and the tower's intermediates). */
   encodeImage(pixelValues: Tensor, grids: readonly GridThw[], opts: { outputBlocks?: boolean } = {}): VisionOutput {
     return this.visual.forward(this.asModelDtype(pixelValues), grids, opts);
@@ -98,7 +103,7 @@ export class Qwen25VLForConditionalGeneration {
   }
 
   private asModelDtype(x: Tensor): Tensor {
-    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
+    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { like: this.model.embed_tokens.weight });
   }
 }
 

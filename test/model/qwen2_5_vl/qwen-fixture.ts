@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openSafetensorsFile } from '../../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../../src/safetensors/node.js';
 import { fromArray, type Tensor } from '../../../src/tensor/index.js';
 import { fixturesDir, relErr } from '../tiny-fixture.js';
 
