@@ -25,7 +25,7 @@ import { promptIds } from '../../controlmllm/session.js';
 import { loadSession, modelFamily } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from './ask.js';
 import { backendOption, useBackend } from '../backend-args.js';
-import { pixelsFromFlags, pixelsOption, type PixelsOptions } from '../pixels-args.js';
+import type { PixelsOptions } from '../pixels-args.js';
 import { traceEnergy, traceOptimize, type EnergyMode, type TraceTarget } from './trace-controlmllm.js';
 import { traceQwen } from './trace-qwen.js';
 
@@ -72,7 +72,6 @@ const OPTIONS = {
   optimize: { type: 'string' },
   eps: { type: 'string' },
   ...askOptionSpec,
-  ...pixelsOption,
   ...backendOption,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -170,17 +169,9 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
     energy,
     optimize,
     options,
-    pixels: usage(() => pixelsFromFlags(v)),
+    pixels: { minPixels: options.minPixels, maxPixels: options.maxPixels },
     backend: v.backend,
   };
-}
-
-function usage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
