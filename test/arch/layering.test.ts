@@ -1,7 +1,7 @@
 /**
  * The dependency direction of DESIGN.md, enforced on the import lines of src/:
  * kernels ← tensor ← autograd; model and io import tensor (never autograd); controlmllm imports
- * model, autograd, tensor, io; cli imports anything and nothing imports cli. The entry points
+ * model, autograd, tensor, io; eval imports those and train; cli imports anything and nothing imports cli. The entry points
  * src/index.ts and src/node.ts re-export everything and nothing inside src/ imports them.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,9 @@ const allowed: Record<string, string[]> = {
   model: ['kernels', 'tensor'],
   io: ['kernels', 'tensor'],
   controlmllm: ['kernels', 'tensor', 'autograd', 'model', 'io'],
-  cli: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
+  // The evaluation protocol: question readers, scoring, metrics, the loop (Node only).
+  eval: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm', 'train'],
+  cli: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm', 'train', 'eval'],
   // The public entry points at the top of src/ (browser-safe API and its Node superset); nothing imports them.
   'index.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
   'node.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm', 'index.ts'],
