@@ -4,7 +4,7 @@ import type { EvalRequest } from '../eval/evaluate.js';
 import { PROMPT_TYPES, type PromptType } from '../eval/question.js';
 import { parseShard } from '../eval/selection.js';
 import { backendOption } from './backend-args.js';
-import { layersFlag, numberFlag } from './flags.js';
+import { contrastiveFlag, earlyStopFlag, layersFlag, numberFlag } from './flags.js';
 
 export const EVAL_OPTIONS = {
   model: { type: 'string' },
@@ -62,15 +62,6 @@ function methodsFlag(v: string | undefined): Method[] | undefined {
   throw new Error(`--method must be v1, pp or both, got '${v}'`);
 }
 
-/** `--contrastive alpha,beta` or `off` (++ contrastive decoding against the unedited prefill). */
-function contrastiveFlag(v: string | undefined): AskOptions['contrastive'] {
-  if (v === undefined) return undefined;
-  if (v === 'off') return null;
-  const [alpha, beta] = v.split(',').map((x, i) => numberFlag(x, i ? '--contrastive beta' : '--contrastive alpha'));
-  if (alpha === undefined || beta === undefined || v.split(',').length !== 2) throw new Error(`--contrastive must be alpha,beta (e.g. 0.7,0.1) or off, got '${v}'`);
-  return { alpha, beta };
-}
-
 function accumulateFlag(v: EvalValues): boolean | undefined {
   if (v.accumulate && v['no-accumulate']) throw new Error('--accumulate and --no-accumulate contradict each other');
   return v.accumulate ? true : v['no-accumulate'] ? false : undefined;
@@ -79,11 +70,10 @@ function accumulateFlag(v: EvalValues): boolean | undefined {
 /** Per-method settings given on the command line (undefined entries leave the preset's value). */
 function overrides(v: EvalValues): Record<Method, AskOptions> {
   const maxNewTokens = numberFlag(v['max-new-tokens'], '--max-new-tokens', { integer: true });
-  const es = v['early-stop'];
   return {
     v1: {
       steps: numberFlag(v.steps, '--steps', { integer: true }), alpha: numberFlag(v.alpha, '--alpha'), lr: numberFlag(v.lr, '--lr'), beta: numberFlag(v.beta, '--beta'),
-      earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'), sigma: numberFlag(v.sigma, '--sigma'),
+      earlyStopPct: earlyStopFlag(v['early-stop']), sigma: numberFlag(v.sigma, '--sigma'),
       layers: layersFlag(v.layers, '--layers'), accumulate: accumulateFlag(v), maxNewTokens,
     },
     pp: {
