@@ -93,11 +93,32 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
 /**
  * Wraps `fn` so that calling it returns its value and the gradients with respect to every argument.
  * Arguments are re-wrapped as fresh leaves (sharing storage), so the caller's tensors are untouched.
+ * With `{ hasAux: true }` (as JAX's `has_aux`), `fn` returns `{ value, aux }`: the gradients are of
+ * `value`, and `aux` (a tensor or an object of tensors computed on the way) comes back detached, so it
+ * holds no graph.
  */
-export function valueAndGrad(fn: (...args: Tensor[]) => Tensor) {
-  return (...args: Tensor[]): { value: Tensor; grads: Tensor[] } => {
+export function valueAndGrad(fn: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] };
+export function valueAndGrad<A extends Aux>(
+  fn: (...args: Tensor[]) => { value: Tensor; aux: A },
+  opts: { hasAux: true },
+): (...args: Tensor[]) => { value: Tensor; aux: A; grads: Tensor[] };
+export function valueAndGrad(fn: (...args: Tensor[]) => Tensor | { value: Tensor; aux: Aux }, opts?: { hasAux: true }) {
+  return (...args: Tensor[]) => {
     const leaves = args.map((a) => a.detach().requireGrad());
-    const value = fn(...leaves);
-    return { value: value.detach(), grads: grad(value, leaves) };
+    const out = fn(...leaves);
+    if (!opts?.hasAux) {
+      const value = out as Tensor;
+      return { value: value.detach(), grads: grad(value, leaves) };
+    }
+    const { value, aux } = out as { value: Tensor; aux: Aux };
+    return { value: value.detach(), aux: detachAux(aux), grads: grad(value, leaves) };
   };
+}
+
+/** What `valueAndGrad(fn, { hasAux: true })` lets `fn` return beside its value. */
+export type Aux = Tensor | Readonly<Record<string, Tensor>>;
+
+function detachAux<A extends Aux>(aux: A): A {
+  if (aux instanceof Tensor) return aux.detach() as A;
+  return Object.fromEntries(Object.entries(aux).map(([k, t]) => [k, t.detach()])) as A;
 }

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { maskImage, referSplit, type SceneOptions } from '../controlmllm/synthetic.js';
+import { maskImage, referSplit, type SceneOptions } from '../train/synthetic.js';
 import { encodePng } from '../io/image.js';
 
 const lvisName = (s: string) => s.replace(/ /g, '_');

@@ -13,7 +13,7 @@ import { parseLlavaConfig, type LlavaConfig } from './config.js';
 import { Params } from './layers.js';
 import { HalfWeight } from '../tensor/half.js';
 import { LlavaForConditionalGeneration } from './llava.js';
-import type { TensorSource } from './safetensors.js';
+import type { TensorSource } from '../safetensors/index.js';
 import { Tensor, getBackend } from '../tensor/index.js';
 
 export interface ParamSpec {

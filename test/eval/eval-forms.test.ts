@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evalCommand } from '../../src/cli/commands/eval.js';
-import { writeReferSplit } from '../../src/controlmllm/synthetic-write.js';
+import { writeReferSplit } from '../../src/train/synthetic-write.js';
 import { writeOfficialRoc } from '../../src/eval/write-official.js';
 
 const MODEL = join(process.cwd(), 'weights', 'default');

@@ -1,11 +1,11 @@
 /**
  * `controlmllm train-default`: trains the bundled default model (a small LLaVA on synthetic scenes, see
- * src/controlmllm/synthetic-train.ts) with this engine's autograd, resumable from its checkpoint.
+ * src/train/train-default.ts) with this engine's autograd, resumable from its checkpoint.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../controlmllm/synthetic-train.js';
+import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
 import { setBackend } from '../../tensor/index.js';
 import { numberFlag } from '../flags.js';

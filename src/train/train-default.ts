@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW } from '../autograd/adamw.js';
+import { AdamW } from '../optim/adamw.js';
 import { grad } from '../autograd/grad.js';
 import { ChatTemplate, llavaPrompt } from '../io/chat-template.js';
 import { parseClipProcessorConfig, preprocess, type ClipProcessorConfig } from '../io/clip-preprocess.js';
@@ -22,8 +22,8 @@ import { parseLlavaConfig } from '../model/config.js';
 import { generate } from '../model/generate.js';
 import { Params } from '../model/layers.js';
 import { LlavaForConditionalGeneration } from '../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../model/safetensors-node.js';
-import { llavaTrainLoss, mergedTargets } from '../model/train-forward.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../safetensors/node.js';
+import { llavaTrainLoss, mergedTargets } from './loss.js';
 import { Rng, Tensor, fromArray, getBackend, noGrad } from '../tensor/index.js';
 import { modelFiles, type ModelShape } from './synthetic-files.js';
 import { makeScene, multiObjectQA, singleObjectQA, trainSample, type QA, type TrainSample } from './synthetic.js';
@@ -281,12 +281,6 @@ export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Token
 // ---------------------------------------------------------------------------------------------------
 // The loop
 
-/** Backends that cache packed weights (wasm) must forget them once AdamW has written new values. */
-function invalidateWeights(params: readonly NamedParam[]) {
-  const backend = getBackend() as { invalidate?: (data: unknown) => void };
-  if (typeof backend.invalidate === 'function') for (const p of params) backend.invalidate(p.tensor.data);
-}
-
 /**
  * Trains into the model folder `outDir`; checkpoints (weights, AdamW moments, step) and train-log.jsonl
  * go to `checkpointDir` (default outDir/checkpoint), from which a later call resumes.
@@ -332,7 +326,6 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     leaves.forEach((p) => p.requireGrad(false));
     const lr = lrAt(o, s);
     const gradNorm = opt.step(grads, lr, o.clip);
-    invalidateWeights(params);
     last = loss.item();
     const entry: StepLog = { step: s + 1, loss: last, lr, gradNorm, seconds: (performance.now() - ts) / 1000 };
     appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
