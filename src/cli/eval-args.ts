@@ -10,6 +10,8 @@ export const EVAL_OPTIONS = {
   model: { type: 'string' },
   questions: { type: 'string' },
   data: { type: 'string' },
+  /** Renamed to --data (kept only to say so). */
+  images: { type: 'string' },
   preset: { type: 'string' },
   split: { type: 'string' },
   shard: { type: 'string' },
@@ -85,6 +87,7 @@ function overrides(v: EvalValues): Record<Method, AskOptions> {
 }
 
 export function evalRequest(v: EvalValues, usage: string): EvalRequest {
+  if (v.images !== undefined) throw new Error('--images is now --data (the task folder; image and mask paths are read relative to it)');
   for (const flag of ['model', 'questions', 'data'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
   if (v.split !== undefined && v.split !== 'test' && v.split !== 'val') throw new Error(`--split must be test or val, got '${v.split}'`);
   return {

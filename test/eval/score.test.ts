@@ -1,4 +1,10 @@
 /** The official ROC/RTC scoring rule (eval.py): not-phrase removal, normalised name and synonyms, substrings. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { latestByKey, type AnswerLine, type RunMeta } from '../../src/eval/answers-file.js';
+import { readQuestionFile } from '../../src/eval/questions-official.js';
+import { buildReport } from '../../src/eval/report.js';
 import { isCorrect, normaliseName, normaliseSynonyms, removeNotPhrases, Tally } from '../../src/eval/score.js';
 
 describe('remove_not_phrases_v2', () => {
@@ -58,5 +64,39 @@ describe('isCorrect', () => {
     expect(t.pct()).toBe(75);
     expect(t.ci95()).toBeCloseTo(196 * Math.sqrt((0.75 * 0.25) / 4), 6);
     expect(new Tally().pct()).toBeNaN();
+  });
+});
+
+describe('hand-written official-form lines, scored as the official eval.py scores them', () => {
+  // test/fixtures/eval/roc-cases.json: ROC lines with '_' names, synonyms with parentheses, <location>
+  // before, inside and after the question; roc-cases-answers.jsonl: official prediction lines.
+  // `python controlmllm/llava/roc/eval.py --ann_file roc-cases.json --pred_file roc-cases-answers.jsonl
+  //  --set test` (mrwu-mac/ControlMLLM 57e16e7) prints "Baseline ---> Acc:0.000%" and "Ours ---> Acc:80.000%".
+  test('the same accuracies as the official scorer', () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'eval');
+    const text = readFileSync(join(dir, 'roc-cases.json'), 'utf8');
+    const { form, selected } = readQuestionFile(text, 'roc-cases.json', null);
+    expect(form).toBe('roc');
+    const preds = readFileSync(join(dir, 'roc-cases-answers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines: AnswerLine[] = preds.map((p, i) => ({ ...p, index: i, method: 'v1', prompt: 'box' }));
+    const meta: RunMeta = { questions: { file: 'roc-cases.json', sha256: '', form, split: null, offset: 0, limit: null }, preset: 'roc', methods: ['v1'], prompts: ['box'], settings: {}, padToSquare: false, shard: null };
+    const cell = buildReport(meta, selected, latestByKey(lines)).cells.roc['v1/box'];
+    expect([cell.baseline, cell.controlled, cell.n]).toEqual([0, 80, 5]);
+    // Per question (case 3: 'A Traffic light.' is wrong, the match is case-sensitive).
+    expect(selected.map((q, i) => isCorrect(preds[i].answers[1], q.name, q.synonyms))).toEqual([true, true, false, true, true]);
+    expect(selected[1].name).toBe('bow (weapon)'); // eval.py splits the synonyms' parentheses, not the name's
+  });
+  // rtc-cases.json / rtc-cases-answers.jsonl: `python controlmllm/llava/rtc/eval.py` prints
+  // "Baseline ---> Acc:33.333%" and "Ours ---> Acc:66.667%" (label only: the stray synonyms field is ignored).
+  test('RTC: the same accuracies as the official rtc/eval.py', () => {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'eval');
+    const { form, selected } = readQuestionFile(readFileSync(join(dir, 'rtc-cases.json'), 'utf8'), 'rtc-cases.json', null);
+    expect(form).toBe('rtc');
+    const preds = readFileSync(join(dir, 'rtc-cases-answers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines: AnswerLine[] = preds.map((p, i) => ({ ...p, index: i, method: 'pp', prompt: 'box' }));
+    const meta: RunMeta = { questions: { file: 'rtc-cases.json', sha256: '', form, split: null, offset: 0, limit: null }, preset: 'rtc', methods: ['pp'], prompts: ['box'], settings: {}, padToSquare: false, shard: null };
+    const cell = buildReport(meta, selected, latestByKey(lines)).cells.rtc['pp/box'];
+    expect(cell.baseline).toBeCloseTo(100 / 3, 9);
+    expect(cell.controlled).toBeCloseTo(200 / 3, 9);
   });
 });
