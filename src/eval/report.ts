@@ -117,6 +117,10 @@ export function markdownReport(report: Report): string {
   const parts = Object.entries(report.cells).map(([task, cells]) =>
     (report.scoring === 'accuracy' ? accuracyTable(task, cells, report.meta, labels) : captionTable(task, cells, labels)).join('\n'),
   );
+  const inside = Object.entries(report.cells).flatMap(([task, cells]) =>
+    Object.entries(cells).filter(([, c]) => c.n > 0).map(([key, c]) => `${task} ${key}: ${c.insideBefore.toFixed(3)} → ${c.insideAfter.toFixed(3)}`),
+  );
+  if (inside.length) parts.push(`In-region share of the image attention, before → after:\n${inside.join('\n')}`);
   if (report.failures.length) {
     const list = report.failures.slice(0, 20).map((f) => `- question ${f.question_id} (${f.method}/${f.prompt}): ${f.error}`);
     if (report.failures.length > 20) list.push(`- … ${report.failures.length - 20} more in the JSON report`);

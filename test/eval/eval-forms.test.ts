@@ -45,6 +45,7 @@ describe('controlmllm eval on the synthetic and referring-description forms', ()
     expect(Object.keys(report.cells.colour).sort()).toEqual(['pp/box', 'pp/mask', 'pp/point', 'pp/scribble', 'v1/box', 'v1/mask', 'v1/point', 'v1/scribble']);
     expect(r.out).toContain('| method | box | mask | scribble | point |');
     expect(r.out).toContain('| baseline (no region) |');
+    expect(r.out).toMatch(/In-region share of the image attention, before → after:\ncolour v1\/box: \d\.\d{3} → \d\.\d{3}/);
   });
 
   test('ScreenSpot: preset chosen from the form, BLEU-4 and CIDEr-D, METEOR and SPICE not computed', async () => {
