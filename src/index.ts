@@ -3,7 +3,7 @@
  * bundles this file for the browser and fails on any). Node helpers — model folders on disk, image
  * files, the WebAssembly thread pool — are in src/node.ts, which re-exports all of this.
  *
- *   tensors & backends   Tensor, ops, nn, setBackend / withBackend / onBackendLog, cpu, createGpuJsBackend
+ *   tensors & backends   Tensor, ops, nn ({ backend } / { like } on creation), setBackend / onBackendLog, cpu, createGpuJsBackend
  *   autograd             grad, valueAndGrad, noGrad, gradcheck
  *   model                parseLlavaConfig, loadLlavaFromSource, safetensors (bytesSource, SafetensorsFile,
  *                        ShardedCheckpoint, writeSafetensors), generate

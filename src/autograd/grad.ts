@@ -9,7 +9,6 @@ import { add } from '../tensor/ops.js';
 import { noGrad } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/create.js';
-import { withBackend } from '../tensor/backend-select.js';
 import { gradients, type VjpArgs } from './gradients.js';
 import type { OpKind } from '../tensor/record.js';
 
@@ -61,7 +60,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     if (targets.has(t) || t.node?.inputs.some((i) => leads.has(i))) leads.add(t);
   }
   const grads = new Map<Tensor, Tensor>();
-  const seed = opts.seed ?? withBackend(loss.backend, () => full(loss.shape, 1, { dtype: loss.dtype }));
+  const seed = opts.seed ?? full(loss.shape, 1, { like: loss });
   grads.set(loss, seed);
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
@@ -84,7 +83,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
   });
   return wrt.map((w) => {
     const g = grads.get(w);
-    if (!g) return withBackend(w.backend, () => full(w.shape, 0, { dtype: w.dtype }));
+    if (!g) return full(w.shape, 0, { like: w });
     const fresh = g.isContiguous && g !== seed ? g.detach() : Tensor.of(g.toTypedArray(), w.shape, w.backend);
     return fresh.shape.length === w.shape.length ? fresh : fresh.reshape(w.shape).detach();
   });

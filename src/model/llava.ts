@@ -55,6 +55,11 @@ export class LlavaForConditionalGeneration {
     return this.language_model.model.embed_tokens.weight.dtype;
   }
 
+  /** The backend the weights live on; inputs are created there. */
+  get backend() {
+    return this.language_model.model.embed_tokens.weight.backend;
+  }
+
   /** pixel_values [1, 3, H, W] → vision hidden states, selected features and projected image features. */
   encodeImage(pixelValues: Tensor, opts: { allHiddenStates?: boolean } = {}): VisionResult {
     const vm = this.vision_tower.vision_model;
@@ -118,7 +123,7 @@ export class LlavaForConditionalGeneration {
   }
 
   private asModelDtype(x: Tensor): Tensor {
-    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
+    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { like: this.language_model.model.embed_tokens.weight });
   }
 }
 
