@@ -7,7 +7,7 @@ import { modelFiles, vocabulary, IMAGE_ID } from '../../src/train/synthetic-file
 import { visualPrompt, maskFromRgb, modelQuestion } from '../../src/eval/question.js';
 import { readQuestionFile } from '../../src/eval/questions-official.js';
 import { regionWeights } from '../../src/controlmllm/regions.js';
-import { preprocess, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
+import { preprocessGeometry, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
 import { loadTokenizer } from '../../src/io/tokenizer.js';
 import { ChatTemplate, llavaPrompt } from '../../src/io/chat-template.js';
 import { encodePng, decodeImage } from '../../src/io/image.js';
@@ -89,7 +89,7 @@ describe('synthetic scenes', () => {
   test('every prompt type gives grid weights that favour the object (6×6 grid)', () => {
     const cfg = parseClipProcessorConfig(JSON.parse(modelFiles(SHAPE)['preprocessor_config.json']));
     for (const { record: r, scene } of referSplit(5, 10, ['colour'])) {
-      const { geometry } = preprocess(scene.image, cfg);
+      const geometry = preprocessGeometry(scene.image.width, scene.image.height, cfg);
       const o = scene.objects[r.object_index];
       const cellOn = (k: number) => o.mask[Math.floor(((Math.floor(k / 6) + 0.5) * 48) / 6) * 48 + Math.floor(((k % 6) + 0.5) * 8)] === 1;
       for (const type of ['box', 'mask', 'scribble', 'point'] as const) {

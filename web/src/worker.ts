@@ -4,7 +4,7 @@
  * page stays responsive and shows progress. All model work happens here, off the page's thread.
  */
 import {
-  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapOverlay,
+  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapPair,
   loadSessionFromFiles, matmul, onBackendLog, parameterSpecs, setBackend,
   type Backend, type FileReader, type Session,
 } from '../../src/index.js';
@@ -141,8 +141,6 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' });
   const result: DemoResult = {
     id,
     prompt: r.prompt,
@@ -157,7 +155,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     attention: r.attention,
     geometry: r.geometry,
     timings: r.timings,
-    heatmaps: { before: overlay(r.attention.before), after: overlay(r.attention.after) },
+    heatmaps: heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' }),
     backend: backendName,
   };
   post({ type: 'result', result });
