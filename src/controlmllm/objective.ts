@@ -5,7 +5,8 @@
  * attention comes back beside the loss, so a step's progress needs no second forward.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { energy, imageAttention, type ImageSpan, type Pooling } from './energy.js';
+import type { ImageSpan } from '../model/llava.js';
+import { energy, imageAttention, type Pooling } from './energy.js';
 
 /** The two seams the prefill needs, as both model families give them (Qwen2.5-VL bound to its prompt's positions). */
 export interface PrefillModel {

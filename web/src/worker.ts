@@ -4,7 +4,7 @@
  * page stays responsive and shows progress. All model work happens here, off the page's thread.
  */
 import {
-  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapOverlay,
+  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapPair,
   loadSessionFromFiles, matmul, onBackendLog, parameterSpecs, setBackend,
   type Backend, type FileReader, type Session,
 } from '../../src/index.js';
@@ -143,8 +143,6 @@ async function ask(id: number, req: AskRequest): Promise<void> {
   phase('heatmaps');
   const geometry = r.geometry;
   if (!geometry) throw new Error('the page draws heatmaps on LLaVA\'s square grid only');
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, geometry, { max, min: 0, colormap: 'inferno' });
   const result: DemoResult = {
     id,
     prompt: r.prompt,
@@ -159,7 +157,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     attention: r.attention,
     geometry,
     timings: r.timings,
-    heatmaps: { before: overlay(r.attention.before), after: overlay(r.attention.after) },
+    heatmaps: heatmapPair(req.image, r.attention, geometry, { colormap: 'inferno' }),
     backend: backendName,
   };
   post({ type: 'result', result });
