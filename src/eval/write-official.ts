@@ -9,7 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { maskImage, referSplit, type SceneOptions } from '../train/synthetic.js';
+import { type SceneOptions } from '../train/synthetic.js';
+import { maskImage, referSplit } from '../train/synthetic-refer.js';
 import { encodePng } from '../io/image.js';
 
 const lvisName = (s: string) => s.replace(/ /g, '_');
