@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SceneOptions } from '../train/synthetic.js';
+import { type SceneOptions } from '../train/synthetic.js';
 import { maskImage, referSplit } from '../train/synthetic-refer.js';
 import { encodePng } from '../io/image.js';
 

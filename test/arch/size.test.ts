@@ -17,7 +17,8 @@ const CORE = ['tensor', 'autograd', 'optim', 'kernels/backend.ts', 'kernels/layo
 const CORE_BUDGET = 1600; // code lines (no blank or comment-only lines); 1576 after the redesign step
 
 /** Known exceptions, each with its reason; the test also fails once one is no longer needed. */
-const EXEMPT: Record<string, string> = {};
+const EXEMPT: Record<string, string> = {
+};
 
 function files(p: string): string[] {
   if (!statSync(p).isDirectory()) return p.endsWith('.ts') ? [p] : [];
