@@ -25,6 +25,21 @@ describe('parseQwen25VLConfig', () => {
     expect([c.image_token_id, c.vision_start_token_id, c.vision_end_token_id]).toEqual([151655, 151652, 151653]);
   });
 
+  it('reads a config.json in the shape of the Hub\'s Qwen2.5-VL-7B-Instruct (type "mrope", in_chans, bfloat16)', () => {
+    const hub = {
+      architectures: ['Qwen2_5_VLForConditionalGeneration'], attention_dropout: 0.0, bos_token_id: 151643, eos_token_id: 151645,
+      vision_start_token_id: 151652, vision_end_token_id: 151653, vision_token_id: 151654, image_token_id: 151655, video_token_id: 151656,
+      hidden_act: 'silu', hidden_size: 3584, initializer_range: 0.02, intermediate_size: 18944, max_position_embeddings: 128000, max_window_layers: 28,
+      model_type: 'qwen2_5_vl', num_attention_heads: 28, num_hidden_layers: 28, num_key_value_heads: 4, rms_norm_eps: 1e-6, rope_theta: 1000000.0,
+      sliding_window: 32768, tie_word_embeddings: false, torch_dtype: 'bfloat16', transformers_version: '4.41.2', use_cache: true, use_sliding_window: false,
+      vision_config: { depth: 32, hidden_act: 'silu', hidden_size: 1280, intermediate_size: 3420, num_heads: 16, in_chans: 3, out_hidden_size: 3584, patch_size: 14, spatial_merge_size: 2, spatial_patch_size: 14, window_size: 112, fullatt_block_indexes: [7, 15, 23, 31], tokens_per_second: 2, temporal_patch_size: 2 },
+      rope_scaling: { type: 'mrope', mrope_section: [16, 24, 24] }, vocab_size: 152064,
+    };
+    const c = parseQwen25VLConfig(hub);
+    expect(c.text_config).toMatchObject({ head_dim: 128, mrope_section: [16, 24, 24], num_key_value_heads: 4, max_position_embeddings: 128000 });
+    expect(c.vision_config).toMatchObject({ depth: 32, hidden_size: 1280, in_channels: 3, tokens_per_second: 2 });
+  });
+
   it('reads the newer layout with the text parameters in text_config', () => {
     const { hidden_size, num_attention_heads, num_key_value_heads, rope_scaling, num_hidden_layers, ...rest } = qwenConfigJson;
     const c = parseQwen25VLConfig({ ...rest, text_config: { model_type: 'qwen2_5_vl_text', hidden_size, num_attention_heads, num_key_value_heads, rope_scaling, num_hidden_layers } });
