@@ -1,6 +1,6 @@
 /**
- * The Qwen2 decoder of Qwen2.5-VL: Llama-shaped layers with q/k/v biases (no o_proj bias), GQA, RMSNorm,
- * gated SiLU MLP, M-RoPE positions (rope.ts), a KV cache and explicit attention capture.
+ * The Qwen2 decoder of Qwen2.5-VL: llama.ts's decoder layers with q/k/v biases (no o_proj bias), GQA,
+ * RMSNorm, gated SiLU MLP, fed M-RoPE cos/sin tables (rope.ts); a KV cache and explicit attention capture.
  *
  * Mirrors: transformers modeling_qwen2_5_vl.py @ efa7189 — Qwen2_5_VLAttention (eager, repeat_kv),
  * Qwen2_5_VLDecoderLayer, Qwen2_5_VLModel, the LM head of Qwen2_5_VLForConditionalGeneration; during
@@ -13,76 +13,33 @@
  *      optionally the HF hidden states (L+1 entries, the last after the final norm).
  */
 import type { Qwen2TextConfig } from './config.js';
-import { GatedMlp } from './mlp.js';
 import { mropeCosSin, positionsFor, type MropePositions } from './rope.js';
-import { KVCache, resolveLayers, type DecodeOptions, type DecodeResult } from '../llama.js';
+import { KVCache, LlamaDecoderLayer, resolveLayers, type DecodeOptions, type DecodeResult, type DecoderLayerConfig } from '../llama.js';
 import { Embedding, Linear, Params, RMSNorm } from '../layers.js';
-import { Tensor, applyRope, attention, cat } from '../../tensor/index.js';
+import type { Tensor } from '../../tensor/index.js';
 
 export interface QwenDecodeOptions extends DecodeOptions {
   /** The prompt's positions (get_rope_index); absent: plain 1-D positions (text only). */
   rope?: MropePositions;
 }
 
-export class Qwen2Attention {
-  readonly q_proj: Linear;
-  readonly k_proj: Linear;
-  readonly v_proj: Linear;
-  readonly o_proj: Linear;
-  constructor(p: Params, private readonly cfg: Qwen2TextConfig) {
-    const { hidden_size: C, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = cfg;
-    this.q_proj = new Linear(p.at('q_proj'), C, H * D, true);
-    this.k_proj = new Linear(p.at('k_proj'), C, Hkv * D, true);
-    this.v_proj = new Linear(p.at('v_proj'), C, Hkv * D, true);
-    this.o_proj = new Linear(p.at('o_proj'), H * D, C, false);
-  }
-
-  /** x [1, T, C], cos/sin [T, D] → out [1, T, C], new k/v [1, Hkv, S, D], probs [1, H, T, S]. */
-  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
-    const [B, T] = x.shape;
-    const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
-    const heads = (t: Tensor, n: number) => t.reshape([B, T, n, D]).transpose(1, 2); // [B, n, T, D]
-    const q = applyRope(heads(this.q_proj.forward(x), H), cos, sin);
-    let k = applyRope(heads(this.k_proj.forward(x), Hkv), cos, sin);
-    let v = heads(this.v_proj.forward(x), Hkv);
-    if (past) {
-      k = cat([past.k, k], 2); // [B, Hkv, S, D]
-      v = cat([past.v, v], 2);
-    }
-    const { out, probs } = attention(q, k, v, { causal: true }); // out [B, H, T, D], probs [B, H, T, S]
-    return { out: this.o_proj.forward(out.transpose(1, 2).reshape([B, T, H * D])), k, v, probs };
-  }
-}
-
-export class Qwen2DecoderLayer {
-  readonly self_attn: Qwen2Attention;
-  readonly mlp: GatedMlp;
-  readonly input_layernorm: RMSNorm;
-  readonly post_attention_layernorm: RMSNorm;
-  constructor(p: Params, cfg: Qwen2TextConfig) {
-    this.self_attn = new Qwen2Attention(p.at('self_attn'), cfg);
-    this.mlp = new GatedMlp(p.at('mlp'), cfg.hidden_size, cfg.intermediate_size, false);
-    this.input_layernorm = new RMSNorm(p.at('input_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
-    this.post_attention_layernorm = new RMSNorm(p.at('post_attention_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
-  }
-  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
-    const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
-    const h = x.add(a.out); // [1, T, C]
-    return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
-  }
+/** Qwen2_5_VLDecoderLayer = the Llama layer with q/k/v biases and no o_proj bias. */
+export function decoderLayerConfig(cfg: Qwen2TextConfig): DecoderLayerConfig {
+  return { ...cfg, attention_bias: true, o_proj_bias: false, mlp_bias: false };
 }
 
 /** Qwen2_5_VLModel (`model`) with the LM head of the causal-LM wrapper. */
 export class Qwen2Decoder {
   readonly embed_tokens: Embedding;
-  readonly layers: Qwen2DecoderLayer[];
+  readonly layers: LlamaDecoderLayer[];
   readonly norm: RMSNorm;
   readonly lm_head: Linear | null; // null when tied to embed_tokens
 
   constructor(model: Params, lmHead: Params, readonly config: Qwen2TextConfig) {
     this.embed_tokens = new Embedding(model.at('embed_tokens'), config.vocab_size, config.hidden_size);
     const layers = model.at('layers');
-    this.layers = Array.from({ length: config.num_hidden_layers }, (_, i) => new Qwen2DecoderLayer(layers.at(i), config));
+    const layerCfg = decoderLayerConfig(config);
+    this.layers = Array.from({ length: config.num_hidden_layers }, (_, i) => new LlamaDecoderLayer(layers.at(i), layerCfg));
     this.norm = new RMSNorm(model.at('norm'), config.hidden_size, config.rms_norm_eps);
     this.lm_head = config.tie_word_embeddings ? null : new Linear(lmHead, config.hidden_size, config.vocab_size, false);
   }

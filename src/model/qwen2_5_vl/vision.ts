@@ -12,9 +12,9 @@
  *      optionally every block's output (in HF's internal window-permuted order).
  */
 import type { Qwen25VisionConfig } from './config.js';
-import { GatedMlp } from './mlp.js';
 import { inversePermutation, patchPositions, windowLayout, type GridThw, type WindowLayout } from './vision-windows.js';
 import { Linear, Params, RMSNorm } from '../layers.js';
+import { LlamaMlp } from '../llama.js';
 import { Tensor, applyRope, attention, cat, gather, gelu } from '../../tensor/index.js';
 
 /** RMSNorm eps of the vision tower (hard-coded 1e-6 in HF). */
@@ -71,12 +71,12 @@ export class VisionBlock {
   readonly norm1: RMSNorm;
   readonly norm2: RMSNorm;
   readonly attn: VisionAttention;
-  readonly mlp: GatedMlp;
+  readonly mlp: LlamaMlp;
   constructor(p: Params, cfg: Qwen25VisionConfig) {
     this.norm1 = new RMSNorm(p.at('norm1'), cfg.hidden_size, VISION_EPS);
     this.norm2 = new RMSNorm(p.at('norm2'), cfg.hidden_size, VISION_EPS);
     this.attn = new VisionAttention(p.at('attn'), cfg);
-    this.mlp = new GatedMlp(p.at('mlp'), cfg.hidden_size, cfg.intermediate_size, true);
+    this.mlp = new LlamaMlp(p.at('mlp'), { ...cfg, mlp_bias: true }); // Qwen2_5_VLMLP(bias=True)
   }
   forward(h: Tensor, cos: Tensor, sin: Tensor, cu: readonly number[]): Tensor {
     const a = h.add(this.attn.forward(this.norm1.forward(h), cos, sin, cu));
