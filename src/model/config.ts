@@ -181,14 +181,8 @@ export function parseVisionConfig(json: Json, prefix = 'vision_config'): ClipVis
   return cfg;
 }
 
-/** The CLIP ViT-L/14-336 config LlavaConfig builds when `vision_config` is absent. */
-const LLAVA_DEFAULT_VISION = {
-  hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16,
-  image_size: 336, patch_size: 14, projection_dim: 768, vocab_size: 32000,
-};
-
-/** Parses a LlavaForConditionalGeneration config.json (text or already-parsed JSON). */
-export function parseLlavaConfig(input: string | unknown): LlavaConfig {
+/** config.json's top-level object, from its text or already-parsed JSON. */
+export function configObject(input: string | unknown): Json {
   let json: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -197,7 +191,18 @@ export function parseLlavaConfig(input: string | unknown): LlavaConfig {
       throw new ConfigError('(file)', `not valid JSON (${(e as Error).message})`);
     }
   }
-  const top = asObject(json, '(top level)');
+  return asObject(json, '(top level)');
+}
+
+/** The CLIP ViT-L/14-336 config LlavaConfig builds when `vision_config` is absent. */
+const LLAVA_DEFAULT_VISION = {
+  hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16,
+  image_size: 336, patch_size: 14, projection_dim: 768, vocab_size: 32000,
+};
+
+/** Parses a LlavaForConditionalGeneration config.json (text or already-parsed JSON). */
+export function parseLlavaConfig(input: string | unknown): LlavaConfig {
+  const top = configObject(input);
   const r = new Reader(top, '');
   const model_type = r.oneOf('model_type', 'llava', ['llava'] as const);
   const vision = top.vision_config === undefined || top.vision_config === null ? LLAVA_DEFAULT_VISION : asObject(top.vision_config, 'vision_config');

@@ -9,6 +9,7 @@ import { checkQwenWeights, qwenParameterSpecs, sanitizeQwen } from '../../model/
 import { readQwenConfig } from '../../model/qwen2_5_vl/load-node.js';
 import { openCheckpoint } from '../../safetensors/node.js';
 import type { TensorSource } from '../../safetensors/index.js';
+import { storageLines } from './inspect.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -38,19 +39,8 @@ export function describeQwenParameters(c: Qwen25VLConfig): string[] {
 }
 
 function describeStorage(src: TensorSource): string[] {
-  const names = src.names();
-  const dtypes = new Map<string, number>();
-  const files = new Set<string>();
-  for (const name of names) {
-    const info = src.info(name);
-    dtypes.set(info.dtype, (dtypes.get(info.dtype) ?? 0) + 1);
-    files.add(info.file);
-  }
-  const renamed = names.filter((s) => sanitizeQwen(s) !== s).length;
-  return [
-    `checkpoint: ${names.length} tensors in ${files.size} file${files.size === 1 ? '' : 's'}${renamed ? ` (${renamed} renamed from the ≥ 4.52 layout or skipped)` : ''}`,
-    `stored dtypes: ${[...dtypes].map(([d, k]) => `${d} × ${k}`).join(', ')}`,
-  ];
+  const renamed = src.names().filter((s) => sanitizeQwen(s) !== s).length;
+  return storageLines(src, renamed ? `${renamed} renamed from the ≥ 4.52 layout or skipped` : '');
 }
 
 /** Exit status: 0 loadable, 1 a problem. */

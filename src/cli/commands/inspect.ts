@@ -58,6 +58,14 @@ export function describeParameters(c: LlavaConfig): string[] {
 /** Tensors, files and dtypes of the stored checkpoint. */
 export function describeStorage(src: TensorSource): string[] {
   const names = src.names();
+  const layout = names.some((s) => s.startsWith('model.') || s === 'lm_head.weight') ? 'newer transformers names' : 'llava-hf names';
+  const renamed = names.filter((s) => sanitize(s) !== s).length;
+  return storageLines(src, `${layout}${renamed ? `, ${renamed} renamed or skipped` : ''}`);
+}
+
+/** The tensor, file and dtype counts of a checkpoint, with a note on its name layout. */
+export function storageLines(src: TensorSource, note: string): string[] {
+  const names = src.names();
   const dtypes = new Map<string, number>();
   const files = new Set<string>();
   for (const name of names) {
@@ -65,10 +73,8 @@ export function describeStorage(src: TensorSource): string[] {
     dtypes.set(info.dtype, (dtypes.get(info.dtype) ?? 0) + 1);
     files.add(info.file);
   }
-  const layout = names.some((s) => s.startsWith('model.') || s === 'lm_head.weight') ? 'newer transformers names' : 'llava-hf names';
-  const renamed = names.filter((s) => sanitize(s) !== s).length;
   return [
-    `checkpoint: ${names.length} tensors in ${files.size} file${files.size === 1 ? '' : 's'} (${layout}${renamed ? `, ${renamed} renamed or skipped` : ''})`,
+    `checkpoint: ${names.length} tensors in ${files.size} file${files.size === 1 ? '' : 's'}${note ? ` (${note})` : ''}`,
     `stored dtypes: ${[...dtypes].map(([d, k]) => `${d} × ${k}`).join(', ')}`,
   ];
 }

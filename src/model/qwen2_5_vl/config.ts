@@ -7,7 +7,7 @@
  * Qwen2_5_VLVisionConfig and Qwen2_5_VLConfig `__init__`, including the rewrite of the Hub's
  * `rope_scaling {"type": "mrope"}` to `"default"`. Unknown keys are ignored, as HF ignores them.
  */
-import { ConfigError, Reader, asObject } from '../config.js';
+import { ConfigError, Reader, asObject, configObject } from '../config.js';
 
 export interface Qwen25VisionConfig {
   depth: number;
@@ -148,15 +148,7 @@ export function parseQwenTextConfig(json: Json): Qwen2TextConfig {
 
 /** Parses a Qwen2_5_VLForConditionalGeneration config.json (text or already-parsed JSON). */
 export function parseQwen25VLConfig(input: string | unknown): Qwen25VLConfig {
-  let json: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw new ConfigError('(file)', `not valid JSON (${(e as Error).message})`);
-    }
-  }
-  const top = asObject(json, '(top level)');
+  const top = configObject(input);
   const r = new Reader(top, '');
   const model_type = r.oneOf('model_type', 'qwen2_5_vl', ['qwen2_5_vl'] as const);
   const nested = top.text_config === undefined || top.text_config === null ? {} : asObject(top.text_config, 'text_config');
