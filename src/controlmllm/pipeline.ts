@@ -122,12 +122,12 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const { model, tokenizer } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
   const t0 = performance.now();
+  const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
   const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
   const grid = Math.round(Math.sqrt(features.shape[1]));
   if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
   const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
-  const { prompt, ids } = promptIds(session, input.question);
   const tEncode = seconds(t0);
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {

@@ -28,6 +28,19 @@ export {
 export interface PreprocessOptions {
   /** Original LLaVA `image_aspect_ratio="pad"`: expand2square with the mean colour first (default false = HF). */
   padToSquare?: boolean;
+  /** Names the image in errors (a file path). */
+  source?: string;
+}
+
+/** Largest intermediate image (padded square, resized) accepted, checked before it is allocated. */
+export const MAX_PREPROCESS_PIXELS = 50_000_000;
+
+function checkIntermediate(what: string, w: number, h: number, opts: PreprocessOptions): void {
+  if (w * h <= MAX_PREPROCESS_PIXELS) return;
+  throw new Error(
+    `${opts.source ? `${opts.source}: ` : ''}preprocess: ${what} would be ${w}×${h} = ${w * h} pixels, over the limit of ` +
+      `${MAX_PREPROCESS_PIXELS} (an extreme aspect ratio or preprocessor size); crop the image first`,
+  );
 }
 
 export interface PreprocessResult {
@@ -93,11 +106,14 @@ export function preprocess(img: RgbImage, cfg: ClipProcessorConfig, opts: Prepro
   let cur = img;
   if (opts.padToSquare) {
     const pad = squarePadOffsets(img.width, img.height);
+    checkIntermediate(`the ${img.width}×${img.height} image padded to a square`, pad.side, pad.side, opts);
     Object.assign(geometry, { padLeft: pad.left, padTop: pad.top, paddedWidth: pad.side, paddedHeight: pad.side });
     cur = expandToSquare(cur, padBackground(cfg));
   }
   if (cfg.doResize) {
     const [h, w] = resizeOutputSize(cur.width, cur.height, cfg);
+    const to = 'shortestEdge' in cfg.size ? `shortest edge ${cfg.size.shortestEdge}` : `${cfg.size.width}×${cfg.size.height}`;
+    checkIntermediate(`the ${cur.width}×${cur.height} image resized to ${to}`, w, h, opts);
     cur = resizeBicubic(cur, w, h);
   }
   geometry.resizedWidth = cur.width;

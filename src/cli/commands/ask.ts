@@ -12,7 +12,7 @@ import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
-import { layersFlag, numberFlag } from '../flags.js';
+import { layersFlag, numberFlag, withNegativeValues } from '../flags.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
@@ -24,27 +24,42 @@ Answers the question without the region (baseline), then optimises a latent on t
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
 --box may be repeated (several regions: their energies are summed).`;
 
+/** Allowed ranges of the optimiser flags (the messages print them). */
+export const ASK_RANGES = {
+  steps: { integer: true, min: 0, max: 1000 },
+  alpha: { min: 0, max: 1e6, aboveMin: true },
+  lr: { min: 0, max: 1e6, aboveMin: true },
+  beta: { min: 0, max: 1 },
+  earlyStop: { min: 0, max: 1e6 },
+  sigma: { min: 0, max: 100, aboveMin: true },
+  maxNewTokens: { integer: true, min: 0, max: 100_000 },
+  contrastiveAlpha: { min: 0, max: 100 },
+  contrastiveBeta: { min: 0, max: 1, aboveMin: true },
+} as const;
+
 export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
   const method = (v.method as string | undefined) ?? 'v1';
   if (method !== 'v1' && method !== 'pp') throw new Error(`--method must be v1 or pp, got '${method}'`);
   const es = v['early-stop'] as string | undefined;
   let contrastive: AskOptions['contrastive'];
   if (v.contrastive !== undefined) {
-    const [alpha, beta] = String(v.contrastive).split(',').map(Number);
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
+    const parts = String(v.contrastive).split(',');
+    if (parts.length !== 2) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
+    const alpha = numberFlag(parts[0], '--contrastive alpha', ASK_RANGES.contrastiveAlpha)!;
+    const beta = numberFlag(parts[1], '--contrastive beta', ASK_RANGES.contrastiveBeta)!;
     contrastive = { alpha, beta };
   }
   return {
     method,
-    steps: numberFlag(v.steps as string, '--steps', { integer: true }),
-    alpha: numberFlag(v.alpha as string, '--alpha'),
-    lr: numberFlag(v.lr as string, '--lr'),
-    beta: numberFlag(v.beta as string, '--beta'),
-    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'),
+    steps: numberFlag(v.steps as string, '--steps', ASK_RANGES.steps),
+    alpha: numberFlag(v.alpha as string, '--alpha', ASK_RANGES.alpha),
+    lr: numberFlag(v.lr as string, '--lr', ASK_RANGES.lr),
+    beta: numberFlag(v.beta as string, '--beta', ASK_RANGES.beta),
+    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop', ASK_RANGES.earlyStop),
     accumulate: Boolean(v.accumulate),
-    sigma: numberFlag(v.sigma as string, '--sigma'),
+    sigma: numberFlag(v.sigma as string, '--sigma', ASK_RANGES.sigma),
     layers: layersFlag(v.layers as string | undefined, '--layers'),
-    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', { integer: true }),
+    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', ASK_RANGES.maxNewTokens),
     padToSquare: Boolean(v['pad-to-square']),
     contrastive,
   };
@@ -65,30 +80,32 @@ export const askOptionSpec = {
   contrastive: { type: 'string' },
 } as const;
 
+const ASK_FLAGS = {
+  model: { type: 'string' },
+  image: { type: 'string' },
+  question: { type: 'string' },
+  box: { type: 'string', multiple: true },
+  'box-format': { type: 'string' },
+  mask: { type: 'string' },
+  scribble: { type: 'string' },
+  point: { type: 'string' },
+  heatmap: { type: 'string' },
+  json: { type: 'boolean' },
+  ...backendOption,
+  'half-weights': { type: 'boolean' },
+  ...askOptionSpec,
+} as const;
+
 export const askCommand: Command = {
   name: 'ask',
   summary: 'answer about a region: baseline vs ControlMLLM, energies, heatmaps',
   usage,
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values: v } = parseArgs({
-      args: argv,
+      args: withNegativeValues(argv, ASK_FLAGS),
       strict: true,
       allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        image: { type: 'string' },
-        question: { type: 'string' },
-        box: { type: 'string', multiple: true },
-        'box-format': { type: 'string' },
-        mask: { type: 'string' },
-        scribble: { type: 'string' },
-        point: { type: 'string' },
-        heatmap: { type: 'string' },
-        json: { type: 'boolean' },
-        ...backendOption,
-        'half-weights': { type: 'boolean' },
-        ...askOptionSpec,
-      },
+      options: ASK_FLAGS,
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
     const regions = regionsFromFlags(v);

@@ -28,7 +28,7 @@ export const preprocessCommand: Command = {
     });
     if (!v.image || !v.out || (!v.model && !v.processor)) throw new Error(`--image, --out and one of --model / --processor are required\n${usage}`);
     const cfg = readProcessorConfig(v.processor ?? path.join(v.model!, 'preprocessor_config.json'));
-    const p = preprocess(readImageFile(v.image), cfg, { padToSquare: v['pad-to-square'] });
+    const p = preprocess(readImageFile(v.image), cfg, { padToSquare: v['pad-to-square'], source: v.image });
     writeSafetensorsFile(v.out, [
       { name: 'pixel_values', dtype: 'F32', shape: [1, 3, p.size, p.size], data: p.pixelValues },
       { name: 'resized_u8', dtype: 'U8', shape: [p.size, p.size, 3], data: p.resizedU8 },

@@ -25,6 +25,7 @@ import { promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from './ask.js';
 import { backendOption, useBackend } from '../backend-args.js';
+import { numberFlag, withNegativeValues } from '../flags.js';
 import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 
 const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] | --image IMG --question "…" [--pad-to-square])
@@ -114,7 +115,7 @@ function parseCount(flag: string, text: string | undefined): number {
 export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: withNegativeValues(argv, OPTIONS), options: OPTIONS, strict: true, allowPositionals: false });
   } catch (e) {
     throw new UsageError(`${(e as Error).message} (see 'controlmllm trace --help')`);
   }
@@ -137,7 +138,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   if ((energy || optimize) && !v['region-mask']) throw new UsageError('--energy and --optimize need --region-mask FILE:NAME');
   let options: AskOptions;
   try {
-    options = { ...askOptionsFromFlags(v), eps: v.eps === undefined ? undefined : Number(v.eps) };
+    options = { ...askOptionsFromFlags(v), eps: numberFlag(v.eps, '--eps', { min: 0, max: 1, aboveMin: true }) };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -239,9 +240,9 @@ async function traceInputs(request: TraceRequest) {
   }
   const session = await loadSession(request.model);
   const image = readImageFile(request.input.image);
-  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare });
+  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare, source: request.input.image });
   const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size]);
-  const { ids } = promptIds(session, request.input.question);
+  const { ids } = promptIds(session, request.input.question, request.newTokens);
   return { model: session.model, ids, pixels, extra: [f32('pixel_values', pixels), i64('input_ids', [1, ids.length], ids)] };
 }
 
