@@ -14,7 +14,7 @@ export interface NumberRange {
 export function describeRange(r: NumberRange): string {
   const min = r.min ?? 0;
   const kind = r.integer ? 'an integer' : 'a number';
-  if (r.max === undefined) return `${kind} ${r.aboveMin ? '>' : '≥'} ${min}`;
+  if (r.max === undefined) return min === 0 && !r.aboveMin ? `a non-negative ${r.integer ? 'integer' : 'number'}` : `${kind} ${r.aboveMin ? '>' : '≥'} ${min}`;
   return `${kind} in ${r.aboveMin ? '(' : '['}${min}, ${r.max}]`;
 }
 

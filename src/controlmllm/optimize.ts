@@ -5,7 +5,10 @@
  * v1: plain gradient descent on α·E with EMA (β) and early stop. With `accumulate` the edit at step t
  * is E0 + Σ_{i≤t} c_i (the official code's in-place `+=`, Note A); without it, E0 + c_t (the paper).
  * ++: Adam (β1, β2, ε, bias correction) on P with the edit E0 + P, no EMA, no early stop.
- * A non-finite loss or gradient stops the loop with a warning and keeps the last finite latent.
+ * A non-finite loss or gradient stops the loop with a warning; `finalDelta` is then the last latent whose
+ * loss and gradient were finite (the one behind the last entry of `losses`). A final update that itself
+ * overflows is dropped the same way. With no finite step at all, `losses` is empty and the caller has
+ * no answer to give (the pipeline refuses to answer from it).
  */
 import { grad } from '../autograd/grad.js';
 import { tidy } from '../tensor/arena.js';
@@ -51,6 +54,15 @@ export interface PPOptions {
 }
 
 const finite = (t: Tensor) => t.toArray().every(Number.isFinite);
+const nonFinite = (t: number, loss: number) =>
+  `step ${t}: non-finite ${Number.isFinite(loss) ? 'gradient' : `loss (${loss})`}; stopping and keeping the last finite latent`;
+
+/** The latent after the last update, unless it overflowed: then the last evaluated (finite) one. */
+function keepFinite(next: Tensor, lastGood: Tensor, warnings: string[]): Tensor {
+  if (finite(next)) return next;
+  warnings.push('the last update made the latent non-finite; keeping the last finite latent');
+  return lastGood;
+}
 
 /** One forward + backward; the step's activations go back to the buffer pool afterwards (tidy). */
 function lossAndGrad(objective: Objective, delta: Tensor): { loss: number; g: Tensor } {
@@ -70,16 +82,18 @@ export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, on
   let applied = zeros; // Σ c_i applied so far (accumulate mode)
   let steps = 0;
   let stop: OptimizeResult['stop'] = 'done';
+  let lastGood = zeros; // the latent behind the last finite loss
   for (let t = 0; t < o.T; t++) {
     const started = performance.now();
     const c = noGrad(() => vp.mul(o.beta).add(hist.mul(1 - o.beta)));
     const delta = o.accumulate ? noGrad(() => applied.add(c)) : c;
     const { loss, g } = lossAndGrad(objective, delta);
     if (!Number.isFinite(loss) || !finite(g)) {
-      warnings.push(`step ${t}: non-finite ${Number.isFinite(loss) ? 'gradient' : `loss (${loss})`}; stopping and keeping the last finite latent`);
+      warnings.push(nonFinite(t, loss));
       stop = 'non-finite';
-      break;
+      return { losses, steps, finalDelta: lastGood, stop, warnings };
     }
+    lastGood = delta;
     losses.push(loss);
     if (o.accumulate) applied = delta;
     onStep?.({ step: t, loss, seconds: (performance.now() - started) / 1000 });
@@ -91,11 +105,11 @@ export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, on
     vp = noGrad(() => vp.sub(g.mul(o.beta * o.lr))); // ∂L/∂vp = β · ∂L/∂X
     steps++;
   }
-  const finalDelta = noGrad(() => {
+  const next = noGrad(() => {
     const c = vp.mul(o.beta).add(hist.mul(1 - o.beta));
     return o.accumulate ? applied.add(c) : c;
   });
-  return { losses, steps, finalDelta, stop, warnings };
+  return { losses, steps, finalDelta: keepFinite(next, lastGood, warnings), stop, warnings };
 }
 
 export function optimizePP(objective: Objective, zeros: Tensor, o: PPOptions, onStep?: (s: StepInfo) => void): OptimizeResult {
@@ -106,14 +120,16 @@ export function optimizePP(objective: Objective, zeros: Tensor, o: PPOptions, on
   let v = zeros;
   let stop: OptimizeResult['stop'] = 'done';
   let steps = 0;
+  let lastGood = zeros;
   for (let t = 1; t <= o.steps; t++) {
     const started = performance.now();
     const { loss, g } = lossAndGrad(objective, P);
     if (!Number.isFinite(loss) || !finite(g)) {
-      warnings.push(`step ${t - 1}: non-finite ${Number.isFinite(loss) ? 'gradient' : `loss (${loss})`}; stopping and keeping the last finite latent`);
+      warnings.push(nonFinite(t - 1, loss));
       stop = 'non-finite';
-      break;
+      return { losses, steps, finalDelta: lastGood, stop, warnings };
     }
+    lastGood = P;
     losses.push(loss);
     onStep?.({ step: t - 1, loss, seconds: (performance.now() - started) / 1000 });
     noGrad(() => {
@@ -125,6 +141,6 @@ export function optimizePP(objective: Objective, zeros: Tensor, o: PPOptions, on
     });
     steps++;
   }
-  return { losses, steps, finalDelta: P, stop, warnings };
+  return { losses, steps, finalDelta: keepFinite(P, lastGood, warnings), stop, warnings };
 }
 

@@ -80,6 +80,17 @@ export interface AskResult {
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
 }
 
+/** What was computed before the controlled answer could not be produced. */
+export type PartialAskResult = Pick<AskResult, 'prompt' | 'method' | 'baseline' | 'losses' | 'steps' | 'stop' | 'warnings'>;
+
+/** askAboutRegion could not produce the controlled answer; `partial` keeps what it had computed. */
+export class AskFailure extends Error {
+  constructor(message: string, readonly partial: PartialAskResult) {
+    super(message);
+    this.name = 'AskFailure';
+  }
+}
+
 /** The spec's ++ layer range 14..25 of 32, scaled to a decoder of L layers (at least one layer). */
 export function ppDefaultLayers(L: number): number[] {
   const start = Math.min(L - 1, Math.round((14 * L) / 32));
@@ -158,13 +169,22 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     o.method === 'pp'
       ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps }, onStep)
       : optimizeV1(objective, zeros, { T: o.steps, lr: o.lr, beta: o.beta, earlyStopPct: o.earlyStopPct, accumulate: o.accumulate }, onStep);
+  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
+  if (result.stop === 'non-finite' && result.losses.length === 0) {
+    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
+  }
   const pooled = (delta: Tensor) => noGrad(() => (objective(delta), objective.lastAttention()!));
   const before = pooled(zeros);
   const after = pooled(result.finalDelta);
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();
-  const controlled = answer(result.finalDelta, 'controlled');
+  let controlled: Answer;
+  try {
+    controlled = answer(result.finalDelta, 'controlled');
+  } catch (e) {
+    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
+  }
   const tControlled = seconds(t3);
   return {
     prompt,

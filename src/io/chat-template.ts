@@ -82,15 +82,15 @@ export const RENDER_LIMITS = {
   chars: 1_000_000,
 };
 
-/** `range` with Jinja2's sandbox cap, checked before the list is built. */
-function cappedRange(start: number, stop?: number, step = 1): number[] {
-  const [a, b] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0) throw new Error('range() step must not be zero');
-  const n = Math.max(0, Math.ceil((b - a) / step));
-  if (!(n <= RENDER_LIMITS.range)) throw new Error(`range(${[start, stop, step].filter((x) => x !== undefined).join(', ')}) has ${n} items, over the limit of ${RENDER_LIMITS.range}`);
-  return Array.from({ length: n }, (_, i) => a + i * step);
+/** Items `range(args)` would produce (Python semantics), for the cap checked before the list is built. */
+function rangeLength(args: unknown[]): number {
+  const nums = args.map(Number);
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (!(step !== 0)) return 0; // the library reports a zero step itself
+  return Math.max(0, Math.ceil((stop - start) / step));
 }
 
+type Node = { type: string; callee?: { type: string; value?: string }; args?: unknown[] };
 type Evaluate = (this: Interpreter, statement: unknown, environment: unknown) => { type: string; value: unknown };
 
 /**
@@ -104,6 +104,12 @@ function withRenderLimits(render: () => string): string {
   let steps = 0;
   proto.evaluate = function (statement, environment) {
     if (++steps > RENDER_LIMITS.steps) throw new Error(`the template evaluated over ${RENDER_LIMITS.steps} steps (an endless or huge loop?)`);
+    const node = statement as Node;
+    if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.value === 'range') {
+      const args = (node.args ?? []).map((a) => original.call(this, a, environment).value);
+      const n = rangeLength(args);
+      if (!(n <= RENDER_LIMITS.range)) throw new Error(`range(${args.join(', ')}) has ${n} items, over the limit of ${RENDER_LIMITS.range}`);
+    }
     const result = original.call(this, statement, environment);
     if (typeof result?.value === 'string' && result.value.length > RENDER_LIMITS.chars) {
       throw new Error(`the template built a string of ${result.value.length} characters, over the limit of ${RENDER_LIMITS.chars}`);
@@ -170,7 +176,6 @@ export class ChatTemplate {
   /** Renders `messages` into the prompt string, within {@link RENDER_LIMITS}; errors name the template's file. */
   render(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
     const variables = {
-      range: cappedRange,
       ...this.specialTokens,
       ...options.variables,
       messages: messages.map((m) => this.shapeContent(m)),

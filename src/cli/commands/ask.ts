@@ -4,10 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { heatmapOverlay } from '../../io/heatmap.js';
-import type { RgbImage } from '../../io/image.js';
+import { encodePng, type RgbImage } from '../../io/image.js';
 import type { VisualPrompt } from '../../controlmllm/regions.js';
-import { readImageFile, writePngFile } from '../../io/image-node.js';
-import { askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
+import { readImageFile } from '../../io/image-node.js';
+import { checkOutputPath, writeFilesAtomic } from '../../io/output-file-node.js';
+import { AskFailure, askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
@@ -110,6 +111,7 @@ export const askCommand: Command = {
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
     const regions = regionsFromFlags(v);
     const opts = askOptionsFromFlags(v);
+    if (v.heatmap) for (const which of ['before', 'after'] as const) checkOutputPath(heatmapFile(v.heatmap, which));
     const image = readImageFile(v.image!);
     const json = Boolean(v.json);
     const release = await useBackend(v.backend, (s) => !json && io.stderr(s));
@@ -121,30 +123,45 @@ export const askCommand: Command = {
   },
 };
 
-/** Loads the model, runs the method with streamed output, writes the heatmaps. */
+/** Loads the model, runs the method with streamed output, writes the heatmaps; 1 when an answer or a file is missing. */
 async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const say = (s: string) => !json && io.stdout(s);
   say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;
-  const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
-    ...opts,
-    onToken: (which, _t, text) => {
-      if (streaming !== which) say(`${which === 'baseline' ? 'baseline:  ' : 'controlled:'} `);
-      streaming = which;
-      say(text);
-    },
-    onStep: (s) => {
-      if (streaming) say('\n');
-      streaming = null;
-      if (!json) io.stderr(`step ${s.step + 1}  energy ${s.loss.toPrecision(5)}  inside ${(100 * s.insideRatio).toFixed(1)}%  (${s.seconds.toFixed(2)} s)\n`);
-    },
-  });
+  let result: AskResult;
+  try {
+    result = await askAboutRegion(session, { image, question: v.question!, regions }, {
+      ...opts,
+      onToken: (which, _t, text) => {
+        if (streaming !== which) say(`${which === 'baseline' ? 'baseline:  ' : 'controlled:'} `);
+        streaming = which;
+        say(text);
+      },
+      onStep: (s) => {
+        if (streaming) say('\n');
+        streaming = null;
+        if (!json) io.stderr(`step ${s.step + 1}  energy ${s.loss.toPrecision(5)}  inside ${(100 * s.insideRatio).toFixed(1)}%  (${s.seconds.toFixed(2)} s)\n`);
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof AskFailure)) throw e;
+    if (streaming) say('\n');
+    return reportFailure(e, io, json);
+  }
   if (streaming) say('\n');
-  const files = v.heatmap ? writeHeatmaps(v.heatmap, image, result) : [];
+  let files: string[] = [];
+  let error: string | undefined;
+  if (v.heatmap) {
+    try {
+      files = await writeHeatmaps(v.heatmap, image, result);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+  }
   if (json) {
-    io.stdout(`${JSON.stringify(summary(result, files), null, 2)}\n`);
-    return 0;
+    io.stdout(`${JSON.stringify({ ...summary(result, files), ...(error ? { error } : {}) }, null, 2)}\n`);
+    return error ? 1 : 0;
   }
   for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
   const t = result.timings;
@@ -153,17 +170,35 @@ async function answer(v: { model?: string; question?: string; heatmap?: string; 
   say(`attention inside the region: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
   say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
   if (files.length) say(`heatmaps: ${files.join(', ')}\n`);
-  return 0;
+  if (error) io.stderr(`controlmllm ask: ${error}\n`);
+  return error ? 1 : 0;
 }
 
-/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
-export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImageFile>, r: AskResult): string[] {
+/** No controlled answer: what was computed (the baseline, the finite energies) and why, then status 1. */
+function reportFailure(e: AskFailure, io: CommandIO, json: boolean): number {
+  const p = e.partial;
+  if (json) {
+    const out = { prompt: p.prompt, method: p.method, baseline: p.baseline?.text ?? null, controlled: null, baselineTokens: p.baseline?.tokens ?? null, controlledTokens: null, energies: p.losses, steps: p.steps, stop: p.stop, warnings: p.warnings, error: e.message };
+    io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    for (const w of p.warnings) io.stderr(`warning: ${w}\n`);
+    io.stdout(`baseline:   ${p.baseline?.text ?? '(skipped)'}\ncontrolled: (none)\n`);
+  }
+  io.stderr(`controlmllm ask: ${e.message}\n`);
+  return 1;
+}
+
+export const heatmapFile = (prefix: string, which: 'before' | 'after') => `${prefix}-${which}.png`;
+
+/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale (so brightness compares), both or neither. */
+export async function writeHeatmaps(prefix: string, image: RgbImage, r: AskResult): Promise<string[]> {
   const max = Math.max(...r.attention.before, ...r.attention.after);
-  return (['before', 'after'] as const).map((which) => {
-    const file = `${prefix}-${which}.png`;
-    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 }));
-    return file;
-  });
+  const files = (['before', 'after'] as const).map((which) => ({
+    path: heatmapFile(prefix, which),
+    bytes: encodePng(heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 })),
+  }));
+  await writeFilesAtomic(files);
+  return files.map((f) => f.path);
 }
 
 export function summary(r: AskResult, heatmaps: string[]) {

@@ -15,8 +15,9 @@ import type { Command, CommandIO } from '../command.js';
 import { generate } from '../../model/generate.js';
 import { loadLlava } from '../../model/load-node.js';
 import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../../model/safetensors-node.js';
-import type { TensorToWrite } from '../../model/safetensors.js';
+import { openSafetensorsFile } from '../../model/safetensors-node.js';
+import { writeSafetensors, type TensorToWrite } from '../../model/safetensors.js';
+import { checkOutputPath, writeFileAtomic } from '../../io/output-file-node.js';
 import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
 import { preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
@@ -212,6 +213,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   let release = () => {};
   try {
+    checkOutputPath(request.out);
     release = await useBackend(request.backend, io.stderr);
     const { model, ids, pixels, extra } = await traceInputs(request);
     const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
@@ -222,7 +224,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       if (request.energy) tensors.push(...traceEnergy(model, ids, imageFeatures, region, request.energy, request.options));
       if (request.optimize) tensors.push(...traceOptimize(model, ids, imageFeatures, region, request.optimize, request.options, request.newTokens || 5));
     }
-    writeSafetensorsFile(request.out, tensors, { format: 'pt', producer: 'controlmllm trace' });
+    await writeFileAtomic(request.out, writeSafetensors(tensors, { format: 'pt', producer: 'controlmllm trace' }, request.out));
     io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
     return 0;
   } catch (e) {
