@@ -77,7 +77,7 @@ export const RENDER_LIMITS = {
   /** Items one `range()` call may produce. */
   range: 100_000,
   /** Template nodes evaluated in one render (loop bodies count once per iteration). */
-  steps: 2_000_000,
+  steps: 250_000,
   /** Characters of any string value, the output included. */
   chars: 1_000_000,
 };
@@ -94,16 +94,24 @@ type Node = { type: string; callee?: { type: string; value?: string }; args?: un
 type Evaluate = (this: Interpreter, statement: unknown, environment: unknown) => { type: string; value: unknown };
 
 /**
- * Runs `render` with every template node evaluation counted and every string result measured.
+ * Runs `render` with every template node and block evaluation counted and every string result measured.
  * @huggingface/jinja has no hooks for this, so Interpreter.prototype.evaluate is wrapped for the
  * duration of the (synchronous) call and restored after.
  */
 function withRenderLimits(render: () => string): string {
-  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate };
-  const original = proto.evaluate;
+  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate; evaluateBlock: Evaluate };
+  const [original, originalBlock] = [proto.evaluate, proto.evaluateBlock];
   let steps = 0;
-  proto.evaluate = function (statement, environment) {
+  const tick = () => {
     if (++steps > RENDER_LIMITS.steps) throw new Error(`the template evaluated over ${RENDER_LIMITS.steps} steps (an endless or huge loop?)`);
+  };
+  // A loop runs its body as a block, once per item, even when the body is empty.
+  proto.evaluateBlock = function (statements, environment) {
+    tick();
+    return originalBlock.call(this, statements, environment);
+  };
+  proto.evaluate = function (statement, environment) {
+    tick();
     const node = statement as Node;
     if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.value === 'range') {
       const args = (node.args ?? []).map((a) => original.call(this, a, environment).value);
@@ -120,6 +128,7 @@ function withRenderLimits(render: () => string): string {
     return render();
   } finally {
     proto.evaluate = original;
+    proto.evaluateBlock = originalBlock;
   }
 }
 

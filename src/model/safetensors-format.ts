@@ -134,17 +134,17 @@ export function parseHeader(src: ByteSource): Header {
 
 type Fail = (detail: string, tensor?: string) => never;
 
-/** Strict UTF-8 decode then JSON.parse, with both failures reported as SafetensorsError. */
+/** Shape limits (on the raw bytes), strict UTF-8 decode, then JSON.parse; every failure is a SafetensorsError. */
 function parseJson(bytes: Uint8Array, fail: Fail): unknown {
+  const { depth, entries } = jsonShape(bytes);
+  if (depth > MAX_HEADER_DEPTH) fail(`header JSON nests ${depth} levels deep (a header has 3; limit ${MAX_HEADER_DEPTH})`);
+  if (entries > MAX_HEADER_ENTRIES) fail(`header has ${entries} entries (limit ${MAX_HEADER_ENTRIES})`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return fail(`header (${bytes.byteLength} bytes) is not valid UTF-8`);
   }
-  const { depth, entries } = jsonShape(text);
-  if (depth > MAX_HEADER_DEPTH) fail(`header JSON nests ${depth} levels deep (a header has 3; limit ${MAX_HEADER_DEPTH})`);
-  if (entries > MAX_HEADER_ENTRIES) fail(`header has ${entries} entries (limit ${MAX_HEADER_ENTRIES})`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -152,14 +152,17 @@ function parseJson(bytes: Uint8Array, fail: Fail): unknown {
   }
 }
 
-/** Deepest nesting of brackets/braces outside strings, and the number of top-level members (commas + 1). */
-export function jsonShape(text: string): { depth: number; entries: number } {
+/**
+ * Deepest nesting of brackets/braces outside strings, and the number of top-level members (commas + 1),
+ * from UTF-8 bytes (multi-byte sequences never contain these ASCII bytes).
+ */
+export function jsonShape(bytes: Uint8Array): { depth: number; entries: number } {
   let depth = 0;
   let max = 0;
   let entries = 0;
   let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
