@@ -2,7 +2,7 @@
 import { readJsonFile } from '../io/json-node.js';
 import { showJson } from '../io/json-show.js';
 import { readImageFile } from '../io/image-node.js';
-import { parseNumbers, RegionError, type VisualPrompt } from '../controlmllm/regions.js';
+import { RegionError, type VisualPrompt } from '../controlmllm/regions.js';
 
 export interface RegionFlags {
   box?: string[];
@@ -44,3 +44,11 @@ function readScribble(file: string): Array<[number, number]> {
   return points as Array<[number, number]>;
 }
 
+/** Reads a region given on the command line: "x,y,w,h" boxes, "x,y" points. */
+function parseNumbers(text: string, count: number, what: string): number[] {
+  const parts = text.split(',').map((s) => Number(s.trim()));
+  if (parts.length !== count || parts.some((v) => !Number.isFinite(v))) {
+    throw new RegionError(`${what} must be ${count} comma-separated numbers, got '${text}'`);
+  }
+  return parts;
+}

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { AskFailure, askAboutRegion } from '../../src/controlmllm/pipeline.js';
-import { optimizePP, optimizeV1, type Objective } from '../../src/controlmllm/optimize.js';
+import { optimizePP, optimizeV1 } from '../../src/controlmllm/optimize.js';
+import type { Objective } from '../../src/controlmllm/objective.js';
 import { loadSession } from '../../src/controlmllm/session-node.js';
 import { encodePng } from '../../src/io/image.js';
 import { generate } from '../../src/model/generate.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../../src/safetensors/node.js';
 import * as T from '../../src/tensor/index.js';
 import { tinyModelDir } from '../helpers/tiny-model-dir.js';
 
@@ -27,7 +28,7 @@ function recording(poison: number) {
   const objective: Objective = (d) => {
     seen.push(T.noGrad(() => d.mul(1)));
     const loss = d.sub(target).square().sum();
-    return seen.length === poison ? loss.mul(NaN) : loss;
+    return { loss: seen.length === poison ? loss.mul(NaN) : loss, attention: T.zeros([4]) };
   };
   return { seen, objective, zeros: T.zeros([1, 2, 3]) };
 }
@@ -35,7 +36,7 @@ function recording(poison: number) {
 describe('optimisers keep the last finite latent, really that one', () => {
   it('v1: the final latent is the one evaluated at the last finite step', () => {
     const { seen, objective, zeros } = recording(3);
-    const r = optimizeV1(objective, zeros, { T: 5, lr: 0.1, beta: 0.5, earlyStopPct: null, accumulate: false });
+    const r = optimizeV1(objective, zeros, { steps: 5, lr: 0.1, beta: 0.5, earlyStopPct: null, accumulate: false });
     expect(r.stop).toBe('non-finite');
     expect(r.losses).toHaveLength(2);
     expect(r.finalDelta.toArray()).toEqual(seen[1].toArray());
@@ -51,7 +52,7 @@ describe('optimisers keep the last finite latent, really that one', () => {
 
   it('a last update that overflows is dropped for the last evaluated latent', () => {
     const { seen, objective, zeros } = recording(0);
-    const r = optimizeV1(objective, zeros, { T: 1, lr: 1e39, beta: 0.5, earlyStopPct: null, accumulate: true }); // the update overflows float32
+    const r = optimizeV1(objective, zeros, { steps: 1, lr: 1e39, beta: 0.5, earlyStopPct: null, accumulate: true }); // the update overflows float32
     expect(r.finalDelta.toArray().every(Number.isFinite)).toBe(true);
     expect(r.finalDelta.toArray()).toEqual(seen[seen.length - 1].toArray());
     expect(r.warnings.join('\n')).toMatch(/the last update made the latent non-finite; keeping the last finite latent/);
@@ -95,7 +96,7 @@ describe('the CLI never exits 0 on a broken answer', () => {
     const bad = mkdtempSync(path.join(tmpdir(), 'nan-model-'));
     for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json']) copyFileSync(path.join(dir, f), path.join(bad, f));
     const src = openSafetensorsFile(path.join(dir, 'model.safetensors'));
-    writeSafetensorsFile(path.join(bad, 'model.safetensors'), src.names().map((name) => {
+    writeSafetensorsFile(path.join(bad, 'model.safetensors'), src.names().map((name: string) => {
       const data = src.readFloat32(name);
       if (name === 'language_model.lm_head.weight') data.fill(NaN);
       return { name, dtype: 'F32' as const, shape: src.info(name).shape, data };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { main } from '../../src/cli/main.js';
-import { TINY_TRAIN, trainDefaultModel } from '../../src/controlmllm/synthetic-train.js';
+import { TINY_TRAIN, trainDefaultModel } from '../../src/train/train-default.js';
 import { encodePng } from '../../src/io/image.js';
 import { OutputFileError, pendingTempFiles, writeFilesAtomic } from '../../src/io/output-file-node.js';
 import { tinyModelDir } from '../helpers/tiny-model-dir.js';

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseLlavaConfig } from '../../src/model/config.js';
 import { checkWeights, formatProblems } from '../../src/model/load.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
-import { bytesSource, SafetensorsError } from '../../src/model/safetensors.js';
-import { MAX_HEADER_ENTRIES, parseHeader } from '../../src/model/safetensors-format.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
+import { bytesSource, SafetensorsError } from '../../src/safetensors/index.js';
+import { MAX_HEADER_ENTRIES, parseHeader } from '../../src/safetensors/format.js';
 import { bounded } from './bounded.js';
 
 const tiny = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tiny-llava');

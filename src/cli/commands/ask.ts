@@ -3,17 +3,17 @@
  * controlled answer, timings, and attention heatmaps before/after (same colour scale) as PNGs.
  */
 import { parseArgs } from 'node:util';
-import { heatmapOverlay } from '../../io/heatmap.js';
-import { encodePng, type RgbImage } from '../../io/image.js';
+import type { RgbImage } from '../../io/image.js';
 import type { VisualPrompt } from '../../controlmllm/regions.js';
 import { readImageFile } from '../../io/image-node.js';
-import { checkOutputPath, writeFilesAtomic } from '../../io/output-file-node.js';
+import { checkOutputPath } from '../../io/output-file-node.js';
 import { AskFailure, askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
-import { layersFlag, numberFlag, withNegativeValues } from '../flags.js';
+import { withNegativeValues } from '../flags.js';
+import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
+import { heatmapFile, writeHeatmaps } from '../heatmap-files.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
@@ -24,62 +24,6 @@ const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
 --box may be repeated (several regions: their energies are summed).`;
-
-/** Allowed ranges of the optimiser flags (the messages print them). */
-export const ASK_RANGES = {
-  steps: { integer: true, min: 0, max: 1000 },
-  alpha: { min: 0, max: 1e6, aboveMin: true },
-  lr: { min: 0, max: 1e6, aboveMin: true },
-  beta: { min: 0, max: 1 },
-  earlyStop: { min: 0, max: 1e6 },
-  sigma: { min: 0, max: 100, aboveMin: true },
-  maxNewTokens: { integer: true, min: 0, max: 100_000 },
-  contrastiveAlpha: { min: 0, max: 100 },
-  contrastiveBeta: { min: 0, max: 1, aboveMin: true },
-} as const;
-
-export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
-  const method = (v.method as string | undefined) ?? 'v1';
-  if (method !== 'v1' && method !== 'pp') throw new Error(`--method must be v1 or pp, got '${method}'`);
-  const es = v['early-stop'] as string | undefined;
-  let contrastive: AskOptions['contrastive'];
-  if (v.contrastive !== undefined) {
-    const parts = String(v.contrastive).split(',');
-    if (parts.length !== 2) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
-    const alpha = numberFlag(parts[0], '--contrastive alpha', ASK_RANGES.contrastiveAlpha)!;
-    const beta = numberFlag(parts[1], '--contrastive beta', ASK_RANGES.contrastiveBeta)!;
-    contrastive = { alpha, beta };
-  }
-  return {
-    method,
-    steps: numberFlag(v.steps as string, '--steps', ASK_RANGES.steps),
-    alpha: numberFlag(v.alpha as string, '--alpha', ASK_RANGES.alpha),
-    lr: numberFlag(v.lr as string, '--lr', ASK_RANGES.lr),
-    beta: numberFlag(v.beta as string, '--beta', ASK_RANGES.beta),
-    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop', ASK_RANGES.earlyStop),
-    accumulate: Boolean(v.accumulate),
-    sigma: numberFlag(v.sigma as string, '--sigma', ASK_RANGES.sigma),
-    layers: layersFlag(v.layers as string | undefined, '--layers'),
-    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', ASK_RANGES.maxNewTokens),
-    padToSquare: Boolean(v['pad-to-square']),
-    contrastive,
-  };
-}
-
-export const askOptionSpec = {
-  method: { type: 'string' },
-  steps: { type: 'string' },
-  alpha: { type: 'string' },
-  lr: { type: 'string' },
-  beta: { type: 'string' },
-  'early-stop': { type: 'string' },
-  accumulate: { type: 'boolean' },
-  sigma: { type: 'string' },
-  layers: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  'pad-to-square': { type: 'boolean' },
-  contrastive: { type: 'string' },
-} as const;
 
 const ASK_FLAGS = {
   model: { type: 'string' },
@@ -127,7 +71,7 @@ export const askCommand: Command = {
 async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const say = (s: string) => !json && io.stdout(s);
-  say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
+  say(`model: ${v.model} (backend ${session.model.backend.name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;
   let result: AskResult;
   try {
@@ -186,19 +130,6 @@ function reportFailure(e: AskFailure, io: CommandIO, json: boolean): number {
   }
   io.stderr(`controlmllm ask: ${e.message}\n`);
   return 1;
-}
-
-export const heatmapFile = (prefix: string, which: 'before' | 'after') => `${prefix}-${which}.png`;
-
-/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale (so brightness compares), both or neither. */
-export async function writeHeatmaps(prefix: string, image: RgbImage, r: AskResult): Promise<string[]> {
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  const files = (['before', 'after'] as const).map((which) => ({
-    path: heatmapFile(prefix, which),
-    bytes: encodePng(heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 })),
-  }));
-  await writeFilesAtomic(files);
-  return files.map((f) => f.path);
 }
 
 export function summary(r: AskResult, heatmaps: string[]) {

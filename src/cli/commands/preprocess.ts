@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseClipProcessorConfig, preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
-import { writeSafetensors } from '../../model/safetensors.js';
+import { writeSafetensors } from '../../safetensors/index.js';
 import { checkOutputPath, writeFileAtomic } from '../../io/output-file-node.js';
 import type { Command, CommandIO } from '../command.js';
 

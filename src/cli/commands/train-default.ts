@@ -1,14 +1,14 @@
 /**
  * `controlmllm train-default`: trains the bundled default model (a small LLaVA on synthetic scenes, see
- * src/controlmllm/synthetic-train.ts) with this engine's autograd, resumable from its checkpoint.
+ * src/train/train-default.ts) with this engine's autograd, resumable from its checkpoint.
  */
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/output-file-node.js';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../controlmllm/synthetic-train.js';
+import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
-import { setBackend } from '../../tensor/index.js';
+import { cpu } from '../../kernels/cpu/index.js';
 import { numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 
@@ -77,15 +77,16 @@ export const trainDefaultCommand: Command = {
     };
     const out = v.out ?? DEFAULT_OUT;
     refuseOverwrite(out, Boolean(v.force));
-    const backend = v.backend ?? 'wasm';
-    if (backend === 'wasm') setBackend(await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }));
-    else if (backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${backend}'`);
+    const name = v.backend ?? 'wasm';
+    if (name !== 'wasm' && name !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${name}'`);
+    const backend = name === 'wasm' ? await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }) : cpu;
     const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
     let avg = 0;
     const result = trainDefaultModel(
       o,
       out,
       {
+        backend,
         log: (line) => io.stderr(`${line}\n`),
         progress: (p) => {
           avg = avg ? 0.95 * avg + 0.05 * p.seconds : p.seconds;
