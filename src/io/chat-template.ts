@@ -76,8 +76,11 @@ function templateValue(value: unknown, file: string): string | undefined {
 export const RENDER_LIMITS = {
   /** Items one `range()` call may produce. */
   range: 100_000,
-  /** Template nodes evaluated in one render (loop bodies count once per iteration). */
-  steps: 250_000,
+  /**
+   * Steps in one render: every node and block evaluated (a loop body once per iteration) and every item
+   * a `range()` produces (the library builds a scope per loop item before running the body).
+   */
+  steps: 50_000,
   /** Characters of any string value, the output included. */
   chars: 1_000_000,
 };
@@ -102,8 +105,9 @@ function withRenderLimits(render: () => string): string {
   const proto = Interpreter.prototype as unknown as { evaluate: Evaluate; evaluateBlock: Evaluate };
   const [original, originalBlock] = [proto.evaluate, proto.evaluateBlock];
   let steps = 0;
-  const tick = () => {
-    if (++steps > RENDER_LIMITS.steps) throw new Error(`the template evaluated over ${RENDER_LIMITS.steps} steps (an endless or huge loop?)`);
+  const tick = (n = 1) => {
+    steps += n;
+    if (steps > RENDER_LIMITS.steps) throw new Error(`the template evaluated over ${RENDER_LIMITS.steps} steps (an endless or huge loop?)`);
   };
   // A loop runs its body as a block, once per item, even when the body is empty.
   proto.evaluateBlock = function (statements, environment) {
@@ -117,6 +121,7 @@ function withRenderLimits(render: () => string): string {
       const args = (node.args ?? []).map((a) => original.call(this, a, environment).value);
       const n = rangeLength(args);
       if (!(n <= RENDER_LIMITS.range)) throw new Error(`range(${args.join(', ')}) has ${n} items, over the limit of ${RENDER_LIMITS.range}`);
+      tick(n);
     }
     const result = original.call(this, statement, environment);
     if (typeof result?.value === 'string' && result.value.length > RENDER_LIMITS.chars) {

@@ -35,12 +35,12 @@ export interface PreprocessOptions {
 /** Largest intermediate image (padded square, resized) accepted, checked before it is allocated. */
 export const MAX_PREPROCESS_PIXELS = 50_000_000;
 
+/** "IMG: preprocess: …" when the image has a name. */
+const failure = (opts: PreprocessOptions, detail: string) => new Error(`${opts.source ? `${opts.source}: ` : ''}preprocess: ${detail}`);
+
 function checkIntermediate(what: string, w: number, h: number, opts: PreprocessOptions): void {
   if (w * h <= MAX_PREPROCESS_PIXELS) return;
-  throw new Error(
-    `${opts.source ? `${opts.source}: ` : ''}preprocess: ${what} would be ${w}×${h} = ${w * h} pixels, over the limit of ` +
-      `${MAX_PREPROCESS_PIXELS} (an extreme aspect ratio or preprocessor size); crop the image first`,
-  );
+  throw failure(opts, `${what} would be ${w}×${h} = ${w * h} pixels, over the limit of ${MAX_PREPROCESS_PIXELS} (an extreme aspect ratio or preprocessor size); crop the image first`);
 }
 
 export interface PreprocessResult {
@@ -125,16 +125,13 @@ export function preprocessGeometry(width: number, height: number, cfg: ClipProce
     const wy = hfCenterCropWindow(h, ch);
     const wx = hfCenterCropWindow(w, cw);
     if (wy.kept !== ch || wx.kept !== cw) {
-      throw new Error(
-        `preprocess: centre crop ${cw}×${ch} of a ${w}×${h} image would give ${wx.kept}×${wy.kept} ` +
-          `in transformers (odd zero-padding); resize to at least the crop size first`,
-      );
+      throw failure(opts, `centre crop ${cw}×${ch} of a ${w}×${h} image would give ${wx.kept}×${wy.kept} in transformers (odd zero-padding); resize to at least the crop size first`);
     }
     g.cropLeft = wx.offset;
     g.cropTop = wy.offset;
     [w, h] = [cw, ch];
   }
-  if (w !== h) throw new Error(`preprocess: the processed image is ${w}×${h}; the vision tower needs a square input`);
+  if (w !== h) throw failure(opts, `the processed image is ${w}×${h}; the vision tower needs a square input`);
   g.size = w;
   return g;
 }
