@@ -116,3 +116,11 @@ describe('train-default never replaces a model by accident (finding 3)', () => {
     expect(existsSync(path.join(out, 'checkpoint', 'state.json'))).toBe(true);
   });
 });
+
+describe('the library writer names the requested path', () => {
+  it('writeSafetensorsFile into a missing folder: a SafetensorsError naming that path, no temp path', async () => {
+    const { writeSafetensorsFile } = await import('../../src/safetensors/node.js');
+    const file = path.join(work, 'missing', 'w.safetensors');
+    expect(() => writeSafetensorsFile(file, [{ name: 'x', dtype: 'F32', shape: [1], data: new Float32Array(1) }])).toThrow(`${file}: cannot write (ENOENT)`);
+  });
+});
