@@ -8,6 +8,8 @@
  *   readImageFile / writePngFile               PNG / JPEG files; decodeImage / encodePng for bytes
  *   loadTokenizerFromDir / loadChatTemplateFromDir
  *   createWasmBackend({threads})               the WebAssembly SIMD backend (worker_threads)
+ *   evaluate / mergeAnswers / readQuestionFile the official evaluation (src/eval): run, merge shards, read questions
+ *   isCorrect / bleu / ciderD / ptbTokenize    the official scoring rule and the COCO caption metrics
  */
 export * from './index.js';
 export { loadSession } from './controlmllm/session-node.js';
@@ -19,3 +21,10 @@ export { loadTokenizerFromDir, readTiktokenWasm, readTokenizerFiles } from './io
 export { loadChatTemplateFromDir } from './io/chat-template-node.js';
 // The WebAssembly SIMD backend (its thread pool uses worker_threads in Node).
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './kernels/wasm/index.js';
+// The evaluation protocol (src/eval).
+export { evaluate, type EvalRequest, type EvalOutcome } from './eval/evaluate.js';
+export { mergeAnswers } from './eval/merge.js';
+export { readQuestionFile, type QuestionFile } from './eval/questions-official.js';
+export { buildReport, markdownReport, type Report } from './eval/report.js';
+export { isCorrect, normaliseName, normaliseSynonyms, removeNotPhrases } from './eval/score.js';
+export { bleu, captionScores, ciderD, ptbTokenize } from './eval/metrics.js';

@@ -30,6 +30,19 @@ export function numberFlag(v: string | undefined, flag: string, range: NumberRan
   return n;
 }
 
+/** Allowed ranges of the ControlMLLM method flags (ask, trace, eval; the messages print them). */
+export const ASK_RANGES = {
+  steps: { integer: true, min: 0, max: 1000 },
+  alpha: { min: 0, max: 1e6, aboveMin: true },
+  lr: { min: 0, max: 1e6, aboveMin: true },
+  beta: { min: 0, max: 1 },
+  earlyStop: { min: 0, max: 1e6 },
+  sigma: { min: 0, max: 100, aboveMin: true },
+  maxNewTokens: { integer: true, min: 0, max: 100_000 },
+  contrastiveAlpha: { min: 0, max: 100 },
+  contrastiveBeta: { min: 0, max: 1, aboveMin: true },
+} as const;
+
 /** Layer indices a flag may name: |index| below this (no model has 4096 decoder layers). */
 export const MAX_LAYER_INDEX = 4096;
 
@@ -70,4 +83,18 @@ export function withNegativeValues(argv: readonly string[], options: Record<stri
     } else out.push(argv[i]);
   }
   return out;
+}
+
+/** `--early-stop PCT|off`: a percentage, null for off, undefined when absent. */
+export function earlyStopFlag(v: string | undefined, flag = '--early-stop'): number | null | undefined {
+  return v === undefined ? undefined : v === 'off' ? null : numberFlag(v, flag, ASK_RANGES.earlyStop);
+}
+
+/** `--contrastive alpha,beta` or `off` (contrastive decoding against the unedited prefill); undefined when absent. */
+export function contrastiveFlag(v: string | undefined, flag = '--contrastive'): { alpha: number; beta: number } | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off') return null;
+  const parts = v.split(',');
+  if (parts.length !== 2) throw new Error(`${flag} must be alpha,beta (e.g. 0.7,0.1) or off, got '${v}'`);
+  return { alpha: numberFlag(parts[0], `${flag} alpha`, ASK_RANGES.contrastiveAlpha)!, beta: numberFlag(parts[1], `${flag} beta`, ASK_RANGES.contrastiveBeta)! };
 }

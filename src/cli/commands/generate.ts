@@ -9,7 +9,7 @@ import { noGrad } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import { numberFlag } from '../flags.js';
-import { ASK_RANGES } from '../ask-args.js';
+import { ASK_RANGES } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
