@@ -7,7 +7,7 @@
  *   autograd             grad, valueAndGrad, noGrad, gradcheck
  *   model                parseLlavaConfig, loadLlavaFromSource, safetensors (bytesSource, SafetensorsFile,
  *                        ShardedCheckpoint, writeSafetensors), generate
- *   io                   RgbImage, CLIP preprocessing, heatmapOverlay, tokenizers (loadTokenizer), chat templates
+ *   io                   RgbImage, CLIP preprocessing, heatmapOverlay, tokenizers (loadTokenizer, TextStreamer), chat templates
  *                        (PNG/JPEG decoding uses pngjs, which needs Node: in a page decode with canvas)
  *   controlmllm          askAboutRegion, visual prompts → region weights, loadSessionFromFiles(read)
  *
@@ -40,6 +40,7 @@ export {
 } from './io/tokenizer.js';
 export { HfTokenizer } from './io/tokenizer-hf.js';
 export { TiktokenTokenizer, ensureTiktoken } from './io/tokenizer-tiktoken.js';
+export { TextStreamer, type TextStreamerOptions } from './io/text-streamer.js';
 export {
   ChatTemplate, LLAVA_15_CHAT_TEMPLATE, llava15ChatTemplate, llavaPrompt,
   type ChatContentPart, type ChatMessage, type ChatTemplateFiles, type RenderOptions,

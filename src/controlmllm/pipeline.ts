@@ -7,6 +7,7 @@
  */
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
+import { TextStreamer } from '../io/text-streamer.js';
 import { generate } from '../model/generate.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
@@ -54,6 +55,10 @@ export interface AskOptions {
   /** Also answer without the region (default true). */
   computeBaseline?: boolean;
   onStep?: (s: StepInfo & { insideRatio: number }) => void;
+  /**
+   * Called per generated token with the text it makes printable (a TextStreamer's piece: the pieces of
+   * one answer, joined, equal its `text`).
+   */
   onToken?: (which: 'baseline' | 'controlled', token: number, text: string) => void;
 }
 
@@ -132,8 +137,12 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
     const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+    const streamer = new TextStreamer(tokenizer);
+    const eos = new Set(model.config.text_config.eos_token_id);
     const onToken = (token: number): void => {
-      opts.onToken?.(which, token, tokenizer.decode([token], { skipSpecial: true }));
+      const text = streamer.push(token);
+      const last = eos.has(token) || streamer.tokens.length === o.maxNewTokens;
+      opts.onToken?.(which, token, last ? text + streamer.flush() : text);
     };
     const tokens =
       which === 'controlled' && opts.contrastive && delta
