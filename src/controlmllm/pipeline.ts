@@ -76,8 +76,16 @@ export interface AskResult {
   steps: number;
   stop: OptimizeResult['stop'];
   warnings: string[];
-  /** Share of the pooled image attention inside the (first) region, before and after. */
+  /**
+   * Share of the pooled image attention inside the region(s), before and after: Σ a·w / Σ a with w the
+   * per-cell union (max) of the regions' weights, each scaled to peak 1 — so always in [0, 1]. For a
+   * soft prompt (scribble, point) w is the Gaussian of the distance to the stroke: a weighted share.
+   */
   insideRatio: { before: number; after: number };
+  /** The same share at each optimisation step (the latent that step's energy was measured on). */
+  stepInsideRatios: number[];
+  /** Seconds of each optimisation step. */
+  stepSeconds: number[];
   /** Pooled image attention [N] before and after, on the grid×grid token grid. */
   attention: { grid: number; before: Float32Array; after: Float32Array };
   geometry: PreprocessGeometry;
@@ -121,6 +129,16 @@ function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): nu
   });
 }
 
+/** Per-cell union (max) of the regions' weights, each scaled to peak 1 (see AskResult.insideRatio). */
+export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
+  const out = new Float32Array(regions[0].weights.length);
+  for (const r of regions) {
+    const peak = r.weights.reduce((m, w) => Math.max(m, w), 0);
+    r.weights.forEach((w, i) => (out[i] = Math.max(out[i], peak > 0 ? w / peak : 0)));
+  }
+  return out;
+}
+
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
@@ -162,7 +180,15 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const t2 = performance.now();
   const objective = makeObjective(model, ids, features, regions.map((r) => r.weights), { layers: o.layers, queries: o.queries }, o.alpha);
   const zeros = features.mul(0);
-  const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(objective.lastAttention()!, regions[0].weights) });
+  const inside = insideWeights(regions);
+  const stepInsideRatios: number[] = [];
+  const stepSeconds: number[] = [];
+  const onStep = (s: StepInfo) => {
+    const ratio = insideRatio(objective.lastAttention()!, inside);
+    stepInsideRatios.push(ratio);
+    stepSeconds.push(s.seconds);
+    opts.onStep?.({ ...s, insideRatio: ratio });
+  };
   const result =
     o.method === 'pp'
       ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps }, onStep)
@@ -184,7 +210,9 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     steps: result.steps,
     stop: result.stop,
     warnings: result.warnings,
-    insideRatio: { before: insideRatio(before, regions[0].weights), after: insideRatio(after, regions[0].weights) },
+    insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
+    stepInsideRatios,
+    stepSeconds,
     attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,
