@@ -4,12 +4,18 @@
 // benchmark. Dependencies stay external (the consumer's Node or bundler resolves them). The declaration
 // files (dist/types/) come from `tsc -p tsconfig.build.json`, which `npm run build` runs after this.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { wabtFsStub } from './browser-stubs.mjs';
+
+// The browser bundle keeps every dependency external except wabt, bundled with its Node-only
+// require("fs") stubbed (see browser-stubs.mjs), so that a consumer's bundler meets no Node builtin.
+const deps = Object.keys(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).dependencies);
+const browserExternal = deps.filter((d) => d !== 'wabt');
 
 const entries = [
   { in: 'src/cli/bin.ts', out: 'dist/cli.js' },
   { in: 'src/node.ts', out: 'dist/node.js' },
-  { in: 'src/index.ts', out: 'dist/browser.js', platform: 'browser', target: 'es2022' },
+  { in: 'src/index.ts', out: 'dist/browser.js', platform: 'browser', target: 'es2022', external: browserExternal, plugins: [wabtFsStub] },
   { in: 'bench/main.ts', out: 'dist/bench.js' },
 ].filter((e) => existsSync(e.in));
 
@@ -21,7 +27,7 @@ for (const e of entries) {
     platform: e.platform ?? 'node',
     format: 'esm',
     target: e.target ?? 'node20',
-    packages: 'external',
+    ...(e.external ? { external: e.external, plugins: e.plugins } : { packages: 'external' }),
     sourcemap: true,
     logLevel: 'warning',
   });

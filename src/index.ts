@@ -10,9 +10,9 @@
  *   io                   RgbImage, CLIP preprocessing, heatmapOverlay, tokenizers (loadTokenizer, TextStreamer), chat templates
  *                        (PNG/JPEG decoding uses pngjs, which needs Node: in a page decode with canvas)
  *   controlmllm          askAboutRegion, visual prompts → region weights, loadSessionFromFiles(read)
- *
- * Not here yet: the WebAssembly SIMD backend (src/kernels/wasm/) — its thread pool uses worker_threads
- * in Node; it joins this entry once it has a Web Worker path that a browser bundle can take.
+ *   wasm backend         createWasmBackend({threads}): the WebAssembly SIMD kernels; its thread pool
+ *                        runs on Web Workers over SharedArrayBuffer (cross-origin isolated pages) or on
+ *                        one thread (see src/kernels/wasm/platform-web.ts; Node gets worker_threads)
  */
 
 // tensors, backends, autograd
@@ -20,6 +20,7 @@ export * from './tensor/index.js';
 export { grad, valueAndGrad, gradcheck, isGradEnabled, type GradOptions, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
 export type { Backend, DType, Data, Layout, View } from './kernels/backend.js';
 export { cpu } from './kernels/cpu/index.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './kernels/wasm/index.js';
 export {
   createGpuJsBackend, gpuJsSupport, MAX_EXACT_INDEX,
   type GpuJsBackend, type GpuJsBackendOptions, type GpuJsMode, type GpuJsKernelMode,

@@ -7,7 +7,7 @@
  *   openCheckpoint(path) / fileSource(path)    safetensors on disk (ranged reads), writeSafetensorsFile
  *   readImageFile / writePngFile               PNG / JPEG files; decodeImage / encodePng for bytes
  *   loadTokenizerFromDir / loadChatTemplateFromDir
- *   createWasmBackend({threads})               the WebAssembly SIMD backend (worker_threads)
+ *   createWasmBackend({threads})               (from index.ts) its thread pool uses worker_threads here
  */
 export * from './index.js';
 export { loadSession } from './controlmllm/session-node.js';
@@ -17,5 +17,3 @@ export { readImageFile, writePngFile } from './io/image-node.js';
 export { decodeImage, encodePng, ImageError, readHeader, sniffFormat, type DecodeOptions as ImageDecodeOptions, type ImageFormat, type ImageHeader } from './io/image.js';
 export { loadTokenizerFromDir, readTiktokenWasm, readTokenizerFiles } from './io/tokenizer-node.js';
 export { loadChatTemplateFromDir } from './io/chat-template-node.js';
-// The WebAssembly SIMD backend (its thread pool uses worker_threads in Node).
-export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './kernels/wasm/index.js';

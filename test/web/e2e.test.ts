@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { askAboutRegion, loadSession, readImageFile } from '../../src/node.js';
+import { askAboutRegion, cpu, createWasmBackend, loadSession, readImageFile, setBackend, type Backend } from '../../src/node.js';
 import { askOptions, type AskRequest, type DemoResult } from '../../web/src/protocol.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,7 +56,7 @@ function startServer(): Promise<string> {
 
 interface PageState {
   phase: string;
-  backend: { name: string; label: string; reason: string } | null;
+  backend: { name: string; label: string; reason: string; threads?: number } | null;
   error: string | null;
 }
 
@@ -80,9 +80,18 @@ afterAll(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-/** Opens the page, collecting console errors and uncaught page errors. */
-async function openPage(query: string): Promise<{ page: Page; errors: string[] }> {
+/** Opens the page, collecting console errors and uncaught page errors; `isolated: false` strips COOP/COEP. */
+async function openPage(query: string, isolated = true): Promise<{ page: Page; errors: string[] }> {
   const page = await context!.newPage();
+  if (!isolated) {
+    await page.route('**/*', async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+  }
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
@@ -127,8 +136,8 @@ async function drawBox(page: Page): Promise<void> {
 }
 
 /** Opens the page with `query`, draws a region (a box by default), asks, and reads back what the page shows. */
-async function askOnPage(query: string, opts: { screenshot?: string; draw?: (page: Page) => Promise<void> } = {}): Promise<PageRun> {
-  const { page, errors } = await openPage(query);
+async function askOnPage(query: string, opts: { screenshot?: string; draw?: (page: Page) => Promise<void>; isolated?: boolean } = {}): Promise<PageRun> {
+  const { page, errors } = await openPage(query, opts.isolated);
   const loaded = await waitForPhase(page, ['ready', 'error'], 30_000);
   expect(loaded.error).toBeNull();
   expect(loaded.phase).toBe('ready');
@@ -187,25 +196,36 @@ function expectCompletePage(v: PageRun): void {
   expect(v.badge).toBe(`backend: ${v.backend!.label} · ${v.backend!.name}`);
 }
 
-/** askAboutRegion in Node (reference backend) on the same model files, image bytes, region, question and options. */
-async function askInNode(v: PageRun) {
+/**
+ * askAboutRegion in Node on the same model files, image bytes, region, question and options: on the
+ * reference backend, or on the wasm backend with `threads` (the page's wasm run).
+ */
+async function askInNode(v: PageRun, wasmThreads?: number) {
   const image = readImageFile(path.join(root, 'web', 'samples', 'shapes-1.png'));
   expect([v.request.image.width, v.request.image.height]).toEqual([image.width, image.height]);
   expect(Buffer.from(Uint8Array.from(v.request.image.data)).equals(Buffer.from(image.data))).toBe(true);
-  const session = await loadSession(path.join(root, 'web', 'dist', 'models', 'tiny'));
-  return askAboutRegion(session, { image, question: v.request.question, regions: v.request.regions }, askOptions(v.request.options));
+  const wasm = wasmThreads ? await createWasmBackend({ threads: wasmThreads }) : null;
+  setBackend(wasm ?? cpu);
+  try {
+    const session = await loadSession(path.join(root, 'web', 'dist', 'models', 'tiny'));
+    return await askAboutRegion(session, { image, question: v.request.question, regions: v.request.regions }, askOptions(v.request.options));
+  } finally {
+    setBackend(cpu as Backend);
+    wasm?.dispose();
+  }
 }
 
 describe('web demo in headless Chromium', () => {
-  it('auto backend: draw a box, ask, see both answers, the energy plot and both heatmaps; the same tokens as Node', async () => {
+  it('auto backend: verified backends timed on a probe, the fastest named with the times; the same tokens as Node', async () => {
     // The test's screenshot goes to test-output/ (ignored); scripts/web-screenshot.mjs takes the README's.
     const shot = path.join(root, 'test-output', 'web-e2e.png');
     mkdirSync(path.dirname(shot), { recursive: true });
     const v = await askOnPage('?model=tiny', { screenshot: shot });
     expectCompletePage(v);
-    expect(v.backend!.reason).toMatch(/auto: /);
-    expect(v.backend!.name).toMatch(/^(cpu|gpujs:)/);
-    const node = await askInNode(v);
+    expect(v.backend!.reason).toMatch(/auto: fastest on a short probe — .*reference CPU [\d.]+ ms/);
+    expect(v.backend!.reason).toMatch(/WebAssembly SIMD.* [\d.]+ ms/);
+    expect(v.backend!.name).toMatch(/^(cpu|gpujs:|wasm)/);
+    const node = await askInNode(v, v.backend!.name === 'wasm' ? v.backend!.threads : undefined);
     expect(v.result.baseline.tokens).toEqual(node.baseline!.tokens);
     expect(v.result.controlled.tokens).toEqual(node.controlled.tokens);
     expect(v.result.baseline.text).toBe(node.baseline!.text);
@@ -213,10 +233,35 @@ describe('web demo in headless Chromium', () => {
     v.result.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i])).toBeLessThan(1e-4 * Math.abs(node.losses[i]) + 1e-6));
   }, 90_000);
 
+  it('wasm backend with 2 threads on the cross-origin isolated page: answers and energies equal Node\'s wasm run', async () => {
+    const v = await askOnPage('?model=tiny&backend=wasm&threads=2');
+    expectCompletePage(v);
+    expect(v.backend!.name).toBe('wasm');
+    expect(v.backend!.threads).toBe(2);
+    expect(v.backend!.label).toMatch(/^WebAssembly SIMD.* · 2 threads$/);
+    expect(v.backend!.reason).toContain('2 threads (asked for) (chosen on the page)');
+    const node = await askInNode(v, 2);
+    expect(v.result.baseline).toEqual(node.baseline);
+    expect(v.result.controlled).toEqual(node.controlled);
+    v.result.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i])).toBeLessThan(1e-5 * Math.abs(node.losses[i]) + 1e-7));
+  }, 90_000);
+
+  it('without COOP/COEP the wasm backend runs on one thread and says why', async () => {
+    const v = await askOnPage('?model=tiny&backend=wasm&threads=2', { isolated: false });
+    expectCompletePage(v);
+    expect(v.backend!.name).toBe('wasm');
+    expect(v.backend!.threads).toBe(1);
+    expect(v.backend!.reason).toContain('one thread: the page is not cross-origin isolated');
+    expect(v.backend!.reason).toContain('Cross-Origin-Embedder-Policy: require-corp');
+    const node = await askInNode(v, 1);
+    expect(v.result.baseline).toEqual(node.baseline);
+    expect(v.result.controlled).toEqual(node.controlled);
+  }, 90_000);
+
   it('reference backend chosen on the page: answers, energies and inside ratios equal Node exactly', async () => {
     const v = await askOnPage('?model=tiny&backend=cpu');
     expectCompletePage(v);
-    expect(v.backend).toEqual({ name: 'cpu', label: 'reference CPU', reason: 'reference backend (chosen on the page)' });
+    expect(v.backend).toEqual({ name: 'cpu', label: 'reference CPU', reason: 'reference CPU: plain TypeScript kernels (chosen on the page)' });
     const node = await askInNode(v);
     expect(v.result.baseline).toEqual(node.baseline);
     expect(v.result.controlled).toEqual(node.controlled);

@@ -1,6 +1,7 @@
 /**
  * The demo page: pick a model and an image, draw a region, ask; the worker (worker.ts) does the model
- * work and streams progress back. URL parameters: `?model=default|tiny`, `?backend=auto|webgl2|cpu`.
+ * work and streams progress back. URL parameters: `?model=default|tiny`, `?backend=auto|wasm|webgl2|cpu`,
+ * `?threads=N` (wasm threads; default min(4, cores) on a cross-origin isolated page, else 1).
  *
  * `window.__demo` mirrors the page state (backend, last request and result) for the end-to-end test.
  */
@@ -19,7 +20,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 
 interface DemoState {
   phase: 'starting' | 'loading' | 'ready' | 'running' | 'done' | 'error';
-  backend: { name: string; label: string; reason: string } | null;
+  backend: { name: string; label: string; reason: string; threads?: number } | null;
   model: ModelInfo | null;
   request: AskRequest | null;
   result: DemoResult | null;
@@ -80,7 +81,8 @@ function loadModel(): void {
   $('model-status').textContent = `loading ${source.label}…`;
   $('model-badge').textContent = `model: loading ${source.label}`;
   updateRunButton();
-  send({ type: 'load', source, backend: $<HTMLSelectElement>('backend-select').value as BackendChoice });
+  const threads = Number(new URLSearchParams(location.search).get('threads')) || undefined;
+  send({ type: 'load', source, backend: $<HTMLSelectElement>('backend-select').value as BackendChoice, threads });
 }
 
 // ---- image ----------------------------------------------------------------------------------------
@@ -235,11 +237,11 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   switch (m.type) {
     case 'backend': {
-      state.backend = { name: m.name, label: m.label, reason: m.reason };
+      state.backend = { name: m.name, label: m.label, reason: m.reason, threads: m.threads };
       const badge = $('backend');
       badge.textContent = `backend: ${m.label} · ${m.name}`;
       badge.title = m.reason;
-      badge.className = `badge ${m.name.startsWith('gpujs') ? 'gpu' : 'cpu'}`;
+      badge.className = `badge ${m.name.startsWith('gpujs') ? 'gpu' : m.name === 'wasm' ? 'wasm' : 'cpu'}`;
       $('backend-reason').textContent = `Backend: ${m.reason}`;
       setProgress(m.reason);
       break;
@@ -293,7 +295,7 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const select = $<HTMLSelectElement>('model-select');
   const backend = params.get('backend');
-  if (backend === 'auto' || backend === 'webgl2' || backend === 'cpu') $<HTMLSelectElement>('backend-select').value = backend;
+  if (backend === 'auto' || backend === 'wasm' || backend === 'webgl2' || backend === 'cpu') $<HTMLSelectElement>('backend-select').value = backend;
 
   const listing = await listFolder(DEFAULT_MODEL);
   const hasDefault = listing === null || listing.includes('config.json');

@@ -4,8 +4,9 @@
  */
 import type { AskOptions, PreprocessGeometry, RgbImage, VisualPrompt } from '../../src/index.js';
 
-/** Which backend the page asks for: `auto` = GPU.js WebGL2 when the browser has it, else the reference. */
-export type BackendChoice = 'auto' | 'webgl2' | 'cpu';
+import type { BackendChoice } from './backend-choice.js';
+
+export type { BackendChoice };
 
 export type ModelSource = { kind: 'url'; base: string; label: string } | { kind: 'files'; files: File[]; label: string };
 
@@ -43,7 +44,7 @@ export interface AskRequest {
 }
 
 export type ToWorker =
-  | { type: 'load'; source: ModelSource; backend: BackendChoice }
+  | { type: 'load'; source: ModelSource; backend: BackendChoice; threads?: number }
   | { type: 'ask'; id: number; request: AskRequest };
 
 export interface ModelInfo {
@@ -83,7 +84,7 @@ export interface DemoResult {
 
 export type FromWorker =
   /** The backend in use and why it was chosen (never a silent fallback). */
-  | { type: 'backend'; name: string; label: string; reason: string }
+  | { type: 'backend'; name: string; label: string; reason: string; threads?: number }
   | { type: 'progress'; message: string }
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'phase'; id: number; phase: 'encode' | 'baseline' | 'optimize' | 'controlled' | 'heatmaps' }
