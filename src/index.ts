@@ -33,7 +33,7 @@ export * from './model/safetensors.js';
 // io (no file system, no image decoders)
 export { assertRgbImage, type RgbImage } from './io/rgb-image.js';
 export * from './io/clip-preprocess.js';
-export { heatmapOverlay, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
+export { colorMap, heatmapOverlay, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
 export {
   loadTokenizer,
   type Tokenizer, type TokenizerFiles, type LoadTokenizerOptions,

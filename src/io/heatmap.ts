@@ -123,3 +123,8 @@ export function heatmapOverlay(
   }
   return { width: img.width, height: img.height, data: out };
 }
+
+/** A colour map as a function t ∈ [0, 1] → RGB in [0, 1] (for legends drawn next to a heatmap). */
+export function colorMap(name: ColorMapName): (t: number) => [number, number, number] {
+  return COLOR_MAPS[name];
+}

@@ -2,7 +2,7 @@
  * Messages between the page (main.ts) and the model worker (worker.ts). Everything here survives
  * structured cloning: plain objects, typed arrays and File objects.
  */
-import type { AskOptions, PreprocessGeometry, RgbImage, VisualPrompt } from '../../src/index.js';
+import type { AskOptions, ClipProcessorConfig, PreprocessGeometry, RgbImage, VisualPrompt } from '../../src/index.js';
 
 import type { BackendChoice } from './backend-choice.js';
 
@@ -56,6 +56,8 @@ export interface ModelInfo {
   vocab: number;
   parameters: number;
   seconds: number;
+  /** The image processor config: the page computes the crop and token grid of an image from it. */
+  processor: ClipProcessorConfig;
 }
 
 export interface DemoAnswer {
@@ -65,6 +67,12 @@ export interface DemoAnswer {
 
 export interface DemoResult {
   id: number;
+  /** The heatmaps' shared colour scale (pooled attention per visual token). */
+  scale: { min: number; max: number };
+  /** In-region share per optimisation step (AskResult.stepInsideRatios). */
+  stepInsideRatios: number[];
+  /** Whether any region is soft (scribble, point): the in-region share is then Gaussian-weighted. */
+  soft: boolean;
   prompt: string;
   method: 'v1' | 'pp';
   baseline: DemoAnswer;
@@ -85,7 +93,8 @@ export interface DemoResult {
 export type FromWorker =
   /** The backend in use and why it was chosen (never a silent fallback). */
   | { type: 'backend'; name: string; label: string; reason: string; threads?: number }
-  | { type: 'progress'; message: string }
+  /** fraction: of the weights received, when the size is known. */
+  | { type: 'progress'; message: string; fraction?: number }
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'phase'; id: number; phase: 'encode' | 'baseline' | 'optimize' | 'controlled' | 'heatmaps' }
   | { type: 'step'; id: number; step: number; loss: number; insideRatio: number; seconds: number }

@@ -49,7 +49,11 @@ async function load(source: ModelSource, choice: BackendChoice, threads?: number
   if (source.kind === 'url') {
     const listing = await listFolder(source.base);
     if (listing !== null && !listing.includes('config.json')) throw new Error(`${source.label}: no config.json at ${source.base}`);
-    read = memo(fetchFiles(source.base, { listing: listing ?? undefined }));
+    // The weights' bytes as they arrive drive the page's progress bar.
+    const onBytes = (name: string, n: number, total: number | null) => {
+      if (name.endsWith('.safetensors')) post({ type: 'progress', message: `reading ${name}: ${(n / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`, fraction: total ? n / total : undefined });
+    };
+    read = memo(fetchFiles(source.base, { listing: listing ?? undefined, onBytes }));
   } else {
     read = memo(fileListFiles(source.files));
   }
@@ -77,6 +81,7 @@ async function load(source: ModelSource, choice: BackendChoice, threads?: number
       vocab: cfg.text_config.vocab_size,
       parameters,
       seconds: (performance.now() - t0) / 1000,
+      processor: s.processor,
     },
   });
 }
@@ -105,6 +110,9 @@ async function ask(id: number, req: AskRequest): Promise<void> {
   const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' });
   const result: DemoResult = {
     id,
+    scale: { min: 0, max },
+    stepInsideRatios: r.stepInsideRatios,
+    soft: r.regions.some((g) => g.soft),
     prompt: r.prompt,
     method: r.method,
     baseline: r.baseline!,
