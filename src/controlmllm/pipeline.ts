@@ -12,8 +12,7 @@ import { generate } from '../model/generate.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
-import { makeObjective } from './objective.js';
-import { optimizePP, optimizeV1, type OptimizeResult, type StepInfo } from './optimize.js';
+import { optimizeLatent, type OptimizeResult, type StepInfo } from './optimize.js';
 import { regionWeights, type RegionWeights, type VisualPrompt } from './regions.js';
 import { encodeImage, promptIds, type Session } from './session.js';
 
@@ -113,7 +112,6 @@ export function resolveOptions(opts: AskOptions, layerCount: number) {
     accumulate: opts.accumulate ?? false,
     sigma: opts.sigma ?? (pp ? 0.4 : 0.1),
     layers: resolveLayers(opts.layers, pp, layerCount),
-    queries: pp ? ('last' as const) : ('after-image' as const),
     eps: opts.eps ?? 1e-3,
     maxNewTokens: opts.maxNewTokens ?? 30,
   };
@@ -178,24 +176,17 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const tBaseline = seconds(t1);
 
   const t2 = performance.now();
-  const objective = makeObjective(model, ids, features, regions.map((r) => r.weights), { layers: o.layers, queries: o.queries }, o.alpha);
-  const zeros = features.mul(0);
   const inside = insideWeights(regions);
   const stepInsideRatios: number[] = [];
   const stepSeconds: number[] = [];
   const onStep = (s: StepInfo) => {
-    const ratio = insideRatio(objective.lastAttention()!, inside);
+    const ratio = insideRatio(s.attention, inside);
     stepInsideRatios.push(ratio);
     stepSeconds.push(s.seconds);
     opts.onStep?.({ ...s, insideRatio: ratio });
   };
-  const result =
-    o.method === 'pp'
-      ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps }, onStep)
-      : optimizeV1(objective, zeros, { T: o.steps, lr: o.lr, beta: o.beta, earlyStopPct: o.earlyStopPct, accumulate: o.accumulate }, onStep);
-  const pooled = (delta: Tensor) => noGrad(() => (objective(delta), objective.lastAttention()!));
-  const before = pooled(zeros);
-  const after = pooled(result.finalDelta);
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();

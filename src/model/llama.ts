@@ -57,7 +57,7 @@ export class LlamaAttention {
     this.o_proj = new Linear(p.at('o_proj'), H * D, C, b);
   }
 
-  /** x [1, T, C], cos/sin [T, D] → out [1, T, C], new k/v [1, Hkv, S, D], probs [1, H, T, S]. */
+  /** x [B, T, C], cos/sin [T, D] → out [B, T, C], new k/v [B, Hkv, S, D], probs [B, H, T, S]. */
   forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
     const [B, T] = x.shape;
     const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
@@ -87,7 +87,7 @@ export class LlamaMlp {
     this.down_proj = new Linear(p.at('down_proj'), I, C, b);
     this.act = activation(cfg.hidden_act);
   }
-  /** [1, T, C] → [1, T, C]. */
+  /** [B, T, C] → [B, T, C]. */
   forward(x: Tensor): Tensor {
     return this.down_proj.forward(this.act(this.gate_proj.forward(x)).mul(this.up_proj.forward(x)));
   }
@@ -106,7 +106,7 @@ export class LlamaDecoderLayer {
   }
   forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
     const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
-    const h = x.add(a.out); // [1, T, C]
+    const h = x.add(a.out); // [B, T, C]
     return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
   }
 }
@@ -155,8 +155,11 @@ export class LlamaForCausalLM {
     return attentions;
   }
 
-  /** Runs layers 0..upTo on x [1, T, C], calling `each` with every layer's outputs in order. */
-  private runLayers(x: Tensor, positions: number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
+  /**
+   * The decoder body, one loop for inference and training: layers 0..upTo on x [B, T, C] at `positions`
+   * (causal; `past` only with B = 1), calling `each` with every layer's outputs in order.
+   */
+  runLayers(x: Tensor, positions: readonly number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
     const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
     let h = x;
     for (let i = 0; i <= o.upTo; i++) {
@@ -164,6 +167,11 @@ export class LlamaForCausalLM {
       h = r.h;
       each(i, r);
     }
+  }
+
+  /** The LM head on final-normed hidden states: [..., C] → logits [..., V] (tied to embed_tokens when lm_head is absent). */
+  lmHead(h: Tensor): Tensor {
+    return this.lm_head ? this.lm_head.forward(h) : h.matmul(this.model.embed_tokens.weight.transpose(0, 1));
   }
 
   /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
@@ -191,15 +199,15 @@ export class LlamaForCausalLM {
     });
     h = this.model.norm.forward(h); // [1, T, C]
     hidden.push(h);
-    const logits = this.lm_head ? this.lm_head.forward(h) : h.matmul(this.model.embed_tokens.weight.transpose(0, 1)); // [1, T, V]
+    const logits = this.lmHead(h); // [1, T, V]
     const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;
   }
 }
 
-/** One decoder layer's outputs. */
-type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
+/** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D], probs [B, H, T, S]. */
+export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
 
 function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
   if (sel === undefined) return new Set();

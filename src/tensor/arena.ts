@@ -4,12 +4,14 @@
  * later allocations of the same dtype and length take them (zero-filled) instead of fresh memory.
  * On these machines a fresh 21 MB Float32Array costs ~75 ms of page faults; refilling one ~1 ms.
  *
- * What survives a scope is found by walking the result: tensors (and, for tensors with a recorded
- * node, their whole graph, so a later backward still has its inputs), typed arrays, arrays, Maps and
- * object fields. Anything else created inside must not be used after the scope ends — keep a copy
- * (`toTypedArray()` returns fresh memory) if you need it. If `fn` throws, nothing is released.
+ * What survives a scope: the storage of the tensors `fn` returns (directly or inside arrays, Maps and
+ * object fields), and of tensors passed to `keep(t)` inside it (as tfjs's `tf.keep`; those survive
+ * every enclosing scope too). Nothing else created inside may be used after the scope ends. Graphs are
+ * not followed: returning a recorded tensor (one a later backward would walk) is an error — run the
+ * backward inside the scope, or return `detach()`ed values. If `fn` throws, nothing is released.
  */
 import type { Data, DType } from '../kernels/backend.js';
+import { TensorError } from './errors.js';
 import { Tensor } from './tensor.js';
 
 /** Arrays smaller than this are left to the garbage collector (cheap to allocate). */
@@ -18,7 +20,11 @@ const MAX_POOL_BYTES = 512 * 2 ** 20;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
-let scope: Data[] | null = null;
+interface Scope {
+  arrays: Data[];
+  kept: Set<Data>;
+}
+let scope: Scope | null = null;
 
 let pooling = true;
 
@@ -58,14 +64,20 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  scope?.push(data);
+  scope?.arrays.push(data);
   return data;
 }
 
-/** Runs `fn`; afterwards returns to the pool every array allocated inside that the result does not hold. */
+/** Inside `tidy`: `t`'s storage is never released by this or any enclosing scope. Returns `t`. */
+export function keep<T extends Tensor>(t: T): T {
+  scope?.kept.add(t.data);
+  return t;
+}
+
+/** Runs `fn`; afterwards returns to the pool every array allocated inside that is neither returned nor kept. */
 export function tidy<T>(fn: () => T): T {
   const outer = scope;
-  const mine: Data[] = [];
+  const mine: Scope = { arrays: [], kept: new Set() };
   scope = mine;
   let result: T;
   try {
@@ -73,10 +85,10 @@ export function tidy<T>(fn: () => T): T {
   } finally {
     scope = outer;
   }
-  const keep = new Set<unknown>();
-  reachable(result, keep);
-  for (const data of mine) {
-    if (keep.has(data)) outer?.push(data); // survives into the enclosing scope
+  const returned = returnedStorage(result);
+  for (const data of mine.arrays) {
+    if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
+    else if (returned.has(data)) outer?.arrays.push(data); // survives into the enclosing scope
     else release(data);
   }
   return result;
@@ -92,19 +104,22 @@ function release(data: Data): void {
   arenaStats.released++;
 }
 
-/** Adds to `keep` every typed array reachable from `v` (tensors, their graphs, containers). */
-function reachable(v: unknown, keep: Set<unknown>): void {
+/** The storage of every tensor in `v` (a tensor, or arrays, Maps and object fields holding them); graphs are not walked. */
+function returnedStorage(v: unknown): Set<unknown> {
+  const out = new Set<unknown>();
+  const seen = new Set<unknown>();
   const stack = [v];
   while (stack.length) {
     const x = stack.pop();
-    if (x === null || typeof x !== 'object' || keep.has(x)) continue;
-    keep.add(x);
+    if (x === null || typeof x !== 'object' || seen.has(x)) continue;
+    seen.add(x);
     if (x instanceof Tensor) {
-      keep.add(x.data);
-      if (x.node) stack.push(...x.node.inputs, ...Object.values(x.node.op));
-    } else if (ArrayBuffer.isView(x)) continue;
+      if (x.node) throw new TensorError('tidy', `the scope returns ${x}, which is recorded for a backward; its graph would not survive the scope (run the backward inside it, or return x.detach())`);
+      out.add(x.data);
+    } else if (ArrayBuffer.isView(x)) out.add(x);
     else if (x instanceof Map) stack.push(...x.keys(), ...x.values());
     else if (Array.isArray(x)) stack.push(...x);
     else stack.push(...Object.values(x));
   }
+  return out;
 }

@@ -17,7 +17,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { askAboutRegion, cpu, createWasmBackend, loadSession, readImageFile, setBackend, type Backend } from '../../src/node.js';
+import { askAboutRegion, cpu, createWasmBackend, loadSession, readImageFile } from '../../src/node.js';
 import { askOptions, type AskRequest, type DemoResult } from '../../web/src/protocol.js';
 import { drag, root, useWebPage, waitForPhase, type PageState } from '../helpers/web-page.js';
 
@@ -113,12 +113,10 @@ async function askInNode(v: PageRun, wasmThreads?: number) {
   expect([v.request.image.width, v.request.image.height]).toEqual([image.width, image.height]);
   expect(Buffer.from(Uint8Array.from(v.request.image.data)).equals(Buffer.from(image.data))).toBe(true);
   const wasm = wasmThreads ? await createWasmBackend({ threads: wasmThreads }) : null;
-  setBackend(wasm ?? cpu);
   try {
-    const session = await loadSession(path.join(root, 'web', 'dist', 'models', 'tiny'));
+    const session = await loadSession(path.join(root, 'web', 'dist', 'models', 'tiny'), { backend: wasm ?? cpu });
     return await askAboutRegion(session, { image, question: v.request.question, regions: v.request.regions }, askOptions(v.request.options));
   } finally {
-    setBackend(cpu as Backend);
     wasm?.dispose();
   }
 }

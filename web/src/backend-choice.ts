@@ -9,7 +9,7 @@
  *            reason lists the times.
  */
 import {
-  cpu, createGpuJsBackend, createWasmBackend, fromArray, gpuJsSupport, matmul, setBackend, softmax,
+  cpu, createGpuJsBackend, createWasmBackend, fromArray, gpuJsSupport, matmul, softmax,
   type Backend, type WasmBackend,
 } from '../../src/index.js';
 
@@ -70,10 +70,7 @@ function glRenderer(): string {
 function verify(c: Candidate): void {
   const a = Float32Array.from({ length: 17 * 33 }, (_, i) => Math.sin(i));
   const w = Float32Array.from({ length: 33 * 9 }, (_, i) => Math.cos(i * 0.7));
-  const run = (b: Backend) => {
-    setBackend(b);
-    return matmul(fromArray(a, [17, 33]), fromArray(w, [33, 9])).toArray();
-  };
+  const run = (backend: Backend) => matmul(fromArray(a, [17, 33], { backend }), fromArray(w, [33, 9], { backend })).toArray();
   const got = run(c.backend);
   const want = run(cpu);
   const err = Math.max(...got.map((v, i) => Math.abs(v - want[i]) / (1 + Math.abs(want[i]))));
@@ -84,17 +81,15 @@ function verify(c: Candidate): void {
  * Fastest of 5 runs (after one warm-up) of a 16×512 @ 512×512 matmul + row softmax: the minimum, since
  * on a busy machine the other runs measure the neighbours as much as the backend.
  */
-function probe(b: Backend): number {
-  const x = fromArray(Float32Array.from({ length: 16 * 512 }, (_, i) => Math.sin(i * 0.3)), [16, 512]);
-  const w = fromArray(Float32Array.from({ length: 512 * 512 }, (_, i) => Math.cos(i * 0.01)), [512, 512]);
-  setBackend(b);
+function probe(backend: Backend): number {
+  const x = fromArray(Float32Array.from({ length: 16 * 512 }, (_, i) => Math.sin(i * 0.3)), [16, 512], { backend });
+  const w = fromArray(Float32Array.from({ length: 512 * 512 }, (_, i) => Math.cos(i * 0.01)), [512, 512], { backend });
   let best = Infinity;
   for (let r = 0; r < 6; r++) {
     const t0 = performance.now();
     softmax(matmul(x, w), -1).toArray();
     if (r > 0) best = Math.min(best, performance.now() - t0);
   }
-  setBackend(cpu);
   return best;
 }
 

@@ -63,6 +63,7 @@ async function load(source: ModelSource, choice: BackendChoice, threads?: number
     tiktokenWasm = await (await fetch(new URL('./tiktoken_bg.wasm', import.meta.url))).arrayBuffer();
   }
   const s = await loadSessionFromFiles(read, {
+    backend,
     name: source.label,
     tiktokenWasm,
     onProgress: (message) => post({ type: 'progress', message }),

@@ -9,7 +9,6 @@ import type { VisualPrompt } from '../../controlmllm/regions.js';
 import { readImageFile, writePngFile } from '../../io/image-node.js';
 import { askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
 import { layersFlag, numberFlag } from '../flags.js';
@@ -108,7 +107,7 @@ export const askCommand: Command = {
 async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const say = (s: string) => !json && io.stdout(s);
-  say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
+  say(`model: ${v.model} (backend ${session.model.backend.name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;
   const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
     ...opts,

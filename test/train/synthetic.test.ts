@@ -2,8 +2,8 @@
  * The synthetic referring dataset: seeded determinism, regions that lie on the referred object, training
  * descriptions that match the scene, and model files that the engine's own readers accept.
  */
-import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/controlmllm/synthetic.js';
-import { modelFiles, vocabulary, IMAGE_ID } from '../../src/controlmllm/synthetic-files.js';
+import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/train/synthetic.js';
+import { modelFiles, vocabulary, IMAGE_ID } from '../../src/train/synthetic-files.js';
 import { visualPrompt, maskFromRgb, parseQuestionFile, modelQuestion } from '../../src/controlmllm/score-questions.js';
 import { regionWeights } from '../../src/controlmllm/regions.js';
 import { preprocess, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';

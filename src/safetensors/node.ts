@@ -7,10 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SafetensorsError, type ByteSource, type TensorSource } from './safetensors-format.js';
-import { SafetensorsFile } from './safetensors-file.js';
-import { ShardedCheckpoint } from './safetensors-sharded.js';
-import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
+import { SafetensorsError, type ByteSource, type TensorSource } from './format.js';
+import { SafetensorsFile } from './file.js';
+import { ShardedCheckpoint } from './sharded.js';
+import { writeSafetensors, type TensorToWrite } from './write.js';
 
 /**
  * A {@link ByteSource} over a file. The size is taken at creation; each `read` opens the file, reads
