@@ -11,13 +11,14 @@ import { RegionDrawer, type Tool } from './draw.js';
 import { decodeToRgb, drawRgb } from './image-decode.js';
 import { listFolder } from './listing.js';
 import { readOptions, showOptionErrors } from './options.js';
-import type { AskRequest, BackendChoice, DemoResult, FromWorker, ModelInfo, ModelSource, ToWorker } from './protocol.js';
+import type { AskRequest, BackendChoice, DemoResult, FromWorker, ModelInfo, ToWorker } from './protocol.js';
 import { mapRegions } from './regions-check.js';
+import { applyModelDemo, sampleButton as makeSampleButton } from './samples.js';
+import { DEFAULT_MODEL, modelSource } from './sources.js';
+import { showBackend, showModel } from './status.js';
 import { clearResults, insideText, plotSteps, showResult } from './results.js';
 
 const SAMPLES = ['shapes-1.png', 'shapes-2.png'];
-const DEFAULT_MODEL = new URL('../weights/default/', document.baseURI).href;
-const TINY_MODEL = new URL('dist/models/tiny/', document.baseURI).href;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -44,8 +45,6 @@ const drawer = new RegionDrawer($<HTMLCanvasElement>('draw-canvas'));
 let image: RgbImage | null = null;
 let askId = 0;
 let losses: number[] = [];
-
-// ---- status ---------------------------------------------------------------------------------------
 
 function setProgress(text: string, error = false): void {
   const el = $('progress');
@@ -75,18 +74,6 @@ function updateButtons(): void {
   const ready = state.model !== null && image !== null && drawer.prompts().length > 0 && state.refusal === null && options?.errors === null;
   $<HTMLButtonElement>('run').disabled = !ready || running || state.phase === 'loading';
   $<HTMLButtonElement>('stop').disabled = !running;
-}
-
-// ---- model ----------------------------------------------------------------------------------------
-
-function modelSource(): ModelSource | null {
-  const choice = $<HTMLSelectElement>('model-select').value;
-  if (choice === 'default') return { kind: 'url', base: DEFAULT_MODEL, label: 'weights/default' };
-  if (choice === 'tiny') return { kind: 'url', base: TINY_MODEL, label: 'tiny test model' };
-  const files = Array.from($<HTMLInputElement>('folder-input').files ?? []);
-  if (!files.length) return null;
-  const folder = files[0].webkitRelativePath.split('/')[0] || 'picked folder';
-  return { kind: 'files', files, label: folder };
 }
 
 function startWorker(): void {
@@ -157,35 +144,9 @@ function checkRegions(regions: VisualPrompt[]): void {
 }
 drawer.onChange = checkRegions;
 
-// ---- asking ---------------------------------------------------------------------------------------
-
-/** A model folder may carry demo.json (the bundled model does): its sample image and tuned settings. */
-async function applyModelDemo(base: string): Promise<void> {
-  const res = await fetch(new URL('demo.json', base));
-  if (!res.ok) return;
-  const demo = (await res.json()) as { image: string; question: string; options?: { method?: string; steps?: number; lr?: number; alpha?: number; layers?: number[] } };
-  const o = demo.options ?? {};
-  const set = (id: string, v: unknown) => v !== undefined && ($<HTMLInputElement>(id).value = String(v));
-  set('opt-method', o.method);
-  set('opt-steps', o.steps);
-  set('opt-alpha', o.alpha);
-  set('opt-lr', o.lr);
-  if (o.layers?.length) set('opt-layers', `${o.layers[0]}-${o.layers[o.layers.length - 1]}`);
-  set('question', demo.question);
-  const url = new URL(demo.image, base).href;
-  const b = sampleButton(url, "the model's sample");
-  $('samples').prepend(b);
-  await loadSampleUrl(url, b);
-}
-
+/** A sample button: picking it loads the image (errors go to the status line). */
 function sampleButton(url: string, alt: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.className = 'sample';
-  b.title = alt;
-  b.setAttribute('aria-label', `sample image: ${alt}`);
-  b.innerHTML = `<img alt="" src="${url}">`;
-  b.addEventListener('click', () => loadSampleUrl(url, b).catch((e: Error) => fail(e.message)));
-  return b;
+  return makeSampleButton(url, alt, (b) => loadSampleUrl(url, b).catch((e: Error) => fail(e.message)));
 }
 
 function run(): void {
@@ -222,15 +183,10 @@ const PHASES = { encode: 'encoding the image…', baseline: 'answering without t
 function onMessage(ev: MessageEvent<FromWorker>): void {
   const m = ev.data;
   switch (m.type) {
-    case 'backend': {
+    case 'backend':
       state.backend = { name: m.name, label: m.label, reason: m.reason, threads: m.threads };
-      const badge = $('backend');
-      badge.textContent = `backend: ${m.label} · ${m.name}`;
-      badge.title = m.reason;
-      badge.className = `badge ${m.name.startsWith('gpujs') ? 'gpu' : m.name === 'wasm' ? 'wasm' : 'cpu'}`;
-      $('backend-reason').textContent = `Backend: ${m.reason}`;
+      showBackend(m);
       break;
-    }
     case 'progress':
       if (state.phase !== 'loading') break;
       $('model-status').textContent = m.message;
@@ -241,11 +197,7 @@ function onMessage(ev: MessageEvent<FromWorker>): void {
       break;
     case 'loaded': {
       Object.assign(state, { model: m.info, phase: 'ready' });
-      const i = m.info;
-      const params = i.parameters >= 1e6 ? `${(i.parameters / 1e6).toFixed(1)} M` : `${(i.parameters / 1e3).toFixed(1)} k`;
-      $('model-status').textContent = `${i.name}: ${params} parameters, ${i.layers} layers, ${i.grid}×${i.grid} visual tokens (${i.imageSize} px), loaded in ${i.seconds.toFixed(1)} s`;
-      $('model-badge').textContent = `model: ${i.name}`;
-      $('load-progress').hidden = true;
+      showModel(m.info);
       setProgress('Ready. Draw one or more regions and press Run.');
       updateGrid();
       break;
@@ -298,7 +250,12 @@ async function start(): Promise<void> {
   startWorker();
   loadModel();
   await loadSampleUrl(`samples/${SAMPLES[0]}`, $('samples').firstElementChild as HTMLElement);
-  if (select.value === 'default') await applyModelDemo(DEFAULT_MODEL);
+  const demo = select.value === 'default' ? await applyModelDemo(DEFAULT_MODEL) : null;
+  if (demo) {
+    const b = sampleButton(demo, "the model's sample");
+    $('samples').prepend(b);
+    await loadSampleUrl(demo, b);
+  }
 }
 
 $('model-select').addEventListener('change', () => {
