@@ -7,7 +7,7 @@
  *   autograd             grad, valueAndGrad, noGrad, gradcheck
  *   model                parseLlavaConfig, loadLlavaFromSource, safetensors (bytesSource, SafetensorsFile,
  *                        ShardedCheckpoint, writeSafetensors), generate
- *   io                   RgbImage, CLIP preprocessing, heatmapOverlay, tokenizers (loadTokenizer, TextStreamer), chat templates
+ *   io                   RgbImage, CLIP preprocessing, heatmapOverlay / heatmapPair / colorMap, tokenizers (loadTokenizer, TextStreamer), chat templates
  *                        (PNG/JPEG decoding uses pngjs, which needs Node: in a page decode with canvas)
  *   controlmllm          askAboutRegion, visual prompts → region weights, loadSessionFromFiles(read)
  *   wasm backend         createWasmBackend({threads}): the WebAssembly SIMD kernels; its thread pool
@@ -33,7 +33,7 @@ export * from './safetensors/index.js';
 // io (no file system, no image decoders)
 export { assertRgbImage, type RgbImage } from './io/rgb-image.js';
 export * from './io/clip-preprocess.js';
-export { colorMap, heatmapOverlay, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
+export { colorMap, heatmapOverlay, heatmapPair, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
 export {
   loadTokenizer,
   type Tokenizer, type TokenizerFiles, type LoadTokenizerOptions,

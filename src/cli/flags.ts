@@ -28,3 +28,17 @@ export function layersFlag(v: string | undefined, flag: string): number[] | 'all
   }
   return out;
 }
+
+/** `--early-stop PCT|off`: a percentage, null for off, undefined when absent. */
+export function earlyStopFlag(v: string | undefined, flag = '--early-stop'): number | null | undefined {
+  return v === undefined ? undefined : v === 'off' ? null : numberFlag(v, flag);
+}
+
+/** `--contrastive alpha,beta` or `off` (contrastive decoding against the unedited prefill); undefined when absent. */
+export function contrastiveFlag(v: string | undefined, flag = '--contrastive'): { alpha: number; beta: number } | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off') return null;
+  const parts = v.split(',');
+  if (parts.length !== 2) throw new Error(`${flag} must be alpha,beta (e.g. 0.7,0.1) or off, got '${v}'`);
+  return { alpha: numberFlag(parts[0], `${flag} alpha`)!, beta: numberFlag(parts[1], `${flag} beta`)! };
+}

@@ -9,6 +9,7 @@ import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
 import { TextStreamer } from '../io/text-streamer.js';
 import { generate } from '../model/generate.js';
+import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
@@ -118,13 +119,7 @@ export function resolveOptions(opts: AskOptions, layerCount: number) {
 }
 
 function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): number[] {
-  const all = Array.from({ length: L }, (_, i) => i);
-  if (layers === 'all') return all;
-  if (layers === undefined) return pp ? ppDefaultLayers(L) : all;
-  return layers.map((l) => {
-    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`layer ${l} is out of range for a decoder of ${L} layers`);
-    return l < 0 ? l + L : l;
-  });
+  return layers === undefined ? (pp ? ppDefaultLayers(L) : resolveLayerIndices('all', L)) : resolveLayerIndices(layers, L);
 }
 
 /** Per-cell union (max) of the regions' weights, each scaled to peak 1 (see AskResult.insideRatio). */

@@ -13,8 +13,8 @@
  *      optionally the hidden states (HF `hidden_states`: L+1 entries, the last one after the final norm).
  */
 import type { LlamaTextConfig } from './config.js';
-import { Embedding, Linear, Params, RMSNorm, ropeCosSin } from './layers.js';
-import { Tensor, activation, applyRope, attention, cat } from '../tensor/index.js';
+import { Embedding, Linear, Params, RMSNorm } from './layers.js';
+import { Tensor, activation, applyRope, attention, cat, ropeTables } from '../tensor/index.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
 export class KVCache {
@@ -160,7 +160,7 @@ export class LlamaForCausalLM {
    * (causal; `past` only with B = 1), calling `each` with every layer's outputs in order.
    */
   runLayers(x: Tensor, positions: readonly number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
-    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
+    const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
     let h = x;
     for (let i = 0; i <= o.upTo; i++) {
       const r = this.model.layers[i].forward(h, cos, sin, o.past?.layers[i]);
@@ -209,11 +209,18 @@ export class LlamaForCausalLM {
 /** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D], probs [B, H, T, S]. */
 export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
 
-function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
-  if (sel === undefined) return new Set();
-  if (sel === 'all') return new Set(Array.from({ length: L }, (_, i) => i));
-  return new Set(sel.map((l) => {
-    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`decode: captureAttention layer ${l} is out of range for ${L} layers`);
+/**
+ * Decoder layer indices: 'all', or a list where negative indices count from the end (−1 = the last
+ * layer); `what` names the caller in the out-of-range error. The one home of this rule.
+ */
+export function resolveLayerIndices(sel: readonly number[] | 'all', L: number, what = 'layer'): number[] {
+  if (sel === 'all') return Array.from({ length: L }, (_, i) => i);
+  return sel.map((l) => {
+    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`${what} ${l} is out of range for a decoder of ${L} layers`);
     return l < 0 ? l + L : l;
-  }));
+  });
+}
+
+function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
+  return new Set(sel === undefined ? [] : resolveLayerIndices(sel, L, 'decode: captureAttention layer'));
 }

@@ -22,7 +22,9 @@ import { Tensor, cat, fromArray } from '../tensor/index.js';
 
 /** Where the image features sit in the merged sequence: rows start..start+length−1. */
 export interface ImageSpan {
+  /** Position of the first image token in the sequence. */
   start: number;
+  /** Number of image tokens N (= grid²). */
   length: number;
 }
 

@@ -4,7 +4,7 @@
  * page stays responsive and shows progress. All model work happens here, off the page's thread.
  */
 import {
-  askAboutRegion, fetchFiles, fileListFiles, heatmapOverlay, loadSessionFromFiles, onBackendLog, parameterSpecs, setBackend,
+  askAboutRegion, fetchFiles, fileListFiles, heatmapPair, loadSessionFromFiles, onBackendLog, parameterSpecs, setBackend,
   type Backend, type FileReader, type Session, type WasmBackend,
 } from '../../src/index.js';
 import { chooseBackend, type BackendChoice } from './backend-choice.js';
@@ -107,8 +107,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' });
+  const { before, after, max } = heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' });
   const result: DemoResult = {
     id,
     scale: { min: 0, max },
@@ -126,7 +125,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     attention: r.attention,
     geometry: r.geometry,
     timings: r.timings,
-    heatmaps: { before: overlay(r.attention.before), after: overlay(r.attention.after) },
+    heatmaps: { before, after },
     backend: backendName,
   };
   post({ type: 'result', result });

@@ -14,7 +14,7 @@ import { askAboutRegion, type AskOptions } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
-import { writeHeatmaps } from './ask.js';
+import { writeHeatmaps } from '../heatmap-files.js';
 
 interface DemoSpec {
   image: string;

@@ -23,7 +23,7 @@ import { readImageFile } from '../../io/image-node.js';
 import type { AskOptions } from '../../controlmllm/pipeline.js';
 import { promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { askOptionSpec, askOptionsFromFlags } from './ask.js';
+import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 
