@@ -132,6 +132,9 @@ function reportFailure(e: AskFailure, io: CommandIO, json: boolean): number {
   return 1;
 }
 
+/** A row-major N×N grid as N rows of numbers (JSON). */
+const rows = (v: Float32Array, n: number) => Array.from({ length: n }, (_, r) => Array.from(v.subarray(r * n, (r + 1) * n)));
+
 export function summary(r: AskResult, heatmaps: string[]) {
   return {
     prompt: r.prompt,
@@ -141,11 +144,17 @@ export function summary(r: AskResult, heatmaps: string[]) {
     baselineTokens: r.baseline?.tokens ?? null,
     controlledTokens: r.controlled.tokens,
     energies: r.losses,
+    /** One entry per optimisation step: what the page's energy plot and progress line show. */
+    perStep: r.losses.map((energy, i) => ({ step: i + 1, energy, insideRatio: r.stepInsideRatios[i], seconds: r.stepSeconds[i] })),
     steps: r.steps,
     stop: r.stop,
     warnings: r.warnings,
     insideRatio: r.insideRatio,
     timings: r.timings,
+    /** The visual-token grid: each region's weights and the pooled attention, row-major N×N. */
+    grid: r.attention.grid,
+    regions: r.regions.map((g) => ({ soft: g.soft, weights: rows(g.weights, g.grid) })),
+    attention: { before: rows(r.attention.before, r.attention.grid), after: rows(r.attention.after, r.attention.grid) },
     heatmaps,
   };
 }

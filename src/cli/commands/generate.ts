@@ -1,6 +1,7 @@
 /** `controlmllm generate`: answer a question about an image, streaming tokens as they are decoded. */
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../../io/image-node.js';
+import { TextStreamer } from '../../io/text-streamer.js';
 import { generate, type GenerateOptions } from '../../model/generate.js';
 import type { RgbImage } from '../../io/image.js';
 import { encodeImage, promptIds } from '../../controlmllm/session.js';
@@ -66,10 +67,12 @@ async function answer(v: { model?: string; question?: string; json?: boolean; 'p
   const { prompt, ids } = promptIds(session, v.question!, opts.maxNewTokens);
   const { features } = encodeImage(session, image, v['pad-to-square']);
   const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
+  const streamer = new TextStreamer(session.tokenizer);
   const streamed = (t: number): void => {
-    if (!v.json) io.stdout(session.tokenizer.decode([t], { skipSpecial: true }));
+    if (!v.json) io.stdout(streamer.push(t));
   };
   const result = generate(session.model, embeds, { ...opts, onToken: streamed });
+  if (!v.json) io.stdout(streamer.flush());
   const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
   const seconds = (performance.now() - t0) / 1000;
   if (v.json) io.stdout(`${JSON.stringify({ prompt, inputIds: ids, answer: text, tokens: result.tokens, finishReason: result.finishReason, seconds }, null, 2)}\n`);
