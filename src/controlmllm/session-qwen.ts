@@ -7,6 +7,7 @@
 import { qwenPrompt } from '../io/chat-template-qwen.js';
 import type { RgbImage } from '../io/image.js';
 import { preprocessQwen, withPixels } from '../io/qwen2-vl-preprocess.js';
+import { checkContextLength } from '../model/generate.js';
 import { expandImagePads, mergedTokenCount } from '../model/qwen2_5_vl/model.js';
 import { fromArray, noGrad } from '../tensor/index.js';
 import { boxMask } from './grid-box.js';
@@ -25,6 +26,7 @@ export function prepareQwen(session: QwenSession, image: RgbImage, question: str
   const pads = raw.filter((id) => id === cfg.image_token_id).length;
   if (pads !== 1) throw new Error(`prompt '${prompt}' has ${pads} <|image_pad|> ids (id ${cfg.image_token_id}) after tokenisation, expected 1; check the chat template and tokenizer`);
   const ids = expandImagePads(raw, cfg.image_token_id, [mergedTokenCount(p.gridThw, sms)]);
+  checkContextLength(cfg.text_config, ids.length, opts.maxNewTokens ?? 0);
   const [rows, cols] = [p.gridThw[1] / sms, p.gridThw[2] / sms];
   return {
     prompt, ids, features, rows, cols, geometry: null,

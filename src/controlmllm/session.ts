@@ -13,7 +13,8 @@ import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
 import type { QwenProcessorConfig } from '../io/qwen2-vl-preprocess.js';
 import type { Tokenizer } from '../io/tokenizer.js';
-import type { Decoder } from '../model/generate.js';
+import { numImageTokens } from '../model/config.js';
+import { checkContextLength, type Decoder } from '../model/generate.js';
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import type { Qwen25VLForConditionalGeneration } from '../model/qwen2_5_vl/model.js';
 import { fromArray, noGrad, type Tensor } from '../tensor/index.js';
@@ -47,6 +48,8 @@ export interface PrepareOptions {
   /** Qwen2.5-VL: override the processor's min_pixels / max_pixels (fewer pixels: fewer tokens, faster). */
   minPixels?: number;
   maxPixels?: number;
+  /** New tokens to be generated: the prompt plus these must fit the model's context (checked). */
+  maxNewTokens?: number;
 }
 
 export interface Prepared {
@@ -68,10 +71,10 @@ export interface Prepared {
 /** Everything question- and image-specific, for either family. */
 export function prepare(session: Session, image: RgbImage, question: string, opts: PrepareOptions = {}): Prepared {
   if (session.family === 'qwen2_5_vl') return prepareQwen(session, image, question, opts);
+  const { prompt, ids } = promptIds(session, question, opts.maxNewTokens ?? 0); // the context checked before the image is encoded
   const { features, geometry } = encodeImage(session, image, opts.padToSquare);
   const grid = Math.round(Math.sqrt(features.shape[1]));
   if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
-  const { prompt, ids } = promptIds(session, question);
   return {
     prompt, ids, features, rows: grid, cols: grid, geometry, model: session.model,
     numLayers: session.model.config.text_config.num_hidden_layers,
@@ -79,14 +82,19 @@ export function prepare(session: Session, image: RgbImage, question: string, opt
   };
 }
 
-/** The LLaVA prompt for a question, and its ids (one `<image>` id, expanded by the model). */
-export function promptIds(session: LlavaSession, question: string): { prompt: string; ids: number[] } {
+/**
+ * The LLaVA prompt for a question, and its ids (one `<image>` id, expanded by the model). The expanded
+ * prompt plus `newTokens` must fit the model's context; checked here, before any image is encoded.
+ */
+export function promptIds(session: LlavaSession, question: string, newTokens = 0): { prompt: string; ids: number[] } {
   const prompt = llavaPrompt(question, session.template);
   const ids = session.tokenizer.encode(prompt);
   const imageId = session.model.config.image_token_index;
   if (!ids.includes(imageId)) {
     throw new Error(`prompt '${prompt}' has no image token (id ${imageId}) after tokenisation; check the chat template and tokenizer`);
   }
+  const imageTokens = ids.filter((id) => id === imageId).length;
+  checkContextLength(session.model.config.text_config, ids.length + imageTokens * (numImageTokens(session.model.config) - 1), newTokens);
   return { prompt, ids };
 }
 

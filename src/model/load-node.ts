@@ -27,7 +27,7 @@ export function readConfigFile<C>(dir: string, parse: (text: string) => C): C {
   try {
     return parse(text);
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${file}: ${(e as Error).message.replace(/^config\.json: /, "")}`);
   }
 }
 
