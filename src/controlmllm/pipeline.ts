@@ -8,6 +8,7 @@
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
 import { TextStreamer } from '../io/text-streamer.js';
+import type { Tokenizer } from '../io/tokenizer.js';
 import { generate } from '../model/generate.js';
 import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
@@ -15,7 +16,7 @@ import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
 import { optimizeLatent, type OptimizeResult, type StepInfo } from './optimize.js';
 import type { RegionWeights, VisualPrompt } from './regions.js';
-import { prepare, type PrepareOptions, type Session } from './session.js';
+import { prepare, type PrepareOptions, type Prepared, type Session } from './session.js';
 
 export type Method = 'v1' | 'pp';
 
@@ -155,6 +156,24 @@ export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/** Greedy (or, controlled with `contrastive`, contrastive) answer from the prefill with `delta` added, streamed to opts.onToken. */
+function answerFrom(p: Prepared, tokenizer: Tokenizer, maxNewTokens: number, opts: AskOptions, delta: Tensor | null, which: 'baseline' | 'controlled'): Answer {
+  const { model, ids, features } = p;
+  const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+  const streamer = new TextStreamer(tokenizer);
+  const eos = new Set(model.config.text_config.eos_token_id);
+  const onToken = (token: number): void => {
+    const text = streamer.push(token);
+    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
+    opts.onToken?.(which, token, last ? text + streamer.flush() : text);
+  };
+  const tokens =
+    which === 'controlled' && opts.contrastive && delta
+      ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), { ...opts.contrastive, maxNewTokens, onToken })
+      : generate(model, embeds, { maxNewTokens, onToken }).tokens;
+  return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
+}
+
 /** The answer from the optimised latent, or an AskFailure that keeps what was computed (no finite step, broken logits). */
 function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, answer: (delta: Tensor) => Answer): Answer {
   if (result.stop === 'non-finite' && result.losses.length === 0) {
@@ -178,25 +197,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const regions = input.regions.map((r) => p.regionWeights(r, o.sigma));
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
-    const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const streamer = new TextStreamer(tokenizer);
-    const eos = new Set(model.config.text_config.eos_token_id);
-    const onToken = (token: number): void => {
-      const text = streamer.push(token);
-      const last = eos.has(token) || streamer.tokens.length === o.maxNewTokens;
-      opts.onToken?.(which, token, last ? text + streamer.flush() : text);
-    };
-    const tokens =
-      which === 'controlled' && opts.contrastive && delta
-        ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
-            ...opts.contrastive,
-            maxNewTokens: o.maxNewTokens,
-            onToken,
-          })
-        : generate(model, embeds, { maxNewTokens: o.maxNewTokens, onToken }).tokens;
-    return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
-  };
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(p, tokenizer, o.maxNewTokens, opts, delta, which);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
