@@ -8,6 +8,7 @@
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
 import { TextStreamer } from '../io/text-streamer.js';
+import type { Tokenizer } from '../io/tokenizer.js';
 import { generate } from '../model/generate.js';
 import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
@@ -132,6 +133,33 @@ export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
   return out;
 }
 
+/** onToken for one answer: a TextStreamer's pieces, what it held back flushed with the last token. */
+function streamTo(tokenizer: Tokenizer, eosIds: readonly number[], maxNewTokens: number, emit: (token: number, text: string) => void) {
+  const streamer = new TextStreamer(tokenizer);
+  const eos = new Set(eosIds);
+  return (token: number): void => {
+    const text = streamer.push(token);
+    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
+    emit(token, last ? text + streamer.flush() : text);
+  };
+}
+
+/** Records each optimisation step's in-region share and seconds, and passes the step on. */
+function trackSteps(inside: Float32Array, onStep: AskOptions['onStep']) {
+  const ratios: number[] = [];
+  const seconds: number[] = [];
+  return {
+    ratios,
+    seconds,
+    onStep: (s: StepInfo) => {
+      const ratio = insideRatio(s.attention, inside);
+      ratios.push(ratio);
+      seconds.push(s.seconds);
+      onStep?.({ ...s, insideRatio: ratio });
+    },
+  };
+}
+
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
@@ -148,13 +176,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
     const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const streamer = new TextStreamer(tokenizer);
-    const eos = new Set(model.config.text_config.eos_token_id);
-    const onToken = (token: number): void => {
-      const text = streamer.push(token);
-      const last = eos.has(token) || streamer.tokens.length === o.maxNewTokens;
-      opts.onToken?.(which, token, last ? text + streamer.flush() : text);
-    };
+    const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, o.maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
     const tokens =
       which === 'controlled' && opts.contrastive && delta
         ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
@@ -172,15 +194,8 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const t2 = performance.now();
   const inside = insideWeights(regions);
-  const stepInsideRatios: number[] = [];
-  const stepSeconds: number[] = [];
-  const onStep = (s: StepInfo) => {
-    const ratio = insideRatio(s.attention, inside);
-    stepInsideRatios.push(ratio);
-    stepSeconds.push(s.seconds);
-    opts.onStep?.({ ...s, insideRatio: ratio });
-  };
-  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const track = trackSteps(inside, opts.onStep);
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep: track.onStep });
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
@@ -197,8 +212,8 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     stop: result.stop,
     warnings: result.warnings,
     insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
-    stepInsideRatios,
-    stepSeconds,
+    stepInsideRatios: track.ratios,
+    stepSeconds: track.seconds,
     attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,
