@@ -94,6 +94,17 @@ export interface AskResult {
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
 }
 
+/** What was computed before the controlled answer could not be produced. */
+export type PartialAskResult = Pick<AskResult, 'prompt' | 'method' | 'baseline' | 'losses' | 'steps' | 'stop' | 'warnings'>;
+
+/** askAboutRegion could not produce the controlled answer; `partial` keeps what it had computed. */
+export class AskFailure extends Error {
+  constructor(message: string, readonly partial: PartialAskResult) {
+    super(message);
+    this.name = 'AskFailure';
+  }
+}
+
 /** The spec's ++ layer range 14..25 of 32, scaled to a decoder of L layers (at least one layer). */
 export function ppDefaultLayers(L: number): number[] {
   const start = Math.min(L - 1, Math.round((14 * L) / 32));
@@ -133,6 +144,18 @@ export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
   return out;
 }
 
+/** One answer, generated (streamed through opts.onToken) from the prefill with the latent `delta` added (null: none). */
+function answerFrom(session: Session, ids: number[], features: Tensor, delta: Tensor | null, which: 'baseline' | 'controlled', maxNewTokens: number, opts: AskOptions): Answer {
+  const { model, tokenizer } = session;
+  const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+  const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
+  const tokens =
+    which === 'controlled' && opts.contrastive && delta
+      ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), { ...opts.contrastive, maxNewTokens, onToken })
+      : generate(model, embeds, { maxNewTokens, onToken }).tokens;
+  return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
+}
+
 /** onToken for one answer: a TextStreamer's pieces, what it held back flushed with the last token. */
 function streamTo(tokenizer: Tokenizer, eosIds: readonly number[], maxNewTokens: number, emit: (token: number, text: string) => void) {
   const streamer = new TextStreamer(tokenizer);
@@ -163,30 +186,18 @@ function trackSteps(inside: Float32Array, onStep: AskOptions['onStep']) {
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
-  const { model, tokenizer } = session;
+  const { model } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
   const t0 = performance.now();
+  const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
   const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
   const grid = Math.round(Math.sqrt(features.shape[1]));
   if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
   const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
-  const { prompt, ids } = promptIds(session, input.question);
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
-    const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, o.maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
-    const tokens =
-      which === 'controlled' && opts.contrastive && delta
-        ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
-            ...opts.contrastive,
-            maxNewTokens: o.maxNewTokens,
-            onToken,
-          })
-        : generate(model, embeds, { maxNewTokens: o.maxNewTokens, onToken }).tokens;
-    return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
-  };
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(session, ids, features, delta, which, o.maxNewTokens, opts);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
@@ -196,11 +207,20 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const inside = insideWeights(regions);
   const track = trackSteps(inside, opts.onStep);
   const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep: track.onStep });
+  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
+  if (result.stop === 'non-finite' && result.losses.length === 0) {
+    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
+  }
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();
-  const controlled = answer(result.finalDelta, 'controlled');
+  let controlled: Answer;
+  try {
+    controlled = answer(result.finalDelta, 'controlled');
+  } catch (e) {
+    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
+  }
   const tControlled = seconds(t3);
   return {
     prompt,
