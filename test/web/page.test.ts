@@ -83,8 +83,8 @@ describe('the demo page', () => {
       ['#opt-alpha', '-5', "α must be a number from 1 to 10000, got '-5'"],
       ['#opt-alpha', '', 'α must be a number from 1 to 10000'],
       ['#opt-lr', 'fast', "learning rate must be a number above 0 and at most 10 (or empty for the method's default), got 'fast'"],
-      ['#opt-layers', 'abc', "layers must be a range a-b or a list a,b,c of layers 0 to 1, got 'abc'"],
-      ['#opt-layers', '7', 'layer 7 is out of range: the model has layers 0 to 1'],
+      ['#opt-layers', 'abc', "layers must be 'all', 'last', a layer, a range a-b or a comma list of those, got 'abc'"],
+      ['#opt-layers', '7', 'layer 7 is out of range for a decoder of 2 layers'],
     ];
     const good: Record<string, string> = { '#opt-steps': '2', '#opt-alpha': '400', '#opt-lr': '', '#opt-layers': '0-1' };
     for (const [sel, value, message] of cases) {
