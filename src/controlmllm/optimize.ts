@@ -7,7 +7,10 @@
  * is E0 + Σ_{i≤t} c_i (the official code's in-place `+=`, Note A); without it, E0 + c_t (the paper).
  * ++: Adam (β1, β2, ε, bias correction; the engine's one AdamW, without decay) on P with the edit
  * E0 + P, no EMA, no early stop.
- * A non-finite loss or gradient stops the loop with a warning and keeps the last finite latent.
+ * A non-finite loss or gradient stops the loop with a warning; `finalDelta` is then the last latent whose
+ * loss and gradient were finite (the one behind the last entry of `losses`). A final update that itself
+ * overflows is dropped the same way. With no finite step at all, `losses` is empty and the caller has
+ * no answer to give (the pipeline refuses to answer from it).
  */
 import { valueAndGrad } from '../autograd/grad.js';
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
@@ -78,7 +81,11 @@ class Run {
   first: Tensor | null = null;
   stop: OptimizeResult['stop'] = 'done';
   steps = 0;
-  constructor(private readonly objective: Objective, private readonly onStep?: (s: StepInfo) => void) {}
+  /** A copy of the latent behind the last finite loss (the starting one before any step). */
+  private lastGood: Tensor;
+  constructor(private readonly objective: Objective, start: Tensor, private readonly onStep?: (s: StepInfo) => void) {
+    this.lastGood = start;
+  }
 
   /** Forward + backward at `delta` for step t: loss and gradient, or null when either is not finite (then stop). */
   evaluate(t: number, delta: Tensor, started: number): { loss: number; g: Tensor } | null {
@@ -89,18 +96,25 @@ class Run {
       this.stop = 'non-finite';
       return null;
     }
+    this.lastGood = Tensor.of(delta.toTypedArray().slice(), delta.shape, delta.backend); // a copy: Adam updates P in place
     this.losses.push(loss);
     this.onStep?.({ step: t, loss, seconds: (performance.now() - started) / 1000, attention });
     return { loss, g };
   }
 
-  result(finalDelta: Tensor): OptimizeResult {
+  /** `next` (the latent after the last update) unless the run stopped on a non-finite step or `next` overflowed. */
+  result(next: Tensor): OptimizeResult {
+    let finalDelta = this.stop === 'non-finite' ? this.lastGood : next;
+    if (finalDelta === next && !finite(next)) {
+      this.warnings.push('the last update made the latent non-finite; keeping the last finite latent');
+      finalDelta = this.lastGood;
+    }
     return { losses: this.losses, steps: this.steps, finalDelta, stop: this.stop, warnings: this.warnings, first: this.first };
   }
 }
 
 export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, onStep?: (s: StepInfo) => void): OptimizeResult {
-  const run = new Run(objective, onStep);
+  const run = new Run(objective, zeros, onStep);
   let vp = zeros;
   let hist = zeros;
   let applied = zeros; // Σ c_i applied so far (accumulate mode)
@@ -128,7 +142,7 @@ export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, on
 
 /** ++ from `start` (not modified: Adam updates its own copy in place). */
 export function optimizePP(objective: Objective, start: Tensor, o: PPOptions, onStep?: (s: StepInfo) => void): OptimizeResult {
-  const run = new Run(objective, onStep);
+  const run = new Run(objective, start, onStep);
   const P = Tensor.of(start.toTypedArray(), start.shape, start.backend); // fresh memory, [1, N, C]
   const adam = new AdamW([P], { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: 0 });
   for (let t = 0; t < o.steps; t++) {

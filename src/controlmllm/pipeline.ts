@@ -7,6 +7,7 @@
  */
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
+import { TextStreamer } from '../io/text-streamer.js';
 import { generate } from '../model/generate.js';
 import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
@@ -54,6 +55,10 @@ export interface AskOptions {
   /** Also answer without the region (default true). */
   computeBaseline?: boolean;
   onStep?: (s: StepInfo & { insideRatio: number }) => void;
+  /**
+   * Called per generated token with the text it makes printable (a TextStreamer's piece: the pieces of
+   * one answer, joined, equal its `text`).
+   */
   onToken?: (which: 'baseline' | 'controlled', token: number, text: string) => void;
 }
 
@@ -71,13 +76,32 @@ export interface AskResult {
   steps: number;
   stop: OptimizeResult['stop'];
   warnings: string[];
-  /** Share of the pooled image attention inside the (first) region, before and after. */
+  /**
+   * Share of the pooled image attention inside the region(s), before and after: Σ a·w / Σ a with w the
+   * per-cell union (max) of the regions' weights, each scaled to peak 1 — so always in [0, 1]. For a
+   * soft prompt (scribble, point) w is the Gaussian of the distance to the stroke: a weighted share.
+   */
   insideRatio: { before: number; after: number };
+  /** The same share at each optimisation step (the latent that step's energy was measured on). */
+  stepInsideRatios: number[];
+  /** Seconds of each optimisation step. */
+  stepSeconds: number[];
   /** Pooled image attention [N] before and after, on the grid×grid token grid. */
   attention: { grid: number; before: Float32Array; after: Float32Array };
   geometry: PreprocessGeometry;
   regions: RegionWeights[];
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
+}
+
+/** What was computed before the controlled answer could not be produced. */
+export type PartialAskResult = Pick<AskResult, 'prompt' | 'method' | 'baseline' | 'losses' | 'steps' | 'stop' | 'warnings'>;
+
+/** askAboutRegion could not produce the controlled answer; `partial` keeps what it had computed. */
+export class AskFailure extends Error {
+  constructor(message: string, readonly partial: PartialAskResult) {
+    super(message);
+    this.name = 'AskFailure';
+  }
 }
 
 /** The spec's ++ layer range 14..25 of 32, scaled to a decoder of L layers (at least one layer). */
@@ -109,24 +133,38 @@ function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): nu
   return layers === undefined ? (pp ? ppDefaultLayers(L) : resolveLayerIndices('all', L)) : resolveLayerIndices(layers, L);
 }
 
+/** Per-cell union (max) of the regions' weights, each scaled to peak 1 (see AskResult.insideRatio). */
+export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
+  const out = new Float32Array(regions[0].weights.length);
+  for (const r of regions) {
+    const peak = r.weights.reduce((m, w) => Math.max(m, w), 0);
+    r.weights.forEach((w, i) => (out[i] = Math.max(out[i], peak > 0 ? w / peak : 0)));
+  }
+  return out;
+}
+
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
   const { model, tokenizer } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
   const t0 = performance.now();
+  const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
   const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
   const grid = Math.round(Math.sqrt(features.shape[1]));
   if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
   const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
-  const { prompt, ids } = promptIds(session, input.question);
   const tEncode = seconds(t0);
 
   const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
     const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+    const streamer = new TextStreamer(tokenizer);
+    const eos = new Set(model.config.text_config.eos_token_id);
     const onToken = (token: number): void => {
-      opts.onToken?.(which, token, tokenizer.decode([token], { skipSpecial: true }));
+      const text = streamer.push(token);
+      const last = eos.has(token) || streamer.tokens.length === o.maxNewTokens;
+      opts.onToken?.(which, token, last ? text + streamer.flush() : text);
     };
     const tokens =
       which === 'controlled' && opts.contrastive && delta
@@ -144,13 +182,30 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const tBaseline = seconds(t1);
 
   const t2 = performance.now();
-  const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(s.attention, regions[0].weights) });
+  const inside = insideWeights(regions);
+  const stepInsideRatios: number[] = [];
+  const stepSeconds: number[] = [];
+  const onStep = (s: StepInfo) => {
+    const ratio = insideRatio(s.attention, inside);
+    stepInsideRatios.push(ratio);
+    stepSeconds.push(s.seconds);
+    opts.onStep?.({ ...s, insideRatio: ratio });
+  };
   const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
+  if (result.stop === 'non-finite' && result.losses.length === 0) {
+    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
+  }
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();
-  const controlled = answer(result.finalDelta, 'controlled');
+  let controlled: Answer;
+  try {
+    controlled = answer(result.finalDelta, 'controlled');
+  } catch (e) {
+    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
+  }
   const tControlled = seconds(t3);
   return {
     prompt,
@@ -161,7 +216,9 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     steps: result.steps,
     stop: result.stop,
     warnings: result.warnings,
-    insideRatio: { before: insideRatio(before, regions[0].weights), after: insideRatio(after, regions[0].weights) },
+    insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
+    stepInsideRatios,
+    stepSeconds,
     attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,

@@ -130,16 +130,21 @@ export function heatmapOverlay(
 
 /**
  * The attention before and after an optimisation, drawn on one shared colour scale (min 0, max over
- * both grids) so that brightness compares between the two images.
+ * both grids, returned as `max` for a legend) so that brightness compares between the two images.
  */
 export function heatmapPair(
   img: RgbImage,
   attention: { grid: number; before: Float32Array; after: Float32Array },
   geometry: PreprocessGeometry,
   opts: Omit<HeatmapOptions, 'min' | 'max'> = {},
-): { before: RgbImage; after: RgbImage } {
+): { before: RgbImage; after: RgbImage; max: number } {
   let top = -Infinity;
   for (const a of [attention.before, attention.after]) for (let i = 0; i < a.length; i++) top = max(top, a[i]);
   const draw = (a: Float32Array) => heatmapOverlay(img, a, attention.grid, geometry, { ...opts, min: 0, max: top });
-  return { before: draw(attention.before), after: draw(attention.after) };
+  return { before: draw(attention.before), after: draw(attention.after), max: top };
+}
+
+/** A colour map as a function t ∈ [0, 1] → RGB in [0, 1] (for legends drawn next to a heatmap). */
+export function colorMap(name: ColorMapName): (t: number) => [number, number, number] {
+  return COLOR_MAPS[name];
 }

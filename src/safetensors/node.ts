@@ -119,6 +119,7 @@ export function writeSafetensorsFile(filePath: string, tensors: TensorToWrite[],
     fs.renameSync(tmp, filePath);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    // Name the file asked for, not the temp file the system error mentions.
+    throw new SafetensorsError(filePath, `cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

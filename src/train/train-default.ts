@@ -145,7 +145,6 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
   const t0 = performance.now();
   mkdirSync(outDir, { recursive: true });
   const files = modelFiles(o.shape);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
   const tok = HfTokenizer.fromFiles(files['tokenizer.json'], files['tokenizer_config.json']);
   const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': files['tokenizer_config.json'] });
   const processor = parseClipProcessorConfig(JSON.parse(files['preprocessor_config.json']));
@@ -192,6 +191,8 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
       return { steps: s + 1, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
     }
   }
+  // The model files go in only now, with the weights: an interrupted run leaves no half-written model.
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
   writeWeights(join(outDir, 'model.safetensors'), params);
   const result: TrainResult = { steps: o.steps, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
   if (o.evalQuestions > 0) result.heldOut = heldOutAccuracy(model, tok, template, processor, o, o.evalQuestions);
