@@ -185,6 +185,18 @@ function trackSteps(inside: Float32Array, onStep: AskOptions['onStep']) {
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/** The answer from the optimised latent, or an AskFailure that keeps what was computed (no finite step, broken logits). */
+function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, answer: (delta: Tensor) => Answer): Answer {
+  if (result.stop === 'non-finite' && result.losses.length === 0) {
+    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
+  }
+  try {
+    return answer(result.finalDelta);
+  } catch (e) {
+    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
+  }
+}
+
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
   const { model } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
@@ -207,20 +219,12 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const inside = insideWeights(regions);
   const track = trackSteps(inside, opts.onStep);
   const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep: track.onStep });
-  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
-  if (result.stop === 'non-finite' && result.losses.length === 0) {
-    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
-  }
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();
-  let controlled: Answer;
-  try {
-    controlled = answer(result.finalDelta, 'controlled');
-  } catch (e) {
-    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
-  }
+  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
+  const controlled = controlledAnswer(result, partial, (delta) => answer(delta, 'controlled'));
   const tControlled = seconds(t3);
   return {
     prompt,

@@ -39,7 +39,7 @@ describe('earlyStopFlag and contrastiveFlag', () => {
   });
   it('name the flag and the value they reject', () => {
     expect(() => contrastiveFlag('0.7')).toThrow("--contrastive must be alpha,beta (e.g. 0.7,0.1) or off, got '0.7'");
-    expect(() => contrastiveFlag('0.7,x')).toThrow("--contrastive beta must be a non-negative number, got 'x'");
+    expect(() => contrastiveFlag('0.7,x')).toThrow("--contrastive beta must be a number in (0, 1], got 'x'");
     expect(() => earlyStopFlag('-3')).toThrow('--early-stop must be');
   });
 });
