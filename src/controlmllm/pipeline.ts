@@ -157,8 +157,60 @@ function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, ans
   }
 }
 
-export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
+/** The answer decoded from the prefill with `delta` added (contrastive for the controlled one when asked), streamed to onToken. */
+function decodeAnswer(
+  session: Session,
+  ids: readonly number[],
+  features: Tensor,
+  delta: Tensor | null,
+  which: 'baseline' | 'controlled',
+  maxNewTokens: number,
+  opts: AskOptions,
+): Answer {
   const { model, tokenizer } = session;
+  const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+  const streamer = new TextStreamer(tokenizer);
+  const eos = new Set(model.config.text_config.eos_token_id);
+  const onToken = (token: number): void => {
+    const text = streamer.push(token);
+    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
+    opts.onToken?.(which, token, last ? text + streamer.flush() : text);
+  };
+  const tokens =
+    which === 'controlled' && opts.contrastive && delta
+      ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
+          ...opts.contrastive,
+          maxNewTokens,
+          onToken,
+        })
+      : generate(model, embeds, { maxNewTokens, onToken }).tokens;
+  return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
+}
+
+/** optimizeLatent, recording each step's in-region share (against `inside`) and seconds. */
+function optimizeTracked(
+  model: Session['model'],
+  ids: readonly number[],
+  features: Tensor,
+  regions: readonly RegionWeights[],
+  inside: Float32Array,
+  o: ReturnType<typeof resolveOptions>,
+  report: AskOptions['onStep'],
+) {
+  const stepInsideRatios: number[] = [];
+  const stepSeconds: number[] = [];
+  const onStep = (s: StepInfo) => {
+    const ratio = insideRatio(s.attention, inside);
+    stepInsideRatios.push(ratio);
+    stepSeconds.push(s.seconds);
+    report?.({ ...s, insideRatio: ratio });
+  };
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  return { result, stepInsideRatios, stepSeconds };
+}
+
+export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
+  const { model } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
   const t0 = performance.now();
   const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
@@ -169,25 +221,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
-    const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const streamer = new TextStreamer(tokenizer);
-    const eos = new Set(model.config.text_config.eos_token_id);
-    const onToken = (token: number): void => {
-      const text = streamer.push(token);
-      const last = eos.has(token) || streamer.tokens.length === o.maxNewTokens;
-      opts.onToken?.(which, token, last ? text + streamer.flush() : text);
-    };
-    const tokens =
-      which === 'controlled' && opts.contrastive && delta
-        ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
-            ...opts.contrastive,
-            maxNewTokens: o.maxNewTokens,
-            onToken,
-          })
-        : generate(model, embeds, { maxNewTokens: o.maxNewTokens, onToken }).tokens;
-    return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
-  };
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => decodeAnswer(session, ids, features, delta, which, o.maxNewTokens, opts);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
@@ -195,15 +229,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const t2 = performance.now();
   const inside = insideWeights(regions);
-  const stepInsideRatios: number[] = [];
-  const stepSeconds: number[] = [];
-  const onStep = (s: StepInfo) => {
-    const ratio = insideRatio(s.attention, inside);
-    stepInsideRatios.push(ratio);
-    stepSeconds.push(s.seconds);
-    opts.onStep?.({ ...s, insideRatio: ratio });
-  };
-  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const { result, stepInsideRatios, stepSeconds } = optimizeTracked(model, ids, features, regions, inside, o, opts.onStep);
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
