@@ -154,25 +154,46 @@ export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
   return out;
 }
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
-
-/** Greedy (or, controlled with `contrastive`, contrastive) answer from the prefill with `delta` added, streamed to opts.onToken. */
-function answerFrom(p: Prepared, tokenizer: Tokenizer, maxNewTokens: number, opts: AskOptions, delta: Tensor | null, which: 'baseline' | 'controlled'): Answer {
+/** One answer, generated (streamed through opts.onToken) from the prefill with the latent `delta` added (null: none). */
+function answerFrom(p: Prepared, tokenizer: Tokenizer, delta: Tensor | null, which: 'baseline' | 'controlled', maxNewTokens: number, opts: AskOptions): Answer {
   const { model, ids, features } = p;
   const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-  const streamer = new TextStreamer(tokenizer);
-  const eos = new Set(model.config.text_config.eos_token_id);
-  const onToken = (token: number): void => {
-    const text = streamer.push(token);
-    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
-    opts.onToken?.(which, token, last ? text + streamer.flush() : text);
-  };
+  const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
   const tokens =
     which === 'controlled' && opts.contrastive && delta
       ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), { ...opts.contrastive, maxNewTokens, onToken })
       : generate(model, embeds, { maxNewTokens, onToken }).tokens;
   return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
 }
+
+/** onToken for one answer: a TextStreamer's pieces, what it held back flushed with the last token. */
+function streamTo(tokenizer: Tokenizer, eosIds: readonly number[], maxNewTokens: number, emit: (token: number, text: string) => void) {
+  const streamer = new TextStreamer(tokenizer);
+  const eos = new Set(eosIds);
+  return (token: number): void => {
+    const text = streamer.push(token);
+    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
+    emit(token, last ? text + streamer.flush() : text);
+  };
+}
+
+/** Records each optimisation step's in-region share and seconds, and passes the step on. */
+function trackSteps(inside: Float32Array, onStep: AskOptions['onStep']) {
+  const ratios: number[] = [];
+  const seconds: number[] = [];
+  return {
+    ratios,
+    seconds,
+    onStep: (s: StepInfo) => {
+      const ratio = insideRatio(s.attention, inside);
+      ratios.push(ratio);
+      seconds.push(s.seconds);
+      onStep?.({ ...s, insideRatio: ratio });
+    },
+  };
+}
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 /** The answer from the optimised latent, or an AskFailure that keeps what was computed (no finite step, broken logits). */
 function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, answer: (delta: Tensor) => Answer): Answer {
@@ -187,17 +208,15 @@ function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, ans
 }
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
-  const { tokenizer } = session;
+  const o = resolveOptions(opts, session.model.config.text_config.num_hidden_layers, session.family);
   const t0 = performance.now();
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
-  const layerCount = session.model.config.text_config.num_hidden_layers;
-  const o = resolveOptions(opts, layerCount, session.family);
   const p = prepare(session, input.image, input.question, { ...opts, maxNewTokens: o.maxNewTokens });
   const { model, features, ids, prompt, geometry } = p;
   const regions = input.regions.map((r) => p.regionWeights(r, o.sigma));
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(p, tokenizer, o.maxNewTokens, opts, delta, which);
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(p, session.tokenizer, delta, which, o.maxNewTokens, opts);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
@@ -205,15 +224,8 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
 
   const t2 = performance.now();
   const inside = insideWeights(regions);
-  const stepInsideRatios: number[] = [];
-  const stepSeconds: number[] = [];
-  const onStep = (s: StepInfo) => {
-    const ratio = insideRatio(s.attention, inside);
-    stepInsideRatios.push(ratio);
-    stepSeconds.push(s.seconds);
-    opts.onStep?.({ ...s, insideRatio: ratio });
-  };
-  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const track = trackSteps(inside, opts.onStep);
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep: track.onStep });
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
@@ -231,8 +243,8 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     stop: result.stop,
     warnings: result.warnings,
     insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
-    stepInsideRatios,
-    stepSeconds,
+    stepInsideRatios: track.ratios,
+    stepSeconds: track.seconds,
     attention: { grid: p.cols, rows: p.rows, cols: p.cols, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,

@@ -147,17 +147,20 @@ export function preprocess(img: RgbImage, cfg: ClipProcessorConfig, opts: Prepro
   return { pixelValues: normalizeChw(cur, cfg), size: geometry.size, resizedU8: cur.data, geometry };
 }
 
+// Module-scope alias: a global lookup per pixel is slow where the code runs in a vm context (jest).
+const fround = Math.fround;
+
 /** `rescale` then `normalize` in NumPy float32 order, HWC uint8 → CHW float32. */
 export function normalizeChw(img: RgbImage, cfg: ClipProcessorConfig): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(cfg.imageMean[c]);
-    const std = Math.fround(cfg.imageStd[c]);
+    const mean = fround(cfg.imageMean[c]);
+    const std = fround(cfg.imageStd[c]);
     for (let i = 0; i < n; i++) {
       const u = img.data[i * 3 + c];
-      let v = cfg.doRescale ? Math.fround(u * cfg.rescaleFactor) : u;
-      if (cfg.doNormalize) v = Math.fround(Math.fround(v - mean) / std);
+      let v = cfg.doRescale ? fround(u * cfg.rescaleFactor) : u;
+      if (cfg.doNormalize) v = fround(fround(v - mean) / std);
       out[c * n + i] = v;
     }
   }

@@ -12,6 +12,9 @@
 import type { RgbImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 
+// Module-scope aliases: a global lookup per sample is slow where the code runs in a vm context (jest).
+const { abs, cos, floor, hypot, max, min, round, sin } = Math;
+
 export const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'white'] as const;
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -74,10 +77,10 @@ function shuffle<T>(rng: Rng, xs: T[]): T[] {
 export function insideShape(shape: Shape, cx: number, cy: number, r: number, x: number, y: number): boolean {
   const [dx, dy] = [x + 0.5 - cx, y + 0.5 - cy];
   if (shape === 'circle') return dx * dx + dy * dy <= r * r;
-  if (shape === 'square') return Math.abs(dx) <= 0.85 * r && Math.abs(dy) <= 0.85 * r;
+  if (shape === 'square') return abs(dx) <= 0.85 * r && abs(dy) <= 0.85 * r;
   // Upward triangle: apex (0, −r), base at +0.8r, half-width 1.05r at the base.
   if (dy < -r || dy > 0.8 * r) return false;
-  return Math.abs(dx) <= (1.05 * r * (dy + r)) / (1.8 * r);
+  return abs(dx) <= (1.05 * r * (dy + r)) / (1.8 * r);
 }
 
 /** One scene; retries placement until every object is visible enough. */
@@ -85,7 +88,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
   const S = opts.size ?? 48;
   const [rMin, rMax] = opts.radius ?? [6, 10];
   const [nMin, nMax] = opts.objects ?? [2, 4];
-  const grid = opts.grid ?? Math.round(S / 8);
+  const grid = opts.grid ?? round(S / 8);
   for (;;) {
     const n = nMin + rng.int(nMax - nMin + 1);
     const colours = shuffle(rng, [...COLOURS]).slice(0, n);
@@ -98,7 +101,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
         const cx = r + rng.uniform() * (S - 2 * r);
         const cy = r + rng.uniform() * (S - 2 * r);
         // Some overlap is allowed, but centres stay apart (and apart in x, so "left to right" is clear).
-        const clash = specs.some((o) => Math.hypot(o.cx - cx, o.cy - cy) < 0.8 * (o.r + r) || Math.abs(o.cx - cx) < 3);
+        const clash = specs.some((o) => hypot(o.cx - cx, o.cy - cy) < 0.8 * (o.r + r) || abs(o.cx - cx) < 3);
         if (!clash) {
           specs.push({ colour, shape: pick(rng, SHAPES), cx, cy, r });
           placed = true;
@@ -111,7 +114,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
     const cell = S / grid;
     const hitsCell = (o: SceneObject) => {
       for (let gy = 0; gy < grid; gy++) {
-        for (let gx = 0; gx < grid; gx++) if (o.mask[Math.floor((gy + 0.5) * cell) * S + Math.floor((gx + 0.5) * cell)]) return true;
+        for (let gx = 0; gx < grid; gx++) if (o.mask[floor((gy + 0.5) * cell) * S + floor((gx + 0.5) * cell)]) return true;
       }
       return false;
     };
@@ -134,14 +137,14 @@ function render(rng: Rng, S: number, specs: Array<{ colour: Colour; shape: Shape
     let [x, y] = [rng.uniform() * S, rng.uniform() * S];
     const angle = rng.uniform() * Math.PI * 2;
     const len = 6 + rng.int(12);
-    for (let s = 0; s < len; s++, x += Math.cos(angle), y += Math.sin(angle)) {
-      const [px, py] = [Math.floor(x), Math.floor(y)];
+    for (let s = 0; s < len; s++, x += cos(angle), y += sin(angle)) {
+      const [px, py] = [floor(x), floor(y)];
       if (px >= 0 && py >= 0 && px < S && py < S) data.fill(grey, (py * S + px) * 3, (py * S + px) * 3 + 3);
     }
   }
   const owner = new Int8Array(S * S).fill(-1);
   specs.forEach((o, k) => {
-    const rgb = RGB[o.colour].map((c) => Math.max(0, Math.min(255, c + rng.int(31) - 15)));
+    const rgb = RGB[o.colour].map((c) => max(0, min(255, c + rng.int(31) - 15)));
     for (let y = 0; y < S; y++) {
       for (let x = 0; x < S; x++) {
         if (!insideShape(o.shape, o.cx, o.cy, o.r, x, y)) continue;
@@ -157,8 +160,8 @@ function render(rng: Rng, S: number, specs: Array<{ colour: Colour; shape: Shape
       if (owner[i] !== k) continue;
       mask[i] = 1;
       area++;
-      const [x, y] = [i % S, Math.floor(i / S)];
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      const [x, y] = [i % S, floor(i / S)];
+      [x0, y0, x1, y1] = [min(x0, x), min(y0, y), max(x1, x), max(y1, y)];
     }
     const box: [number, number, number, number] = area ? [x0, y0, x1 - x0 + 1, y1 - y0 + 1] : [0, 0, 0, 0];
     return { ...o, mask, box, area };

@@ -83,8 +83,8 @@ describe('the demo page', () => {
       ['#opt-alpha', '-5', "α must be a number from 1 to 10000, got '-5'"],
       ['#opt-alpha', '', 'α must be a number from 1 to 10000'],
       ['#opt-lr', 'fast', "learning rate must be a number above 0 and at most 10 (or empty for the method's default), got 'fast'"],
-      ['#opt-layers', 'abc', "layers must be a range a-b or a list a,b,c of layers 0 to 1, got 'abc'"],
-      ['#opt-layers', '7', 'layer 7 is out of range: the model has layers 0 to 1'],
+      ['#opt-layers', 'abc', "layers must be 'all', 'last', a layer, a range a-b or a comma list of those, got 'abc'"],
+      ['#opt-layers', '7', 'layer 7 is out of range for a decoder of 2 layers'],
     ];
     const good: Record<string, string> = { '#opt-steps': '2', '#opt-alpha': '400', '#opt-lr': '', '#opt-layers': '0-1' };
     for (const [sel, value, message] of cases) {
@@ -147,6 +147,14 @@ describe('the demo page', () => {
     // The box outline (green) is drawn on the heatmap at its left edge.
     const [R, G, B] = await pixel(page, 'heat-after', r.box[0], r.box[1] + Math.floor(r.box[3] / 2));
     expect([R < 120, G > 150, B > 100]).toEqual([true, true, true]);
+    // The mask's outline: its edge pixels in the region's exact green, around where it was painted (x 32–48, y 40–48).
+    const outline = await page.evaluate(() => {
+      const px = (document.getElementById('heat-after') as HTMLCanvasElement).getContext('2d')!.getImageData(16, 24, 48, 40).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === 52 && px[i + 1] === 211 && px[i + 2] === 153) n++;
+      return n;
+    });
+    expect(outline).toBeGreaterThan(20);
     expect(await page.locator('#legend').isVisible()).toBe(true);
     await expect(text(page, '#legend-max')).resolves.toBe(r.max.toPrecision(3));
     await expect(text(page, '#energy')).resolves.toContain('energy α·E');

@@ -3,6 +3,8 @@
  * when it is out of range (never silently replaced). `readOptions` returns the options or the errors
  * (field id → message); Run stays disabled while there are errors.
  */
+import { layersFlag } from '../../src/cli/flags.js';
+import { resolveOptions } from '../../src/controlmllm/pipeline.js';
 import type { DemoOptions } from './protocol.js';
 
 export const RANGES = {
@@ -23,16 +25,17 @@ function integer(id: string, what: string, r: { min: number; max: number }, erro
   return v;
 }
 
-/** "" → the method's default; "a-b" or "a,b,c" (0-based, 0..layers−1) → the list. */
+/**
+ * "" → the method's default; otherwise the CLI's --layers syntax (a, a-b, a,b, last, all; negative from
+ * the end), checked against the model's depth by the pipeline's own rule. Returns the message on error.
+ */
 export function parseLayers(text: string, layers: number): number[] | null | string {
   if (text === '') return null;
-  const range = /^(\d+)\s*-\s*(\d+)$/.exec(text);
-  const list = range ? null : /^\d+(\s*,\s*\d+)*$/.test(text) ? text.split(',').map((s) => Number(s.trim())) : undefined;
-  const out = range ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i) : list;
-  if (!out || out.length === 0) return `layers must be a range a-b or a list a,b,c of layers 0 to ${layers - 1}, got '${text}'`;
-  const bad = out.find((l) => l >= layers);
-  if (bad !== undefined) return `layer ${bad} is out of range: the model has layers 0 to ${layers - 1}`;
-  return out;
+  try {
+    return resolveOptions({ layers: layersFlag(text, 'layers') }, layers).layers;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 export function readOptions(layers: number): Result {
