@@ -4,13 +4,16 @@
  *   fileSource(path)                     a ByteSource that reads byte ranges with fs.readSync, never the whole file
  *   openCheckpoint(pathOrDir)            a .safetensors file, a *.index.json, or a directory holding either
  *   writeSafetensorsFile(path, ...)      writes a temp file in the same directory, then renames it into place
+ *   streamSafetensorsFile(path, ...)     the same, tensor data produced chunk by chunk (files larger than memory)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsError, type ByteSource, type TensorSource } from './safetensors-format.js';
 import { SafetensorsFile } from './safetensors-file.js';
 import { ShardedCheckpoint } from './safetensors-sharded.js';
-import { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
+import { HOST_LITTLE_ENDIAN } from './safetensors-decode.js';
+import { DTYPE_SIZE } from './safetensors-format.js';
+import { safetensorsHeader, writeSafetensors, type TensorHeaderEntry, type TensorToWrite } from './safetensors-write.js';
 
 /**
  * A {@link ByteSource} over a file. The size is taken at creation; each `read` opens the file, reads
@@ -106,12 +109,50 @@ function findCheckpointIn(dir: string): string {
 /** Writes `tensors` to `filePath` atomically: a temp file next to it is written, flushed, then renamed over it. */
 export function writeSafetensorsFile(filePath: string, tensors: TensorToWrite[], metadata?: Record<string, string>): void {
   const bytes = writeSafetensors(tensors, metadata, filePath);
+  atomicWrite(filePath, (fd) => writeAll(fd, bytes));
+}
+
+/**
+ * Writes a safetensors file whose data is produced piece by piece, so its size is not bounded by memory:
+ * for each tensor (in the file's name order) `fill(entry, chunk, first)` must fill `chunk` — a Uint8Array of at
+ * most `chunkBytes` — with the little-endian bytes of elements `first / size ...` of that tensor. Written
+ * atomically like {@link writeSafetensorsFile}; the header is checked before anything is written.
+ */
+export function streamSafetensorsFile<T extends TensorHeaderEntry>(
+  filePath: string,
+  entries: readonly T[],
+  fill: (entry: T, chunk: Uint8Array, first: number) => void,
+  metadata?: Record<string, string>,
+  chunkBytes = 64 * 2 ** 20,
+): void {
+  if (!HOST_LITTLE_ENDIAN) throw new SafetensorsError(filePath, 'streaming writes need a little-endian host');
+  const { header, sorted } = safetensorsHeader(entries, metadata, filePath);
+  const buf = new Uint8Array(chunkBytes - (chunkBytes % 8));
+  atomicWrite(filePath, (fd) => {
+    writeAll(fd, header);
+    for (const e of sorted) {
+      const total = e.shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[e.dtype];
+      for (let first = 0; first < total; first += buf.byteLength) {
+        const chunk = buf.subarray(0, Math.min(buf.byteLength, total - first));
+        fill(e, chunk, first);
+        writeAll(fd, chunk);
+      }
+    }
+  });
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+}
+
+/** Runs `write` on a fresh temp file next to `filePath`, flushes it and renames it into place; removes it on failure. */
+function atomicWrite(filePath: string, write: (fd: number) => void): void {
   const tmp = path.join(path.dirname(filePath), `.${path.basename(filePath)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx');
     try {
-      let done = 0;
-      while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+      write(fd);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

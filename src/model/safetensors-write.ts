@@ -27,6 +27,51 @@ function viewKind(data: ArrayBufferView): string {
   return Object.prototype.toString.call(data).slice(8, -1);
 }
 
+/** A tensor's name, dtype and shape: what the header records (the data comes later, in this order). */
+export interface TensorHeaderEntry {
+  name: string;
+  dtype: StDtype;
+  shape: number[];
+}
+
+/**
+ * The header bytes of a safetensors file holding `entries` (sorted by name, data back to back in that
+ * order): the 8-byte length, the JSON, and its space padding to a multiple of 8. Also returns the
+ * sorted entries and the data section's size. Throws {@link SafetensorsError} on a duplicate or reserved
+ * name, an unknown dtype, a bad shape or non-string metadata — before any data is touched.
+ */
+export function safetensorsHeader<T extends TensorHeaderEntry>(entries: readonly T[], metadata?: Record<string, string>, label = '(safetensorsHeader)'): { header: Uint8Array; sorted: T[]; dataBytes: number } {
+  const fail = (detail: string, tensor?: string): never => {
+    throw new SafetensorsError(label, detail, tensor);
+  };
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const json: string[] = [];
+  if (metadata !== undefined) {
+    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') fail(`metadata["${k}"] must be a string, got ${typeof v}`);
+    json.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  }
+  let offset = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const { name, dtype, shape } = sorted[i];
+    if (name === '__metadata__') fail(`"__metadata__" is reserved and cannot name a tensor`, name);
+    if (i > 0 && sorted[i - 1].name === name) fail(`duplicate tensor name`, name);
+    if (!isStDtype(dtype)) fail(`unknown dtype ${JSON.stringify(dtype)}`, name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape must be non-negative integers, got [${shape}]`, name);
+    const bytes = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
+    json.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + bytes] })}`);
+    offset += bytes;
+  }
+  const text = new TextEncoder().encode(`{${json.join(',')}}`);
+  const headerLength = Math.ceil(text.byteLength / 8) * 8;
+  const header = new Uint8Array(8 + headerLength);
+  const dv = new DataView(header.buffer);
+  dv.setUint32(0, headerLength % 2 ** 32, true);
+  dv.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
+  header.set(text, 8);
+  header.fill(0x20, 8 + text.byteLength); // space padding
+  return { header, sorted, dataBytes: offset };
+}
+
 /**
  * Serialises `tensors` (and optional string metadata) to the bytes of a .safetensors file.
  * `label` only names the output in error messages. Throws {@link SafetensorsError} on a duplicate or
@@ -34,42 +79,20 @@ function viewKind(data: ArrayBufferView): string {
  * say) or of a length that does not match the shape, or non-string metadata.
  */
 export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>, label = '(writeSafetensors)'): Uint8Array {
-  const fail = (detail: string, tensor?: string): never => {
-    throw new SafetensorsError(label, detail, tensor);
-  };
-  const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const entries: string[] = [];
-  if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') fail(`metadata["${k}"] must be a string, got ${typeof v}`);
-    entries.push(`"__metadata__":${JSON.stringify(metadata)}`);
-  }
-  let offset = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const { name, dtype, shape, data } = sorted[i];
-    if (name === '__metadata__') fail(`"__metadata__" is reserved and cannot name a tensor`, name);
-    if (i > 0 && sorted[i - 1].name === name) fail(`duplicate tensor name`, name);
-    if (!isStDtype(dtype)) fail(`unknown dtype ${JSON.stringify(dtype)}`, name);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape must be non-negative integers, got [${shape}]`, name);
+  const { header, sorted, dataBytes } = safetensorsHeader(tensors, metadata, label);
+  for (const { name, dtype, shape, data } of sorted) {
     const kind = viewKind(data);
     if (kind !== ARRAY_FOR[dtype] && kind !== 'Uint8Array' && kind !== 'DataView') {
-      fail(`data is a ${kind}, but ${dtype} takes a ${ARRAY_FOR[dtype]} (or raw bytes as a Uint8Array)`, name);
+      throw new SafetensorsError(label, `data is a ${kind}, but ${dtype} takes a ${ARRAY_FOR[dtype]} (or raw bytes as a Uint8Array)`, name);
     }
     const expected = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
     if (data.byteLength !== expected) {
-      fail(`data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);
+      throw new SafetensorsError(label, `data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);
     }
-    entries.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype, shape, data_offsets: [offset, offset + expected] })}`);
-    offset += expected;
   }
-  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
-  const headerLength = Math.ceil(json.byteLength / 8) * 8;
-  const out = new Uint8Array(8 + headerLength + offset);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, headerLength % 2 ** 32, true);
-  dv.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.byteLength, 8 + headerLength); // space padding
-  let pos = 8 + headerLength;
+  const out = new Uint8Array(header.byteLength + dataBytes);
+  out.set(header);
+  let pos = header.byteLength;
   for (const { dtype, data } of sorted) {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     out.set(bytes, pos);
