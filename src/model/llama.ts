@@ -13,7 +13,7 @@
  *      optionally the hidden states (HF `hidden_states`: L+1 entries, the last one after the final norm).
  */
 import type { LlamaTextConfig } from './config.js';
-import { Embedding, Linear, Params, RMSNorm, ropeCosSin } from './layers.js';
+import { Linear, Params, RMSNorm, TokenEmbedding, ropeCosSin } from './layers.js';
 import { Tensor, activation, applyRope, attention, cat } from '../tensor/index.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
@@ -113,11 +113,11 @@ export class LlamaDecoderLayer {
 
 /** LlamaModel (`language_model.model`). */
 export class LlamaModel {
-  readonly embed_tokens: Embedding;
+  readonly embed_tokens: TokenEmbedding;
   readonly layers: LlamaDecoderLayer[];
   readonly norm: RMSNorm;
   constructor(p: Params, cfg: LlamaTextConfig) {
-    this.embed_tokens = new Embedding(p.at('embed_tokens'), cfg.vocab_size, cfg.hidden_size);
+    this.embed_tokens = new TokenEmbedding(p.at('embed_tokens'), cfg.vocab_size, cfg.hidden_size);
     const layers = p.at('layers');
     this.layers = Array.from({ length: cfg.num_hidden_layers }, (_, i) => new LlamaDecoderLayer(layers.at(i), cfg));
     this.norm = new RMSNorm(p.at('norm'), cfg.hidden_size, cfg.rms_norm_eps);
@@ -191,7 +191,7 @@ export class LlamaForCausalLM {
     });
     h = this.model.norm.forward(h); // [1, T, C]
     hidden.push(h);
-    const logits = this.lm_head ? this.lm_head.forward(h) : h.matmul(this.model.embed_tokens.weight.transpose(0, 1)); // [1, T, V]
+    const logits = this.lm_head ? this.lm_head.forward(h) : this.model.embed_tokens.project(h); // [1, T, V]
     const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;

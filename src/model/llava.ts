@@ -19,6 +19,7 @@ import type { Params } from './layers.js';
 import { KVCache, LlamaForCausalLM, type DecodeOptions, type DecodeResult } from './llama.js';
 import { LlavaMultiModalProjector } from './projector.js';
 import { Tensor, cat, fromArray } from '../tensor/index.js';
+import { HalfWeight } from '../tensor/half.js';
 
 /** Where the image features sit in the merged sequence: rows start..start+length−1. */
 export interface ImageSpan {
@@ -52,7 +53,8 @@ export class LlavaForConditionalGeneration {
 
   /** The dtype the weights were loaded in; inputs are converted to it. */
   get dtype() {
-    return this.language_model.model.embed_tokens.weight.dtype;
+    const w = this.language_model.model.embed_tokens.weight;
+    return w instanceof HalfWeight ? 'float32' : w.dtype; // half weights compute in float32
   }
 
   /** pixel_values [1, 3, H, W] → vision hidden states, selected features and projected image features. */

@@ -123,9 +123,9 @@ export interface LoadOptions {
   /** Names the source in errors (default: the first tensor's file). */
   label?: string;
   /**
-   * Keep F16/BF16 Linear weights as their 2-byte bits, widened inside the matmul (a 7B checkpoint then
-   * needs ~14 GB instead of ~28 GB). Embeddings, norms and biases are still widened at load; float32
-   * compute only.
+   * Keep F16/BF16 Linear weights and the token embedding as their 2-byte bits, widened inside the matmul
+   * (or, for the embedding, row by row as tokens are looked up): a 7B checkpoint then needs ~14 GB instead
+   * of ~28 GB. Norms, biases and the vision embeddings are widened at load; float32 compute only.
    */
   halfWeights?: boolean;
 }

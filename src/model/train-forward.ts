@@ -78,6 +78,6 @@ export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: Trai
   });
   if (rows.length === 0) throw new Error('llavaTrainLoss: no target tokens in the batch');
   const picked = lm.model.norm.forward(gather(h.reshape([B * T, cfg.hidden_size]), rows)); // [R, C]
-  const logits = lm.lm_head ? lm.lm_head.forward(picked) : picked.matmul(lm.model.embed_tokens.weight.transpose(0, 1)); // [R, V]
+  const logits = lm.lm_head ? lm.lm_head.forward(picked) : lm.model.embed_tokens.project(picked); // [R, V]
   return { loss: crossEntropy(logits, targets), count: rows.length };
 }

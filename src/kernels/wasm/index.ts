@@ -45,6 +45,8 @@ export interface WasmBackend extends Backend {
   invalidate(data: Data | Uint16Array): void;
   /** Bytes of wasm memory held by cached weights. */
   cachedBytes(): number;
+  /** Size of the wasm memory (it grows, never shrinks). */
+  memoryBytes(): number;
   /** Stops the worker threads; the backend cannot be used afterwards. */
   dispose(): void;
 }
@@ -90,6 +92,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,
+    memoryBytes: () => memory.buffer.byteLength,
     dispose: () => pool.dispose(),
   };
 }
