@@ -8,6 +8,8 @@ const entries = [
   { in: 'src/cli/bin.ts', out: 'dist/cli.js' },
   { in: 'src/node.ts', out: 'dist/node.js' },
   { in: 'bench/main.ts', out: 'dist/bench.js' },
+  { in: 'bench/llava-7b.ts', out: 'dist/bench-7b.js' },
+  { in: 'bench/llava-step.ts', out: 'dist/llava-step.mjs' },
 ].filter((e) => existsSync(e.in));
 
 for (const e of entries) {

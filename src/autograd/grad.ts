@@ -18,6 +18,11 @@ export interface GradOptions {
   seed?: Tensor;
   /** Called for every input gradient the walk forms (for inspection and tests). */
   onGradient?: (input: Tensor, gradient: Tensor) => void;
+  /**
+   * Cut the graph as the walk consumes it (PyTorch's retain_graph=False), so each activation can be
+   * freed as soon as its gradient is formed; `loss`'s graph cannot be differentiated again afterwards.
+   */
+  release?: boolean;
 }
 
 /** Tensors reachable from `root` through recorded nodes, inputs before outputs. */
@@ -54,21 +59,27 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     throw new TensorError('grad', `seed shape ${formatShape(opts.seed.shape)} does not match loss shape ${formatShape(loss.shape)}`);
   }
   const targets = new Set(wrt);
-  const order = topoOrder(loss);
+  const order: Array<Tensor | undefined> = topoOrder(loss);
   // A tensor "leads to" a target when it is one or one of its inputs leads to one.
   const leads = new Set<Tensor>();
   for (const t of order) {
-    if (targets.has(t) || t.node?.inputs.some((i) => leads.has(i))) leads.add(t);
+    if (targets.has(t!) || t!.node?.inputs.some((i) => leads.has(i))) leads.add(t!);
   }
   const grads = new Map<Tensor, Tensor>();
   const seed = opts.seed ?? withBackend(loss.backend, () => full(loss.shape, 1, { dtype: loss.dtype }));
   grads.set(loss, seed);
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
-      const t = order[n];
+      const t = order[n]!;
+      const [lead, node] = [leads.has(t), t.node];
+      if (opts.release) {
+        order[n] = undefined; // every consumer of t is behind us: drop our references to it
+        leads.delete(t);
+        t.node = null;
+      }
       const gy = grads.get(t);
-      if (!t.node || !gy || !leads.has(t)) continue;
-      const { op, inputs } = t.node;
+      if (!node || !gy || !lead) continue;
+      const { op, inputs } = node;
       const needs = inputs.map((i) => leads.has(i));
       const vjp = gradients[op.kind] as (a: VjpArgs<OpKind>) => Array<Tensor | null>;
       const gis = vjp({ op, inputs, out: t, gy, needs } as VjpArgs<OpKind>);

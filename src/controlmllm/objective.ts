@@ -1,11 +1,12 @@
 /**
  * The differentiable prefill used by the optimisers: image features + delta → merged embeddings →
- * decoder with attention capture → pooled image attention → α·E. Only the layers the energy reads are
+ * decoder with attention capture → pooled image attention → α·E (each layer's attention pooled as soon as
+ * it is formed; with `recompute`, layers are gradient checkpoints). Only the layers the energy reads are
  * run (the decoder stops after the deepest pooled layer; the LM head is never needed).
  */
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import { Tensor } from '../tensor/tensor.js';
-import { energy, imageAttention, type ImageSpan, type Pooling } from './energy.js';
+import { energy, layerImageAttention, meanOverLayers, type ImageSpan, type Pooling } from './energy.js';
 
 export interface PrefillObjective {
   (delta: Tensor): Tensor;
@@ -21,13 +22,15 @@ export function makeObjective(
   regions: readonly Float32Array[],
   pooling: Pooling,
   alpha: number,
+  /** Recompute each decoder layer in the backward (gradient checkpointing); default: when the weights are half. */
+  recompute = model.halfWeights,
 ): PrefillObjective {
   let last: Tensor | null = null;
   const span = model.embedWithImageFeatures(ids, imageFeatures).imageSpan;
   const objective = ((delta: Tensor) => {
     const { inputsEmbeds } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
-    const attentions = model.attentionMaps(inputsEmbeds, pooling.layers); // layers 0..max(pooling.layers) only
-    const a = imageAttention(attentions, span, pooling); // [N]
+    const pooled = model.reducedAttention(inputsEmbeds, pooling.layers, (_, probs) => layerImageAttention(probs, span, pooling), recompute); // layer → [N]
+    const a = meanOverLayers(pooled, pooling); // [N]
     last = Tensor.of(a.toTypedArray(), a.shape, a.backend); // fresh memory: survives the step's tidy scope
     return energy(a, regions).mul(alpha);
   }) as PrefillObjective;

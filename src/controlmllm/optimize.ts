@@ -57,7 +57,7 @@ function lossAndGrad(objective: Objective, delta: Tensor): { loss: number; g: Te
   return tidy(() => {
     const leaf = delta.detach().requireGrad();
     const loss = objective(leaf);
-    const [g] = grad(loss, [leaf]);
+    const [g] = grad(loss, [leaf], { release: true }); // activations freed as the backward consumes them
     return { loss: loss.item(), g };
   });
 }

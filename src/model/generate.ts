@@ -56,7 +56,7 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
     for (let step = 0; step < opts.maxNewTokens; step++) {
       // One step's activations go back to the buffer pool; the new cache and the last logits survive.
       const decoded = tidy(() => {
-        const out = model.decode(useCache ? next : seq, useCache ? { cache } : {});
+        const out = model.decode(useCache ? next : seq, { cache: useCache ? cache : undefined, lastLogitsOnly: true });
         return { cache: useCache ? out.cache : undefined, last: Float32Array.from(out.logits.select(1, -1).toTypedArray()) };
       });
       cache = decoded.cache;

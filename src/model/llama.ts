@@ -15,6 +15,7 @@
 import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding, ropeCosSin } from './layers.js';
 import { Tensor, activation, applyRope, attention, cat } from '../tensor/index.js';
+import { checkpoint } from '../tensor/checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
 export class KVCache {
@@ -34,6 +35,8 @@ export interface DecodeOptions {
   positionOffset?: number;
   /** Also return HF-style hidden states (L+1 entries). */
   outputHiddenStates?: boolean;
+  /** Run the LM head on the last position only: logits [1, 1, V] (what generation needs). */
+  lastLogitsOnly?: boolean;
 }
 
 export interface DecodeResult {
@@ -155,6 +158,43 @@ export class LlamaForCausalLM {
     return attentions;
   }
 
+  /**
+   * Like attentionMaps, but each captured layer's probabilities [1, H, T, T] are reduced at once by
+   * `reduce(layer, probs)` (e.g. pooled to the image tokens), and only the reductions are returned.
+   * With `recompute`, every decoder layer is a gradient checkpoint: its activations are dropped after the
+   * forward and rebuilt during the backward, so a step holds one layer's activations instead of all of
+   * them (what a 7B needs), for one more forward pass.
+   */
+  reducedAttention(inputsEmbeds: Tensor, layers: readonly number[], reduce: (layer: number, probs: Tensor) => Tensor, recompute: boolean): Map<number, Tensor> {
+    const capture = resolveLayers(layers, this.model.layers.length);
+    const [, T, C] = inputsEmbeds.shape;
+    const positions = Array.from({ length: T }, (_, t) => t);
+    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
+    const reduced = new Map<number, Tensor>();
+    let h = inputsEmbeds;
+    for (let i = 0; i <= Math.max(...capture); i++) {
+      const layer = this.model.layers[i];
+      if (!recompute) {
+        const r = layer.forward(h, cos, sin);
+        if (capture.has(i)) reduced.set(i, reduce(i, r.probs));
+        h = r.h;
+        continue;
+      }
+      let shape: readonly number[] = [];
+      // One checkpoint per layer: h [1, T, C] → [T·C + numel(reduction)] (the next h, then the reduction).
+      const packed = checkpoint((x) => {
+        const r = layer.forward(x, cos, sin);
+        if (!capture.has(i)) return r.h.reshape([T * C]);
+        const red = reduce(i, r.probs);
+        shape = red.shape;
+        return cat([r.h.reshape([T * C]), red.reshape([red.size])], 0);
+      }, h);
+      if (capture.has(i)) reduced.set(i, packed.slice(0, T * C).reshape(shape));
+      h = packed.slice(0, 0, T * C).reshape([1, T, C]);
+    }
+    return reduced;
+  }
+
   /** Runs layers 0..upTo on x [1, T, C], calling `each` with every layer's outputs in order. */
   private runLayers(x: Tensor, positions: number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
     const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
@@ -187,11 +227,12 @@ export class LlamaForCausalLM {
       h = r.h;
       kv.push({ k: r.k, v: r.v });
       if (capture.has(i)) attentions.set(i, r.probs);
-      if (i < L - 1) hidden.push(h);
+      if (i < L - 1 && opts.outputHiddenStates) hidden.push(h);
     });
     h = this.model.norm.forward(h); // [1, T, C]
     hidden.push(h);
-    const logits = this.lm_head ? this.lm_head.forward(h) : this.model.embed_tokens.project(h); // [1, T, V]
+    const last = opts.lastLogitsOnly ? h.slice(1, T - 1) : h; // [1, T or 1, C]
+    const logits = this.lm_head ? this.lm_head.forward(last) : this.model.embed_tokens.project(last); // [1, T or 1, V]
     const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;

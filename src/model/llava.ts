@@ -110,6 +110,16 @@ export class LlavaForConditionalGeneration {
     return this.language_model.attentionMaps(inputsEmbeds, layers);
   }
 
+  /** Per-layer reductions of the prefill attention, optionally recomputed in the backward; see llama.ts. */
+  reducedAttention(inputsEmbeds: Tensor, layers: readonly number[], reduce: (layer: number, probs: Tensor) => Tensor, recompute: boolean): Map<number, Tensor> {
+    return this.language_model.reducedAttention(inputsEmbeds, layers, reduce, recompute);
+  }
+
+  /** True when the weights are kept half precision (a large checkpoint loaded with halfWeights). */
+  get halfWeights(): boolean {
+    return this.language_model.model.embed_tokens.weight instanceof HalfWeight;
+  }
+
   private asModelDtype(x: Tensor): Tensor {
     return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
   }

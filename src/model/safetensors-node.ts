@@ -13,7 +13,7 @@ import { SafetensorsFile } from './safetensors-file.js';
 import { ShardedCheckpoint } from './safetensors-sharded.js';
 import { HOST_LITTLE_ENDIAN } from './safetensors-decode.js';
 import { DTYPE_SIZE } from './safetensors-format.js';
-import { safetensorsHeader, writeSafetensors, type TensorHeaderEntry, type TensorToWrite } from './safetensors-write.js';
+import { checkedHeader, safetensorsHeader, writeSafetensors, type TensorHeaderEntry, type TensorToWrite } from './safetensors-write.js';
 
 /**
  * A {@link ByteSource} over a file. The size is taken at creation; each `read` opens the file, reads
@@ -106,10 +106,21 @@ function findCheckpointIn(dir: string): string {
     : `directory holds several candidate checkpoints, pass one explicitly: ${found.join(', ')}`);
 }
 
-/** Writes `tensors` to `filePath` atomically: a temp file next to it is written, flushed, then renamed over it. */
+/**
+ * Writes `tensors` to `filePath` atomically: a temp file next to it is written, flushed, then renamed over
+ * it. On little-endian hosts each tensor's bytes go to the file straight from its array (no in-memory
+ * image of the whole file).
+ */
 export function writeSafetensorsFile(filePath: string, tensors: TensorToWrite[], metadata?: Record<string, string>): void {
-  const bytes = writeSafetensors(tensors, metadata, filePath);
-  atomicWrite(filePath, (fd) => writeAll(fd, bytes));
+  if (!HOST_LITTLE_ENDIAN) {
+    const bytes = writeSafetensors(tensors, metadata, filePath);
+    return atomicWrite(filePath, (fd) => writeAll(fd, bytes));
+  }
+  const { header, sorted } = checkedHeader(tensors, metadata, filePath);
+  atomicWrite(filePath, (fd) => {
+    writeAll(fd, header);
+    for (const { data } of sorted) writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  });
 }
 
 /**

@@ -79,17 +79,7 @@ export function safetensorsHeader<T extends TensorHeaderEntry>(entries: readonly
  * say) or of a length that does not match the shape, or non-string metadata.
  */
 export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>, label = '(writeSafetensors)'): Uint8Array {
-  const { header, sorted, dataBytes } = safetensorsHeader(tensors, metadata, label);
-  for (const { name, dtype, shape, data } of sorted) {
-    const kind = viewKind(data);
-    if (kind !== ARRAY_FOR[dtype] && kind !== 'Uint8Array' && kind !== 'DataView') {
-      throw new SafetensorsError(label, `data is a ${kind}, but ${dtype} takes a ${ARRAY_FOR[dtype]} (or raw bytes as a Uint8Array)`, name);
-    }
-    const expected = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
-    if (data.byteLength !== expected) {
-      throw new SafetensorsError(label, `data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);
-    }
-  }
+  const { header, sorted, dataBytes } = checkedHeader(tensors, metadata, label);
   const out = new Uint8Array(header.byteLength + dataBytes);
   out.set(header);
   let pos = header.byteLength;
@@ -100,4 +90,20 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<str
     pos += bytes.byteLength;
   }
   return out;
+}
+
+/** {@link safetensorsHeader}, after checking that each tensor's data has the array type and length its dtype and shape need. */
+export function checkedHeader(tensors: TensorToWrite[], metadata: Record<string, string> | undefined, label: string): { header: Uint8Array; sorted: TensorToWrite[]; dataBytes: number } {
+  const result = safetensorsHeader(tensors, metadata, label);
+  for (const { name, dtype, shape, data } of result.sorted) {
+    const kind = viewKind(data);
+    if (kind !== ARRAY_FOR[dtype] && kind !== 'Uint8Array' && kind !== 'DataView') {
+      throw new SafetensorsError(label, `data is a ${kind}, but ${dtype} takes a ${ARRAY_FOR[dtype]} (or raw bytes as a Uint8Array)`, name);
+    }
+    const expected = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];
+    if (data.byteLength !== expected) {
+      throw new SafetensorsError(label, `data has ${data.byteLength} bytes ≠ shape [${shape.join(', ')}] × ${DTYPE_SIZE[dtype]} bytes (${dtype}) = ${expected}`, name);
+    }
+  }
+  return result;
 }

@@ -8,6 +8,10 @@
  * node, their whole graph, so a later backward still has its inputs), typed arrays, arrays, Maps and
  * object fields. Anything else created inside must not be used after the scope ends — keep a copy
  * (`toTypedArray()` returns fresh memory) if you need it. If `fn` throws, nothing is released.
+ *
+ * The scope holds its arrays weakly: an activation nothing references any more is garbage-collected
+ * during `fn` as usual (a 7B prefill's activations would not fit in memory otherwise); only those still
+ * alive when `fn` returns go back to the pool.
  */
 import type { Data, DType } from '../kernels/backend.js';
 import { Tensor } from './tensor.js';
@@ -18,7 +22,7 @@ const MAX_POOL_BYTES = 512 * 2 ** 20;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
-let scope: Data[] | null = null;
+let scope: WeakRef<Data>[] | null = null;
 
 let pooling = true;
 
@@ -58,14 +62,14 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  scope?.push(data);
+  scope?.push(new WeakRef(data));
   return data;
 }
 
 /** Runs `fn`; afterwards returns to the pool every array allocated inside that the result does not hold. */
 export function tidy<T>(fn: () => T): T {
   const outer = scope;
-  const mine: Data[] = [];
+  const mine: WeakRef<Data>[] = [];
   scope = mine;
   let result: T;
   try {
@@ -75,8 +79,10 @@ export function tidy<T>(fn: () => T): T {
   }
   const keep = new Set<unknown>();
   reachable(result, keep);
-  for (const data of mine) {
-    if (keep.has(data)) outer?.push(data); // survives into the enclosing scope
+  for (const ref of mine) {
+    const data = ref.deref();
+    if (data === undefined) continue; // already collected
+    if (keep.has(data)) outer?.push(ref); // survives into the enclosing scope
     else release(data);
   }
   return result;

@@ -25,7 +25,8 @@ export type Op =
   | { kind: 'gather'; ids: Int32Array }
   | { kind: 'where'; cond: Tensor }
   | { kind: 'softmax'; log: boolean }
-  | { kind: 'linearHalf'; weight: HalfWeight }; // y = x Wᵀ, W frozen half precision (tensor/half.ts)
+  | { kind: 'linearHalf'; weight: HalfWeight } // y = x Wᵀ, W frozen half precision (tensor/half.ts)
+  | { kind: 'checkpoint'; fn: (x: Tensor) => Tensor }; // y = fn(x), re-run in the backward (tensor/checkpoint.ts)
 
 export type OpKind = Op['kind'];
 
@@ -44,6 +45,17 @@ export function isGradEnabled(): boolean {
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs `fn` with recording on (inside a backward, which runs with it off). */
+export function withGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = true;
   try {
     return fn();
   } finally {

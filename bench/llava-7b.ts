@@ -1,0 +1,70 @@
+/**
+ * The 7B row: a LLaVA-1.5-7B-shaped checkpoint (scripts/make-random-checkpoint.ts) loaded with half
+ * weights on the wasm backend (2 threads): load time, vision encode, prefill tokens/s (597 tokens),
+ * decode tokens/s (KV cache), and one ControlMLLM v1 step with every decoder layer recomputed in the
+ * backward. Peak RSS is measured from outside:
+ *
+ *   node scripts/build.mjs && /usr/bin/time -v node dist/bench-7b.js /work/scratch-7b [--decode N] [--layers a-b]
+ *
+ * `--layers a-b` limits the step's energy to those decoder layers (the decoder then runs only up to b),
+ * for machines where the full 32-layer step takes too long; the printed row says which were used.
+ */
+import { parseArgs } from 'node:util';
+import { grad } from '../src/autograd/index.js';
+import { makeObjective } from '../src/controlmllm/objective.js';
+import { createWasmBackend } from '../src/kernels/wasm/index.js';
+import { generate } from '../src/model/generate.js';
+import { loadLlava } from '../src/model/load-node.js';
+import { Rng, fromArray, noGrad, setBackend, tidy } from '../src/tensor/index.js';
+
+const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
+
+const { values: v, positionals } = parseArgs({ allowPositionals: true, options: { decode: { type: 'string' }, layers: { type: 'string' } } });
+const dir = positionals[0];
+if (!dir) throw new Error('usage: bench-7b DIR [--decode N] [--layers a-b]');
+const decodeTokens = Number(v.decode ?? 4);
+const wasm = await createWasmBackend({ threads: 2 });
+setBackend(wasm);
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const rss = () => `${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB RSS`;
+
+let t = performance.now();
+const model = loadLlava(dir, { halfWeights: true });
+const load = performance.now() - t;
+console.log(`load ${s(load)} (${rss()})`);
+const L = model.config.text_config.num_hidden_layers;
+const [lo, hi] = v.layers ? v.layers.split('-').map(Number) : [0, L - 1];
+const layers = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+
+const rng = new Rng(5);
+const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336]);
+t = performance.now();
+const features = noGrad(() => model.encodeImage(pixels).imageFeatures);
+const encode = performance.now() - t;
+console.log(`vision encode ${s(encode)} (${rss()})`);
+
+const embeds = model.embedWithImageFeatures(PROMPT, features).inputsEmbeds; // [1, 597, 4096]
+const T = embeds.shape[1];
+t = performance.now();
+const prefill = tidy(() => noGrad(() => model.decode(embeds, { lastLogitsOnly: true }).cache));
+const prefillMs = performance.now() - t;
+console.log(`prefill ${T} tokens ${s(prefillMs)} = ${((T * 1000) / prefillMs).toFixed(1)} tok/s (${rss()})`);
+t = performance.now();
+const out = generate(model, model.embedText([29871]), { maxNewTokens: decodeTokens, eosTokenId: null, cache: prefill });
+const decodeMs = performance.now() - t;
+console.log(`decode ${out.tokens.length} tokens ${s(decodeMs)} = ${((out.tokens.length * 1000) / decodeMs).toFixed(2)} tok/s (${rss()})`);
+
+const region = Float32Array.from({ length: 576 }, (_, k) => (Math.floor(k / 24) >= 4 && Math.floor(k / 24) <= 11 && k % 24 >= 6 && k % 24 <= 17 ? 1 : 0));
+const objective = makeObjective(model, PROMPT, features, [region], { layers, queries: 'after-image' }, 1, true);
+t = performance.now();
+const step = tidy(() => {
+  const z = features.mul(0).detach().requireGrad();
+  const e = objective(z);
+  const f = performance.now() - t;
+  const [g] = grad(e, [z], { release: true });
+  return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: Math.hypot(...g.toTypedArray()) };
+});
+console.log(`step (v1, layers ${lo}-${hi}, recomputed): forward ${s(step.forward)}, total ${s(step.total)}, E ${step.energy.toPrecision(5)}, |g| ${step.gnorm.toExponential(2)} (${rss()})`);
+console.log(`\n| load | vision encode | prefill (${T} tokens) | decode | one step (v1, layers ${lo}–${hi}) |\n|---|---|---|---|---|\n` +
+  `| ${s(load)} | ${s(encode)} | ${s(prefillMs)} (${((T * 1000) / prefillMs).toFixed(1)} tok/s) | ${((out.tokens.length * 1000) / decodeMs).toFixed(2)} tok/s | ${s(step.total)} |`);
+wasm.dispose();
