@@ -25,7 +25,7 @@ import { cpu } from '../src/kernels/cpu/index.js';
 import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import { loadLlava } from '../src/model/load-node.js';
 import { writeSafetensorsFile } from '../src/model/safetensors-node.js';
-import { Rng, fromArray, noGrad, withBackend, type Tensor } from '../src/tensor/index.js';
+import { Rng, fromArray, noGrad, tidy, withBackend, type Tensor } from '../src/tensor/index.js';
 
 const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
 const GRID = 24;
@@ -93,19 +93,22 @@ function ours(s: Size, dir: string, backend: Backend, label: string, repeats: nu
     const rng = new Rng(5);
     const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336]);
     let best: StepResult | null = null;
+    const layers = Array.from({ length: s.text[2] }, (_, i) => i);
     for (let r = 0; r < repeats; r++) {
-      const t0 = now();
-      const features: Tensor = noGrad(() => model.encodeImage(pixels).imageFeatures);
-      const t1 = now();
-      const layers = Array.from({ length: s.text[2] }, (_, i) => i);
-      const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, false);
-      const z = features.mul(0).detach().requireGrad();
-      const e = objective(z);
-      const t2 = now();
-      const [g] = grad(e, [z], { release: true });
-      const t3 = now();
-      const gv = Array.from(g.toTypedArray());
-      const res = { contender: label, encode: t1 - t0, forward: t2 - t1, backward: t3 - t2, energy: e.item(), gradSum: gv.reduce((a: number, v: number) => a + v, 0), gradSq: gv.reduce((a: number, v: number) => a + v * v, 0) };
+      // as optimizeV1 runs a step: inside a tidy scope, so later repeats reuse the earlier ones' buffers
+      const res = tidy(() => {
+        const t0 = now();
+        const features: Tensor = noGrad(() => model.encodeImage(pixels).imageFeatures);
+        const t1 = now();
+        const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, false);
+        const z = features.mul(0).detach().requireGrad();
+        const e = objective(z);
+        const t2 = now();
+        const [g] = grad(e, [z], { release: true });
+        const t3 = now();
+        const gv = Array.from(g.toTypedArray());
+        return { contender: label, encode: t1 - t0, forward: t2 - t1, backward: t3 - t2, energy: e.item(), gradSum: gv.reduce((a: number, v: number) => a + v, 0), gradSq: gv.reduce((a: number, v: number) => a + v * v, 0) };
+      });
       if (!best || res.forward + res.backward < best.forward + best.backward) best = res;
     }
     return best!;
@@ -126,14 +129,14 @@ function pytorch(dir: string, inputs: string, repeats: number): StepResult | str
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
 /** Runs both sizes; returns a Markdown section. `log` gets progress lines. */
-export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES): Promise<string> {
+export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES, only?: string): Promise<string> {
   const lines = [
     '| size | contender | vision encode | forward (prefill + energy) | backward | step (fwd + bwd) | step × PyTorch | encode × PyTorch | energy / grad vs PyTorch |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const s of sizes) {
     const { dir, inputs } = prepare(s);
-    const peer = pytorch(dir, inputs, 2);
+    const peer = only && !only.startsWith('torch') ? 'skipped (--only)' : pytorch(dir, inputs, 2);
     log(`${s.name}: PyTorch ${typeof peer === 'string' ? peer : `${(peer.forward + peer.backward).toFixed(0)} ms per step`}`);
     const rows: Array<StepResult | string> = [];
     const contenders: Array<[string, () => Promise<Backend & { dispose?: () => void }>]> = [
@@ -142,6 +145,7 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
       ['wasm 2T', () => createWasmBackend({ threads: 2 })],
     ];
     for (const [label, create] of contenders) {
+      if (only && !label.startsWith(only)) continue;
       if (label.startsWith('cpu') && s.name === 'm') {
         rows.push(`${label}: skipped (the reference kernels need tens of minutes at the 7B's widths)`);
         continue;
@@ -175,6 +179,7 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
 }
 
 if (process.argv[1]?.endsWith('llava-step.mjs')) {
-  const only = process.argv[2];
-  benchLlavaStep(console.log, SIZES.filter((s) => !only || s.name === only)).then((md) => console.log(`\n${md}`));
+  // node dist/llava-step.mjs [s|m] [contender prefix: torch | cpu | wasm 1T | wasm 2T]
+  const [size, contender] = process.argv.slice(2);
+  benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender).then((md) => console.log(`\n${md}`));
 }

@@ -9,9 +9,10 @@
  * object fields. Anything else created inside must not be used after the scope ends — keep a copy
  * (`toTypedArray()` returns fresh memory) if you need it. If `fn` throws, nothing is released.
  *
- * The scope holds its arrays weakly: an activation nothing references any more is garbage-collected
- * during `fn` as usual (a 7B prefill's activations would not fit in memory otherwise); only those still
- * alive when `fn` returns go back to the pool.
+ * Scopes hold on to at most MAX_TRACKED_BYTES of arrays in all (the first ones allocated); later
+ * arrays are left to the garbage collector, so a scope never keeps a large run's dead activations alive
+ * (a 7B prefill allocates several times the machine's memory over its layers). Weak references would not
+ * do: an object behind a WeakRef stays alive until the current job ends, i.e. for the whole scope.
  */
 import type { Data, DType } from '../kernels/backend.js';
 import { Tensor } from './tensor.js';
@@ -19,10 +20,12 @@ import { Tensor } from './tensor.js';
 /** Arrays smaller than this are left to the garbage collector (cheap to allocate). */
 const MIN_POOLED = 4096;
 const MAX_POOL_BYTES = 512 * 2 ** 20;
+const MAX_TRACKED_BYTES = 256 * 2 ** 20;
+let trackedBytes = 0;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
-let scope: WeakRef<Data>[] | null = null;
+let scope: Data[] | null = null;
 
 let pooling = true;
 
@@ -62,28 +65,35 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  scope?.push(new WeakRef(data));
+  if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) {
+    scope.push(data);
+    trackedBytes += data.byteLength;
+  }
   return data;
 }
 
 /** Runs `fn`; afterwards returns to the pool every array allocated inside that the result does not hold. */
 export function tidy<T>(fn: () => T): T {
   const outer = scope;
-  const mine: WeakRef<Data>[] = [];
+  const mine: Data[] = [];
   scope = mine;
   let result: T;
   try {
     result = fn();
+  } catch (e) {
+    for (const data of mine) trackedBytes -= data.byteLength; // nothing released, nothing tracked any more
+    throw e;
   } finally {
     scope = outer;
   }
   const keep = new Set<unknown>();
   reachable(result, keep);
-  for (const ref of mine) {
-    const data = ref.deref();
-    if (data === undefined) continue; // already collected
-    if (keep.has(data)) outer?.push(ref); // survives into the enclosing scope
-    else release(data);
+  for (const data of mine) {
+    if (keep.has(data) && outer) outer.push(data); // survives into the enclosing scope
+    else {
+      trackedBytes -= data.byteLength;
+      if (!keep.has(data)) release(data);
+    }
   }
   return result;
 }
