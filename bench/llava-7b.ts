@@ -15,7 +15,7 @@ import { makeObjective } from '../src/controlmllm/objective.js';
 import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import { generate } from '../src/model/generate.js';
 import { loadLlava } from '../src/model/load-node.js';
-import { Rng, fromArray, noGrad, setBackend, tidy } from '../src/tensor/index.js';
+import { Rng, fromArray, noGrad, tidy } from '../src/tensor/index.js';
 
 const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
 
@@ -24,12 +24,11 @@ const dir = positionals[0];
 if (!dir) throw new Error('usage: bench-7b DIR [--decode N] [--layers a-b]');
 const decodeTokens = Number(v.decode ?? 4);
 const wasm = await createWasmBackend({ threads: 2 });
-setBackend(wasm);
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const rss = () => `${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB RSS`;
 
 let t = performance.now();
-const model = loadLlava(dir, { halfWeights: true });
+const model = loadLlava(dir, { halfWeights: true, backend: wasm });
 const load = performance.now() - t;
 console.log(`load ${s(load)} (${rss()})`);
 const L = model.config.text_config.num_hidden_layers;
@@ -37,7 +36,7 @@ const [lo, hi] = v.layers ? v.layers.split('-').map(Number) : [0, L - 1];
 const layers = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 
 const rng = new Rng(5);
-const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336]);
+const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336], { backend: wasm });
 t = performance.now();
 const features = noGrad(() => model.encodeImage(pixels).imageFeatures);
 const encode = performance.now() - t;
@@ -64,7 +63,7 @@ const objective = makeObjective(model, PROMPT, features, [region], { layers, que
 t = performance.now();
 const step = tidy(() => {
   const z = features.mul(0).detach().requireGrad();
-  const e = objective(z);
+  const e = objective(z).loss;
   const f = performance.now() - t;
   const [g] = grad(e, [z], { release: true });
   return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: Math.hypot(...g.toTypedArray()) };

@@ -7,7 +7,7 @@
  * Each split is a pure function of its seed (val 2001, test 3001), so the files need not be committed.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SPLITS, writeReferSplit } from '../src/controlmllm/synthetic-write.js';
+import { DEFAULT_SPLITS, writeReferSplit } from '../src/train/synthetic-write.js';
 
 const { values: v } = parseArgs({ options: { out: { type: 'string' }, 'per-task': { type: 'string' }, split: { type: 'string' }, size: { type: 'string' } } });
 const out = v.out ?? 'tmp/synthetic';

@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readLlavaConfig } from '../src/model/load-node.js';
 import { parameterSpecs, type ParamSpec } from '../src/model/load.js';
-import { f32ToBf16, f32ToF16 } from '../src/model/safetensors-half.js';
-import { streamSafetensorsFile } from '../src/model/safetensors-node.js';
+import { f32ToBf16, f32ToF16 } from '../src/safetensors/half.js';
+import { streamSafetensorsFile } from '../src/safetensors/node.js';
 
 export interface RandomCheckpointOptions {
   /** Stored dtype (default F16). */

@@ -3,11 +3,11 @@
  * bundles this file for the browser and fails on any). Node helpers — model folders on disk, image
  * files, the WebAssembly thread pool — are in src/node.ts, which re-exports all of this.
  *
- *   tensors & backends   Tensor, ops, nn, setBackend / withBackend / onBackendLog, cpu, createGpuJsBackend
+ *   tensors & backends   Tensor, ops, nn ({ backend } / { like } on creation), setBackend / onBackendLog, cpu, createGpuJsBackend
  *   autograd             grad, valueAndGrad, noGrad, gradcheck
  *   model                parseLlavaConfig, loadLlavaFromSource, safetensors (bytesSource, SafetensorsFile,
  *                        ShardedCheckpoint, writeSafetensors), generate
- *   io                   RgbImage, CLIP preprocessing, heatmapOverlay, tokenizers (loadTokenizer), chat templates
+ *   io                   RgbImage, CLIP preprocessing, heatmapOverlay / heatmapPair, tokenizers (loadTokenizer), chat templates
  *                        (PNG/JPEG decoding uses pngjs, which needs Node: in a page decode with canvas)
  *   controlmllm          askAboutRegion, visual prompts → region weights, loadSessionFromFiles(read)
  *
@@ -27,12 +27,12 @@ export {
 
 // model
 export * from './model/index.js';
-export * from './model/safetensors.js';
+export * from './safetensors/index.js';
 
 // io (no file system, no image decoders)
 export { assertRgbImage, type RgbImage } from './io/rgb-image.js';
 export * from './io/clip-preprocess.js';
-export { heatmapOverlay, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
+export { heatmapOverlay, heatmapPair, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
 export {
   loadTokenizer,
   type Tokenizer, type TokenizerFiles, type LoadTokenizerOptions,
@@ -53,7 +53,8 @@ export {
 export { encodeImage, promptIds, type Session } from './controlmllm/session.js';
 export { RegionError, regionWeights, type RegionWeights, type VisualPrompt } from './controlmllm/regions.js';
 export { energy, imageAttention, insideRatio, regionEnergy, type Pooling } from './controlmllm/energy.js';
-export { optimizePP, optimizeV1, type OptimizeResult, type PPOptions, type StepInfo, type V1Options } from './controlmllm/optimize.js';
+export { optimizeLatent, optimizePP, optimizeV1, type LatentOptions, type LatentResult, type OptimizeResult, type PPOptions, type StepInfo, type V1Options } from './controlmllm/optimize.js';
+export { makeObjective, type Objective, type ObjectiveValue } from './controlmllm/objective.js';
 export { contrastiveGenerate, type ContrastiveOptions } from './controlmllm/contrastive.js';
 export {
   fetchFiles, fileListFiles, loadSessionFromFiles,

@@ -12,7 +12,7 @@
 export * from './index.js';
 export { loadSession } from './controlmllm/session-node.js';
 export { loadLlava, openLlavaDir, readLlavaConfig } from './model/load-node.js';
-export { fileSource, openCheckpoint, openSafetensorsFile, writeSafetensorsFile } from './model/safetensors-node.js';
+export { fileSource, openCheckpoint, openSafetensorsFile, writeSafetensorsFile } from './safetensors/node.js';
 export { readImageFile, writePngFile } from './io/image-node.js';
 export { decodeImage, encodePng, ImageError, readHeader, sniffFormat, type DecodeOptions as ImageDecodeOptions, type ImageFormat, type ImageHeader } from './io/image.js';
 export { loadTokenizerFromDir, readTiktokenWasm, readTokenizerFiles } from './io/tokenizer-node.js';

@@ -9,7 +9,6 @@ import { add } from '../tensor/ops.js';
 import { noGrad } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/create.js';
-import { withBackend } from '../tensor/backend-select.js';
 import { gradients, type VjpArgs } from './gradients.js';
 import type { OpKind } from '../tensor/record.js';
 
@@ -66,7 +65,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     if (targets.has(t!) || t!.node?.inputs.some((i) => leads.has(i))) leads.add(t!);
   }
   const grads = new Map<Tensor, Tensor>();
-  const seed = opts.seed ?? withBackend(loss.backend, () => full(loss.shape, 1, { dtype: loss.dtype }));
+  const seed = opts.seed ?? full(loss.shape, 1, { like: loss });
   grads.set(loss, seed);
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
@@ -95,7 +94,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
   });
   return wrt.map((w) => {
     const g = grads.get(w);
-    if (!g) return withBackend(w.backend, () => full(w.shape, 0, { dtype: w.dtype }));
+    if (!g) return full(w.shape, 0, { like: w });
     const fresh = g.isContiguous && g !== seed ? g.detach() : Tensor.of(g.toTypedArray(), w.shape, w.backend);
     return fresh.shape.length === w.shape.length ? fresh : fresh.reshape(w.shape).detach();
   });
@@ -104,11 +103,33 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
 /**
  * Wraps `fn` so that calling it returns its value and the gradients with respect to every argument.
  * Arguments are re-wrapped as fresh leaves (sharing storage), so the caller's tensors are untouched.
+ * With `{ hasAux: true }` (as JAX's `has_aux`), `fn` returns `{ value, aux }`: the gradients are of
+ * `value`, and `aux` (a tensor or an object of tensors computed on the way) comes back detached, so it
+ * holds no graph. The graph is released as the backward walks it (nothing else can reach it), so
+ * activations are freed as their gradients are formed.
  */
-export function valueAndGrad(fn: (...args: Tensor[]) => Tensor) {
-  return (...args: Tensor[]): { value: Tensor; grads: Tensor[] } => {
+export function valueAndGrad(fn: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] };
+export function valueAndGrad<A extends Aux>(
+  fn: (...args: Tensor[]) => { value: Tensor; aux: A },
+  opts: { hasAux: true },
+): (...args: Tensor[]) => { value: Tensor; aux: A; grads: Tensor[] };
+export function valueAndGrad(fn: (...args: Tensor[]) => Tensor | { value: Tensor; aux: Aux }, opts?: { hasAux: true }) {
+  return (...args: Tensor[]) => {
     const leaves = args.map((a) => a.detach().requireGrad());
-    const value = fn(...leaves);
-    return { value: value.detach(), grads: grad(value, leaves) };
+    const out = fn(...leaves);
+    if (!opts?.hasAux) {
+      const value = out as Tensor;
+      return { value: value.detach(), grads: grad(value, leaves, { release: true }) };
+    }
+    const { value, aux } = out as { value: Tensor; aux: Aux };
+    return { value: value.detach(), aux: detachAux(aux), grads: grad(value, leaves, { release: true }) };
   };
+}
+
+/** What `valueAndGrad(fn, { hasAux: true })` lets `fn` return beside its value. */
+export type Aux = Tensor | Readonly<Record<string, Tensor>>;
+
+function detachAux<A extends Aux>(aux: A): A {
+  if (aux instanceof Tensor) return aux.detach() as A;
+  return Object.fromEntries(Object.entries(aux).map(([k, t]) => [k, t.detach()])) as A;
 }

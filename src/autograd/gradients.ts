@@ -9,7 +9,6 @@ import { div, eq, gt, matmul, mul, scatterAddRows, sub, sum, sumTo, unaryGrad, w
 import type { Op, OpKind } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { expand, permute, reshape, slice } from '../tensor/views.js';
-import { withBackend } from '../tensor/backend-select.js';
 import { linearHalfInputGrad } from '../tensor/half.js';
 import { withGrad } from '../tensor/record.js';
 import { grad } from './grad.js';
@@ -52,7 +51,7 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
 
   max: ({ op, inputs: [x], gy }) => {
     const n = x.shape[op.axis];
-    const idx = withBackend(x.backend, () => arange(n, undefined, 1, { dtype: x.dtype }));
+    const idx = arange(n, undefined, 1, { like: x });
     const along = reshape(idx, x.shape.map((d, i) => (i === op.axis ? n : 1)));
     return [mul(eq(along, op.argmax), gy)]; // one-hot at the arg-max, times gy broadcast along the axis
   },

@@ -1,7 +1,7 @@
 /** Visual prompts from command-line flags: --box (repeatable), --mask PNG, --scribble JSON, --point x,y. */
 import { readJsonFile } from '../io/json-node.js';
 import { readImageFile } from '../io/image-node.js';
-import { parseNumbers, type VisualPrompt } from '../controlmllm/regions.js';
+import { RegionError, type VisualPrompt } from '../controlmllm/regions.js';
 
 export interface RegionFlags {
   box?: string[];
@@ -41,4 +41,13 @@ function readScribble(file: string): Array<[number, number]> {
   const ok = Array.isArray(points) && points.length > 0 && points.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite));
   if (!ok) throw new Error(`${file}: expected a JSON list of [x, y] points`);
   return points as Array<[number, number]>;
+}
+
+/** Reads a region given on the command line: "x,y,w,h" boxes, "x,y" points. */
+function parseNumbers(text: string, count: number, what: string): number[] {
+  const parts = text.split(',').map((s) => Number(s.trim()));
+  if (parts.length !== count || parts.some((v) => !Number.isFinite(v))) {
+    throw new RegionError(`${what} must be ${count} comma-separated numbers, got '${text}'`);
+  }
+  return parts;
 }

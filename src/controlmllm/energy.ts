@@ -5,16 +5,10 @@
  * v1 pools all layers and every prompt token after the image; ++ pools a layer range and the last
  * prompt token. Everything is built from recorded tensor ops, so E is differentiable in the latent.
  */
+import type { ImageSpan } from '../model/llava.js';
 import { TensorError } from '../tensor/errors.js';
 import { stack } from '../tensor/views.js';
 import { Tensor } from '../tensor/tensor.js';
-
-export interface ImageSpan {
-  /** Position of the first image token in the sequence. */
-  start: number;
-  /** Number of image tokens N (= grid²). */
-  length: number;
-}
 
 export interface Pooling {
   /** Decoder layers whose attention is averaged. */

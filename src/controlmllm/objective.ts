@@ -1,19 +1,23 @@
 /**
  * The differentiable prefill used by the optimisers: image features + delta → merged embeddings →
- * decoder with attention capture → pooled image attention → α·E (each layer's attention pooled as soon as
- * it is formed; with `recompute`, layers are gradient checkpoints). Only the layers the energy reads are
- * run (the decoder stops after the deepest pooled layer; the LM head is never needed).
+ * decoder with attention capture → pooled image attention a [N] → α·E. Only the layers the energy reads
+ * are run (the decoder stops after the deepest pooled layer; the LM head is never needed). Each layer's
+ * attention is pooled as soon as it is formed; with `recompute`, layers are gradient checkpoints. The pooled
+ * attention comes back beside the loss, so a step's progress needs no second forward.
  */
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
-import { Tensor } from '../tensor/tensor.js';
-import { energy, layerImageAttention, meanOverLayers, type ImageSpan, type Pooling } from './energy.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { energy, layerImageAttention, meanOverLayers, type Pooling } from './energy.js';
 
-export interface PrefillObjective {
-  (delta: Tensor): Tensor;
-  /** The pooled attention [N] of the most recent evaluation (detached). */
-  lastAttention: () => Tensor | null;
-  span: ImageSpan;
+export interface ObjectiveValue {
+  /** α·E, a scalar recorded for the backward to the latent. */
+  loss: Tensor;
+  /** The pooled image attention a [N] the energy was computed from. */
+  attention: Tensor;
 }
+
+/** delta [1, N, C] (added to the image features) → loss and pooled attention. */
+export type Objective = (delta: Tensor) => ObjectiveValue;
 
 export function makeObjective(
   model: LlavaForConditionalGeneration,
@@ -24,17 +28,11 @@ export function makeObjective(
   alpha: number,
   /** Recompute each decoder layer in the backward (gradient checkpointing); default: when the weights are half. */
   recompute = model.halfWeights,
-): PrefillObjective {
-  let last: Tensor | null = null;
-  const span = model.embedWithImageFeatures(ids, imageFeatures).imageSpan;
-  const objective = ((delta: Tensor) => {
-    const { inputsEmbeds } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
-    const pooled = model.reducedAttention(inputsEmbeds, pooling.layers, (_, probs) => layerImageAttention(probs, span, pooling), recompute); // layer → [N]
-    const a = meanOverLayers(pooled, pooling); // [N]
-    last = Tensor.of(a.toTypedArray(), a.shape, a.backend); // fresh memory: survives the step's tidy scope
-    return energy(a, regions).mul(alpha);
-  }) as PrefillObjective;
-  objective.lastAttention = () => last;
-  objective.span = span;
-  return objective;
+): Objective {
+  return (delta) => {
+    const { inputsEmbeds, imageSpan } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
+    const pooled = model.reducedAttention(inputsEmbeds, pooling.layers, (_, probs) => layerImageAttention(probs, imageSpan, pooling), recompute); // layer → [N]
+    const attention = meanOverLayers(pooled, pooling); // [N], layers 0..max(pooling.layers) only
+    return { loss: energy(attention, regions).mul(alpha), attention };
+  };
 }

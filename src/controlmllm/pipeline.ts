@@ -8,11 +8,11 @@
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
 import { generate } from '../model/generate.js';
+import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
-import { makeObjective } from './objective.js';
-import { optimizePP, optimizeV1, type OptimizeResult, type StepInfo } from './optimize.js';
+import { optimizeLatent, type OptimizeResult, type StepInfo } from './optimize.js';
 import { regionWeights, type RegionWeights, type VisualPrompt } from './regions.js';
 import { encodeImage, promptIds, type Session } from './session.js';
 
@@ -100,20 +100,13 @@ export function resolveOptions(opts: AskOptions, layerCount: number) {
     accumulate: opts.accumulate ?? false,
     sigma: opts.sigma ?? (pp ? 0.4 : 0.1),
     layers: resolveLayers(opts.layers, pp, layerCount),
-    queries: pp ? ('last' as const) : ('after-image' as const),
     eps: opts.eps ?? 1e-3,
     maxNewTokens: opts.maxNewTokens ?? 30,
   };
 }
 
 function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): number[] {
-  const all = Array.from({ length: L }, (_, i) => i);
-  if (layers === 'all') return all;
-  if (layers === undefined) return pp ? ppDefaultLayers(L) : all;
-  return layers.map((l) => {
-    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`layer ${l} is out of range for a decoder of ${L} layers`);
-    return l < 0 ? l + L : l;
-  });
+  return layers === undefined ? (pp ? ppDefaultLayers(L) : resolveLayerIndices('all', L)) : resolveLayerIndices(layers, L);
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -151,16 +144,9 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
   const tBaseline = seconds(t1);
 
   const t2 = performance.now();
-  const objective = makeObjective(model, ids, features, regions.map((r) => r.weights), { layers: o.layers, queries: o.queries }, o.alpha);
-  const zeros = features.mul(0);
-  const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(objective.lastAttention()!, regions[0].weights) });
-  const result =
-    o.method === 'pp'
-      ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps }, onStep)
-      : optimizeV1(objective, zeros, { T: o.steps, lr: o.lr, beta: o.beta, earlyStopPct: o.earlyStopPct, accumulate: o.accumulate }, onStep);
-  const pooled = (delta: Tensor) => noGrad(() => (objective(delta), objective.lastAttention()!));
-  const before = pooled(zeros);
-  const after = pooled(result.finalDelta);
+  const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(s.attention, regions[0].weights) });
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();

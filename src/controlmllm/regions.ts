@@ -121,12 +121,3 @@ function rasterStroke(prompt: Extract<VisualPrompt, { type: 'scribble' | 'point'
   }
   return canvas;
 }
-
-/** Reads a region given on the command line: "x,y,w,h" boxes, "x,y" points. */
-export function parseNumbers(text: string, count: number, what: string): number[] {
-  const parts = text.split(',').map((s) => Number(s.trim()));
-  if (parts.length !== count || parts.some((v) => !Number.isFinite(v))) {
-    throw new RegionError(`${what} must be ${count} comma-separated numbers, got '${text}'`);
-  }
-  return parts;
-}

@@ -18,7 +18,7 @@ import { ChatTemplate, type ChatTemplateFiles } from '../io/chat-template.js';
 import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { loadTokenizer, type TokenizerFiles } from '../io/tokenizer.js';
 import { loadLlavaFromSource, type LoadOptions } from '../model/load.js';
-import { SafetensorsFile, ShardedCheckpoint, bytesSource, type TensorSource } from '../model/safetensors.js';
+import { SafetensorsFile, ShardedCheckpoint, bytesSource, type TensorSource } from '../safetensors/index.js';
 import type { Session } from './session.js';
 
 /** The bytes of `name` in the model folder, or undefined when the folder has no such file. */

@@ -37,7 +37,7 @@ export function encodeImage(session: Session, image: RgbImage, padToSquare = fal
   if (p.size !== expected) {
     throw new Error(`the image processor produces ${p.size}×${p.size} images but the vision tower expects ${expected}×${expected}`);
   }
-  const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size], { dtype: session.model.dtype });
+  const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size], { dtype: session.model.dtype, backend: session.model.backend });
   const features: Tensor = noGrad(() => session.model.encodeImage(pixels).imageFeatures); // [1, N, C]
   return { features, geometry: p.geometry };
 }

@@ -74,53 +74,61 @@ function hfCenterCropWindow(length: number, crop: number): { offset: number; kep
   return { offset: lo - pad, kept: hi - lo };
 }
 
-/** Runs the processor on one RGB image. */
-export function preprocess(img: RgbImage, cfg: ClipProcessorConfig, opts: PreprocessOptions = {}): PreprocessResult {
-  assertRgbImage(img, 'preprocess');
-  const geometry: PreprocessGeometry = {
-    originalWidth: img.width,
-    originalHeight: img.height,
+/**
+ * Where `preprocess` would put a width×height image, without touching pixels: the pad, resize and
+ * crop sizes and offsets, checked the same way (for heatmaps, regions and tests that need no pixels).
+ */
+export function preprocessGeometry(width: number, height: number, cfg: ClipProcessorConfig, opts: PreprocessOptions = {}): PreprocessGeometry {
+  const g: PreprocessGeometry = {
+    originalWidth: width,
+    originalHeight: height,
     padLeft: 0,
     padTop: 0,
-    paddedWidth: img.width,
-    paddedHeight: img.height,
-    resizedWidth: img.width,
-    resizedHeight: img.height,
+    paddedWidth: width,
+    paddedHeight: height,
+    resizedWidth: width,
+    resizedHeight: height,
     cropLeft: 0,
     cropTop: 0,
     size: 0,
   };
-  let cur = img;
+  let [w, h] = [width, height];
   if (opts.padToSquare) {
-    const pad = squarePadOffsets(img.width, img.height);
-    Object.assign(geometry, { padLeft: pad.left, padTop: pad.top, paddedWidth: pad.side, paddedHeight: pad.side });
-    cur = expandToSquare(cur, padBackground(cfg));
+    const pad = squarePadOffsets(width, height);
+    Object.assign(g, { padLeft: pad.left, padTop: pad.top, paddedWidth: pad.side, paddedHeight: pad.side });
+    w = h = pad.side;
   }
-  if (cfg.doResize) {
-    const [h, w] = resizeOutputSize(cur.width, cur.height, cfg);
-    cur = resizeBicubic(cur, w, h);
-  }
-  geometry.resizedWidth = cur.width;
-  geometry.resizedHeight = cur.height;
+  if (cfg.doResize) [h, w] = resizeOutputSize(w, h, cfg);
+  g.resizedWidth = w;
+  g.resizedHeight = h;
   if (cfg.doCenterCrop) {
     const { height: ch, width: cw } = cfg.cropSize;
-    const wy = hfCenterCropWindow(cur.height, ch);
-    const wx = hfCenterCropWindow(cur.width, cw);
+    const wy = hfCenterCropWindow(h, ch);
+    const wx = hfCenterCropWindow(w, cw);
     if (wy.kept !== ch || wx.kept !== cw) {
       throw new Error(
-        `preprocess: centre crop ${cw}×${ch} of a ${cur.width}×${cur.height} image would give ${wx.kept}×${wy.kept} ` +
+        `preprocess: centre crop ${cw}×${ch} of a ${w}×${h} image would give ${wx.kept}×${wy.kept} ` +
           `in transformers (odd zero-padding); resize to at least the crop size first`,
       );
     }
-    geometry.cropLeft = wx.offset;
-    geometry.cropTop = wy.offset;
-    cur = cropWithFill(cur, wx.offset, wy.offset, cw, ch);
+    g.cropLeft = wx.offset;
+    g.cropTop = wy.offset;
+    [w, h] = [cw, ch];
   }
-  if (cur.width !== cur.height) {
-    throw new Error(`preprocess: the processed image is ${cur.width}×${cur.height}; the vision tower needs a square input`);
-  }
-  geometry.size = cur.width;
-  return { pixelValues: normalizeChw(cur, cfg), size: cur.width, resizedU8: cur.data, geometry };
+  if (w !== h) throw new Error(`preprocess: the processed image is ${w}×${h}; the vision tower needs a square input`);
+  g.size = w;
+  return g;
+}
+
+/** Runs the processor on one RGB image (the geometry first, so a bad size fails before any resampling). */
+export function preprocess(img: RgbImage, cfg: ClipProcessorConfig, opts: PreprocessOptions = {}): PreprocessResult {
+  assertRgbImage(img, 'preprocess');
+  const geometry = preprocessGeometry(img.width, img.height, cfg, opts);
+  let cur = img;
+  if (opts.padToSquare) cur = expandToSquare(cur, padBackground(cfg));
+  if (cfg.doResize) cur = resizeBicubic(cur, geometry.resizedWidth, geometry.resizedHeight);
+  if (cfg.doCenterCrop) cur = cropWithFill(cur, geometry.cropLeft, geometry.cropTop, cfg.cropSize.width, cfg.cropSize.height);
+  return { pixelValues: normalizeChw(cur, cfg), size: geometry.size, resizedU8: cur.data, geometry };
 }
 
 /** `rescale` then `normalize` in NumPy float32 order, HWC uint8 → CHW float32. */

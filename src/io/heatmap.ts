@@ -123,3 +123,19 @@ export function heatmapOverlay(
   }
   return { width: img.width, height: img.height, data: out };
 }
+
+/**
+ * The attention before and after an optimisation, drawn on one shared colour scale (min 0, max over
+ * both grids) so that brightness compares between the two images.
+ */
+export function heatmapPair(
+  img: RgbImage,
+  attention: { grid: number; before: Float32Array; after: Float32Array },
+  geometry: PreprocessGeometry,
+  opts: Omit<HeatmapOptions, 'min' | 'max'> = {},
+): { before: RgbImage; after: RgbImage } {
+  let max = -Infinity;
+  for (const a of [attention.before, attention.after]) for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]);
+  const draw = (a: Float32Array) => heatmapOverlay(img, a, attention.grid, geometry, { ...opts, min: 0, max });
+  return { before: draw(attention.before), after: draw(attention.after) };
+}

@@ -105,27 +105,3 @@ export class TokenEmbedding {
     return this.weight instanceof HalfWeight ? linearHalf(h, this.weight) : h.matmul(this.weight.transpose(0, 1));
   }
 }
-
-/**
- * RoPE cos/sin tables computed the way HF Llama does in float32 (SPEC-llava.md §5):
- * inv_freq_i = f32(1 / f32(θ^f32(2i/D))), angle = f32(p · inv_freq_i), cos/sin rounded to f32, and the
- * half-split layout emb = cat(angle, angle). Returns cos, sin: [T, D] in `like`'s dtype and backend.
- */
-export function ropeCosSin(positions: readonly number[], headDim: number, theta: number, like: Tensor) {
-  const f = Math.fround;
-  const half = headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, i) => f(1 / f(Math.pow(theta, f((2 * i) / headDim)))));
-  const n = positions.length * headDim;
-  const cos = like.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  const sin = like.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  positions.forEach((p, t) => {
-    for (let i = 0; i < half; i++) {
-      const angle = f(p * invFreq[i]);
-      const [c, s] = [f(Math.cos(angle)), f(Math.sin(angle))];
-      cos[t * headDim + i] = cos[t * headDim + i + half] = c;
-      sin[t * headDim + i] = sin[t * headDim + i + half] = s;
-    }
-  });
-  const shape = [positions.length, headDim];
-  return { cos: Tensor.of(cos, shape, like.backend), sin: Tensor.of(sin, shape, like.backend) };
-}

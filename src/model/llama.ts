@@ -13,8 +13,8 @@
  *      optionally the hidden states (HF `hidden_states`: L+1 entries, the last one after the final norm).
  */
 import type { LlamaTextConfig } from './config.js';
-import { Linear, Params, RMSNorm, TokenEmbedding, ropeCosSin } from './layers.js';
-import { Tensor, activation, applyRope, attention, cat } from '../tensor/index.js';
+import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
+import { Tensor, activation, applyRope, attention, cat, ropeTables } from '../tensor/index.js';
 import { checkpoint } from '../tensor/checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
@@ -60,7 +60,7 @@ export class LlamaAttention {
     this.o_proj = new Linear(p.at('o_proj'), H * D, C, b);
   }
 
-  /** x [1, T, C], cos/sin [T, D] → out [1, T, C], new k/v [1, Hkv, S, D], probs [1, H, T, S]. */
+  /** x [B, T, C], cos/sin [T, D] → out [B, T, C], new k/v [B, Hkv, S, D], probs [B, H, T, S]. */
   forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
     const [B, T] = x.shape;
     const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
@@ -90,7 +90,7 @@ export class LlamaMlp {
     this.down_proj = new Linear(p.at('down_proj'), I, C, b);
     this.act = activation(cfg.hidden_act);
   }
-  /** [1, T, C] → [1, T, C]. */
+  /** [B, T, C] → [B, T, C]. */
   forward(x: Tensor): Tensor {
     return this.down_proj.forward(this.act(this.gate_proj.forward(x)).mul(this.up_proj.forward(x)));
   }
@@ -109,7 +109,7 @@ export class LlamaDecoderLayer {
   }
   forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
     const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
-    const h = x.add(a.out); // [1, T, C]
+    const h = x.add(a.out); // [B, T, C]
     return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
   }
 }
@@ -169,7 +169,7 @@ export class LlamaForCausalLM {
     const capture = resolveLayers(layers, this.model.layers.length);
     const [, T, C] = inputsEmbeds.shape;
     const positions = Array.from({ length: T }, (_, t) => t);
-    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
+    const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
     const reduced = new Map<number, Tensor>();
     let h = inputsEmbeds;
     for (let i = 0; i <= Math.max(...capture); i++) {
@@ -195,15 +195,23 @@ export class LlamaForCausalLM {
     return reduced;
   }
 
-  /** Runs layers 0..upTo on x [1, T, C], calling `each` with every layer's outputs in order. */
-  private runLayers(x: Tensor, positions: number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
-    const { cos, sin } = ropeCosSin(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
+  /**
+   * The decoder body, one loop for inference and training: layers 0..upTo on x [B, T, C] at `positions`
+   * (causal; `past` only with B = 1), calling `each` with every layer's outputs in order.
+   */
+  runLayers(x: Tensor, positions: readonly number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
+    const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
     let h = x;
     for (let i = 0; i <= o.upTo; i++) {
       const r = this.model.layers[i].forward(h, cos, sin, o.past?.layers[i]);
       h = r.h;
       each(i, r);
     }
+  }
+
+  /** The LM head on final-normed hidden states: [..., C] → logits [..., V] (tied to embed_tokens when lm_head is absent). */
+  lmHead(h: Tensor): Tensor {
+    return this.lm_head ? this.lm_head.forward(h) : this.model.embed_tokens.project(h);
   }
 
   /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
@@ -231,22 +239,28 @@ export class LlamaForCausalLM {
     });
     h = this.model.norm.forward(h); // [1, T, C]
     hidden.push(h);
-    const last = opts.lastLogitsOnly ? h.slice(1, T - 1) : h; // [1, T or 1, C]
-    const logits = this.lm_head ? this.lm_head.forward(last) : this.model.embed_tokens.project(last); // [1, T or 1, V]
+    const logits = this.lmHead(opts.lastLogitsOnly ? h.slice(1, T - 1) : h); // [1, T or 1, V]
     const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;
   }
 }
 
-/** One decoder layer's outputs. */
-type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
+/** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D], probs [B, H, T, S]. */
+export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
+
+/**
+ * Decoder layer indices: 'all', or a list where negative indices count from the end (−1 = the last
+ * layer); `what` names the caller in the out-of-range error. The one home of this rule.
+ */
+export function resolveLayerIndices(sel: readonly number[] | 'all', L: number, what = 'layer'): number[] {
+  if (sel === 'all') return Array.from({ length: L }, (_, i) => i);
+  return sel.map((l) => {
+    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`${what} ${l} is out of range for a decoder of ${L} layers`);
+    return l < 0 ? l + L : l;
+  });
+}
 
 function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
-  if (sel === undefined) return new Set();
-  if (sel === 'all') return new Set(Array.from({ length: L }, (_, i) => i));
-  return new Set(sel.map((l) => {
-    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`decode: captureAttention layer ${l} is out of range for ${L} layers`);
-    return l < 0 ? l + L : l;
-  }));
+  return new Set(sel === undefined ? [] : resolveLayerIndices(sel, L, 'decode: captureAttention layer'));
 }

@@ -1,6 +1,6 @@
 /**
  * LLaVA-1.5: CLIP vision tower → feature selection → projector → spliced into the token embeddings →
- * Llama decoder. Batch 1, one image per prompt.
+ * Llama decoder. One image per prompt; batch 1 for inference, B sequences for training.
  *
  * Mirrors: transformers models/llava/modeling_llava.py `LlavaForConditionalGeneration` — the old merge
  * path (`_merge_input_ids_with_image_features`: one `<image>` id expanded to N features) and the new one
@@ -10,7 +10,7 @@
  *
  * Seams for ControlMLLM:
  *   embed(ids, pixels)              → { inputsEmbeds [1,T,C], imageSpan, imageFeatures [1,N,C] }
- *   embedWithImageFeatures(ids, f)  → same, with given features (e.g. imageFeatures.add(latent))
+ *   embedWithImageFeatures(ids, f)  → same, with given features [B,N,C] (e.g. imageFeatures.add(latent))
  *   decode(inputsEmbeds, opts)      → { logits [1,T,V], cache, attentions: layer → [1,H,T,S], hiddenStates? }
  */
 import { ClipVisionModel } from './clip.js';
@@ -23,14 +23,16 @@ import { HalfWeight } from '../tensor/half.js';
 
 /** Where the image features sit in the merged sequence: rows start..start+length−1. */
 export interface ImageSpan {
+  /** Position of the first image token in the sequence. */
   start: number;
+  /** Number of image tokens N (= grid²). */
   length: number;
 }
 
 export interface EmbedResult {
-  inputsEmbeds: Tensor; // [1, T, C]
+  inputsEmbeds: Tensor; // [B, T, C]
   imageSpan: ImageSpan;
-  imageFeatures: Tensor; // [1, N, C]
+  imageFeatures: Tensor; // [B, N, C]
 }
 
 export interface VisionResult {
@@ -57,6 +59,11 @@ export class LlavaForConditionalGeneration {
     return w instanceof HalfWeight ? 'float32' : w.dtype; // half weights compute in float32
   }
 
+  /** The backend the weights live on; inputs are created there. */
+  get backend() {
+    return this.language_model.model.norm.weight.backend; // a float tensor in every loading mode
+  }
+
   /** pixel_values [1, 3, H, W] → vision hidden states, selected features and projected image features. */
   encodeImage(pixelValues: Tensor, opts: { allHiddenStates?: boolean } = {}): VisionResult {
     const vm = this.vision_tower.vision_model;
@@ -81,22 +88,31 @@ export class LlavaForConditionalGeneration {
   }
 
   /**
-   * Splices `imageFeatures` [1, N, C] into the embeddings of `ids` at the image-token positions: a single
+   * Splices `imageFeatures` [B, N, C] into the embeddings of `ids` at the image-token positions: a single
    * image id is replaced by N rows (old HF path); N consecutive image ids are overwritten in order (new path).
-   * Differentiable in `imageFeatures`.
+   * `ids` is one sequence (B = 1) or B sequences of one length with the image at the same place (a
+   * training batch). Differentiable in `imageFeatures`.
    */
-  embedWithImageFeatures(ids: readonly number[], imageFeatures: Tensor): EmbedResult {
+  embedWithImageFeatures(ids: readonly number[] | readonly (readonly number[])[], imageFeatures: Tensor): EmbedResult {
+    const rows = isBatch(ids) ? ids : [ids];
     const C = this.config.text_config.hidden_size;
     const [B, N, C2] = imageFeatures.shape;
-    if (imageFeatures.ndim !== 3 || B !== 1 || C2 !== C) {
-      throw new Error(`embed: image features [${imageFeatures.shape.join(', ')}], expected [1, N, ${C}]`);
+    if (imageFeatures.ndim !== 3 || B !== rows.length || C2 !== C) {
+      throw new Error(`embed: image features [${imageFeatures.shape.join(', ')}], expected [${rows.length}, N, ${C}] for ${rows.length} sequence(s)`);
     }
-    const { start, count } = imageTokenRun(ids, this.config.image_token_index, N);
+    const { start, count } = imageTokenRun(rows[0], this.config.image_token_index, N);
+    rows.forEach((r, b) => {
+      const run = imageTokenRun(r, this.config.image_token_index, N);
+      if (r.length !== rows[0].length || run.start !== start || run.count !== count) {
+        throw new Error(`embed: sequence ${b} (${r.length} ids, image at ${run.start}) does not line up with sequence 0 (${rows[0].length} ids, image at ${start})`);
+      }
+    });
+    const text = (from: number, to: number) => this.language_model.model.embed_tokens.forward(rows.flatMap((r) => r.slice(from, to)), [B, to - from]);
     const parts: Tensor[] = [];
-    if (start > 0) parts.push(this.embedText(ids.slice(0, start))); // [1, start, C]
-    parts.push(this.asModelDtype(imageFeatures)); // [1, N, C]
-    if (start + count < ids.length) parts.push(this.embedText(ids.slice(start + count))); // [1, rest, C]
-    const inputsEmbeds = parts.length === 1 ? parts[0] : cat(parts, 1); // [1, T, C]
+    if (start > 0) parts.push(text(0, start)); // [B, start, C]
+    parts.push(this.asModelDtype(imageFeatures)); // [B, N, C]
+    if (start + count < rows[0].length) parts.push(text(start + count, rows[0].length)); // [B, rest, C]
+    const inputsEmbeds = parts.length === 1 ? parts[0] : cat(parts, 1); // [B, T, C]
     return { inputsEmbeds, imageSpan: { start, length: N }, imageFeatures };
   }
 
@@ -121,11 +137,13 @@ export class LlavaForConditionalGeneration {
   }
 
   private asModelDtype(x: Tensor): Tensor {
-    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { dtype: this.dtype });
+    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { like: this.language_model.model.norm.weight });
   }
 }
 
 export { KVCache };
+
+const isBatch = (ids: readonly number[] | readonly (readonly number[])[]): ids is readonly (readonly number[])[] => Array.isArray(ids[0]);
 
 /**
  * The image tokens of `ids`: one id (expanded to n features) or exactly n consecutive ids. Returns the

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { parseLlavaConfig, type LlavaConfig } from './config.js';
 import { loadLlavaFromSource, type LoadOptions } from './load.js';
 import type { LlavaForConditionalGeneration } from './llava.js';
-import { openCheckpoint } from './safetensors-node.js';
-import type { TensorSource } from './safetensors.js';
+import { openCheckpoint } from '../safetensors/node.js';
+import type { TensorSource } from '../safetensors/index.js';
 
 /** Reads and parses `dir/config.json`; errors name the file. */
 export function readLlavaConfig(dir: string): LlavaConfig {

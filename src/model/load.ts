@@ -13,7 +13,10 @@ import { parseLlavaConfig, type LlavaConfig } from './config.js';
 import { Params } from './layers.js';
 import { HalfWeight } from '../tensor/half.js';
 import { LlavaForConditionalGeneration } from './llava.js';
-import type { TensorSource } from './safetensors.js';
+import type { TensorSource } from '../safetensors/index.js';
+import type { Backend } from '../kernels/backend.js';
+import { cpu } from '../kernels/cpu/index.js';
+import { forgetOnReuse } from '../tensor/arena.js';
 import { Tensor, getBackend } from '../tensor/index.js';
 
 export interface ParamSpec {
@@ -24,7 +27,7 @@ export interface ParamSpec {
 /** The module tree's checkpoint names and shapes, in construction order, without allocating weights. */
 export function parameterSpecs(config: LlavaConfig): ParamSpec[] {
   const specs: ParamSpec[] = [];
-  const placeholder = Tensor.of(new Float32Array(0), [0], getBackend());
+  const placeholder = Tensor.of(new Float32Array(0), [0], cpu); // never computed with
   new LlavaForConditionalGeneration(new Params((name, shape) => {
     specs.push({ name, shape: [...shape] });
     return placeholder;
@@ -128,6 +131,8 @@ export interface LoadOptions {
    * of ~28 GB. Norms, biases and the vision embeddings are widened at load; float32 compute only.
    */
   halfWeights?: boolean;
+  /** The backend the weights live on (default: the default backend, `setBackend`). */
+  backend?: Backend;
 }
 
 /**
@@ -140,14 +145,15 @@ export function loadLlavaFromSource(source: TensorSource, config: LlavaConfig | 
   const label = opts.label ?? sourceLabel(source);
   const problems = checkWeights(source, cfg);
   if (hasProblems(problems)) throw new WeightLoadError(label, problems);
-  const backend = getBackend();
+  const backend = opts.backend ?? getBackend();
+  forgetOnReuse(backend);
   const read = opts.dtype === 'float64' ? (n: string) => source.readFloat64(n) : (n: string) => source.readFloat32(n);
   const take = (name: string, shape: readonly number[]) => Tensor.of(read(problems.matched.get(name)!), shape, backend); // present: checked above
   const takeMatrix = (name: string, shape: readonly [number, number]) => {
     const stored = problems.matched.get(name)!;
     const { dtype } = source.info(stored);
     if (!opts.halfWeights || (dtype !== 'F16' && dtype !== 'BF16')) return take(name, shape);
-    return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16');
+    return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16', backend);
   };
   if (opts.halfWeights && opts.dtype === 'float64') throw new Error(`${label}: halfWeights computes in float32; it cannot be combined with dtype float64`);
   return new LlavaForConditionalGeneration(new Params(take, '', takeMatrix), cfg);

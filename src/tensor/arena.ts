@@ -4,10 +4,11 @@
  * later allocations of the same dtype and length take them (zero-filled) instead of fresh memory.
  * On these machines a fresh 21 MB Float32Array costs ~75 ms of page faults; refilling one ~1 ms.
  *
- * What survives a scope is found by walking the result: tensors (and, for tensors with a recorded
- * node, their whole graph, so a later backward still has its inputs), typed arrays, arrays, Maps and
- * object fields. Anything else created inside must not be used after the scope ends — keep a copy
- * (`toTypedArray()` returns fresh memory) if you need it. If `fn` throws, nothing is released.
+ * What survives a scope: the storage of the tensors `fn` returns (directly or inside arrays, Maps and
+ * object fields), and of tensors passed to `keep(t)` inside it (as tfjs's `tf.keep`; those survive
+ * every enclosing scope too). Nothing else created inside may be used after the scope ends. Graphs are
+ * not followed: returning a recorded tensor (one a later backward would walk) is an error — run the
+ * backward inside the scope, or return `detach()`ed values. If `fn` throws, nothing is released.
  *
  * Scopes hold on to at most MAX_TRACKED_BYTES of arrays in all (the first ones allocated); later
  * arrays are left to the garbage collector, so a scope never keeps a large run's dead activations alive
@@ -15,17 +16,22 @@
  * do: an object behind a WeakRef stays alive until the current job ends, i.e. for the whole scope.
  */
 import type { Data, DType } from '../kernels/backend.js';
+import { TensorError } from './errors.js';
 import { Tensor } from './tensor.js';
 
 /** Arrays smaller than this are left to the garbage collector (cheap to allocate). */
 const MIN_POOLED = 4096;
 const MAX_POOL_BYTES = 512 * 2 ** 20;
-const MAX_TRACKED_BYTES = 256 * 2 ** 20;
-let trackedBytes = 0;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
-let scope: Data[] | null = null;
+const MAX_TRACKED_BYTES = 256 * 2 ** 20;
+let trackedBytes = 0;
+interface Scope {
+  arrays: Data[];
+  kept: Set<Data>;
+}
+let scope: Scope | null = null;
 
 let pooling = true;
 
@@ -66,34 +72,42 @@ export function alloc(dtype: DType, n: number): Data {
     arenaStats.fresh++;
   }
   if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) {
-    scope.push(data);
+    scope.arrays.push(data);
     trackedBytes += data.byteLength;
   }
   return data;
 }
 
-/** Runs `fn`; afterwards returns to the pool every array allocated inside that the result does not hold. */
+/** Inside `tidy`: `t`'s storage is never released by this or any enclosing scope. Returns `t`. */
+export function keep<T extends Tensor>(t: T): T {
+  scope?.kept.add(t.data);
+  return t;
+}
+
+/** Runs `fn`; afterwards returns to the pool every array allocated inside that is neither returned nor kept. */
 export function tidy<T>(fn: () => T): T {
   const outer = scope;
-  const mine: Data[] = [];
+  const mine: Scope = { arrays: [], kept: new Set() };
   scope = mine;
   let result: T;
+  let returned: Set<unknown>;
   try {
     result = fn();
+    returned = returnedStorage(result);
   } catch (e) {
-    for (const data of mine) trackedBytes -= data.byteLength; // nothing released, nothing tracked any more
+    for (const data of mine.arrays) trackedBytes -= data.byteLength; // nothing released, nothing tracked any more
     throw e;
   } finally {
     scope = outer;
   }
-  const keep = new Set<unknown>();
-  reachable(result, keep);
-  for (const data of mine) {
-    if (keep.has(data) && outer) outer.push(data); // survives into the enclosing scope
-    else {
-      trackedBytes -= data.byteLength;
-      if (!keep.has(data)) release(data);
+  for (const data of mine.arrays) {
+    if (returned.has(data) && outer && !mine.kept.has(data)) {
+      outer.arrays.push(data); // survives into the enclosing scope, still tracked
+      continue;
     }
+    trackedBytes -= data.byteLength;
+    if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
+    else if (!returned.has(data)) release(data);
   }
   return result;
 }
@@ -108,19 +122,22 @@ function release(data: Data): void {
   arenaStats.released++;
 }
 
-/** Adds to `keep` every typed array reachable from `v` (tensors, their graphs, containers). */
-function reachable(v: unknown, keep: Set<unknown>): void {
+/** The storage of every tensor in `v` (a tensor, or arrays, Maps and object fields holding them); graphs are not walked. */
+function returnedStorage(v: unknown): Set<unknown> {
+  const out = new Set<unknown>();
+  const seen = new Set<unknown>();
   const stack = [v];
   while (stack.length) {
     const x = stack.pop();
-    if (x === null || typeof x !== 'object' || keep.has(x)) continue;
-    keep.add(x);
+    if (x === null || typeof x !== 'object' || seen.has(x)) continue;
+    seen.add(x);
     if (x instanceof Tensor) {
-      keep.add(x.data);
-      if (x.node) stack.push(...x.node.inputs, ...Object.values(x.node.op));
-    } else if (ArrayBuffer.isView(x)) continue;
+      if (x.node) throw new TensorError('tidy', `the scope returns ${x}, which is recorded for a backward; its graph would not survive the scope (run the backward inside it, or return x.detach())`);
+      out.add(x.data);
+    } else if (ArrayBuffer.isView(x)) out.add(x);
     else if (x instanceof Map) stack.push(...x.keys(), ...x.values());
     else if (Array.isArray(x)) stack.push(...x);
     else stack.push(...Object.values(x));
   }
+  return out;
 }

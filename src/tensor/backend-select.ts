@@ -1,6 +1,7 @@
 /**
- * Backend selection: one explicit, logged choice. New tensors are created on the current backend;
- * ops run on their inputs' backend, and inputs on different backends are an error (never converted).
+ * The default backend: one explicit, logged choice made by an entry point (the CLI's --backend, the web
+ * worker). Creation that names no backend ({ backend } / { like }, the loader's `backend`) uses it; ops
+ * run on their inputs' backend, and inputs on different backends are an error (never converted).
  */
 import type { Backend } from '../kernels/backend.js';
 import { cpu } from '../kernels/cpu/index.js';
@@ -13,23 +14,11 @@ export function getBackend(): Backend {
   return current;
 }
 
-/** Makes `backend` the default for new tensors, and reports the choice through the log hook. */
+/** Makes `backend` the default for new tensors that name none, and reports the choice through the log hook. */
 export function setBackend(backend: Backend): void {
   current = backend;
   forgetOnReuse(backend);
   log(`backend: ${backend.name}`);
-}
-
-/** Runs `fn` with `backend` as the default, restoring the previous one afterwards (even on error). */
-export function withBackend<T>(backend: Backend, fn: () => T): T {
-  const previous = current;
-  current = backend;
-  forgetOnReuse(backend);
-  try {
-    return fn();
-  } finally {
-    current = previous;
-  }
 }
 
 /** Where backend choices are reported (e.g. `console.error` in the CLI). */

@@ -1,6 +1,12 @@
-/** Creating tensors: from values, constant fills, ranges and seeded random draws. */
-import type { Data, DType } from '../kernels/backend.js';
+/**
+ * Creating tensors: from values, constant fills, ranges and seeded random draws. Each names where the
+ * tensor lives, as candle's `Tensor::zeros(shape, dtype, &device)` does: `{ backend }`, or `{ like: t }`
+ * (t's backend, and t's dtype unless `dtype` is given). Without either, the default backend
+ * (`setBackend`, the CLI's choice; the reference kernels otherwise) is used.
+ */
+import type { Backend, Data, DType } from '../kernels/backend.js';
 import { formatShape, numel } from '../kernels/layout.js';
+import { forgetOnReuse } from './arena.js';
 import { getBackend } from './backend-select.js';
 import { alloc } from './checks.js';
 import { TensorError } from './errors.js';
@@ -10,19 +16,30 @@ import { Tensor } from './tensor.js';
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** The backend the tensor lives on. */
+  backend?: Backend;
+  /** Take the backend (and, unless `dtype` is given, the dtype) of this tensor. */
+  like?: Tensor;
 }
+
+const dtypeOf = (opts: CreateOptions, dflt: DType = 'float32'): DType => opts.dtype ?? opts.like?.dtype ?? dflt;
 
 function make(data: Data, shape: readonly number[], opts: CreateOptions): Tensor {
   const shapeOk = shape.every((d) => Number.isInteger(d) && d >= 0);
   if (!shapeOk) throw new TensorError('tensor', `invalid shape ${formatShape(shape)}`);
-  const t = Tensor.of(data, shape, getBackend());
+  if (opts.backend && opts.like && opts.backend !== opts.like.backend) {
+    throw new TensorError('tensor', `backend ${opts.backend.name} and like (on ${opts.like.backend.name}) disagree`);
+  }
+  const backend = opts.backend ?? opts.like?.backend ?? getBackend();
+  forgetOnReuse(backend);
+  const t = Tensor.of(data, shape, backend);
   if (opts.requiresGrad) t.requireGrad();
   return t;
 }
 
 /** A tensor holding `values` (copied) with `shape`; the dtype follows the array or opts.dtype. */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  const dtype = opts.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
+  const dtype = dtypeOf(opts, values instanceof Float64Array ? 'float64' : 'float32');
   if (values.length !== numel(shape)) {
     throw new TensorError('fromArray', `${values.length} values do not fill shape ${formatShape(shape)} (${numel(shape)} elements)`);
   }
@@ -47,21 +64,20 @@ export function tensor(values: Nested, opts: CreateOptions = {}): Tensor {
 }
 
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const data = alloc(opts.dtype ?? 'float32', numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape));
   if (value !== 0) data.fill(value);
   return make(data, shape, opts);
 }
 
 export const zeros = (shape: readonly number[], opts: CreateOptions = {}) => full(shape, 0, opts);
 export const ones = (shape: readonly number[], opts: CreateOptions = {}) => full(shape, 1, opts);
-export const zerosLike = (x: Tensor) => full(x.shape, 0, { dtype: x.dtype });
 
 /** [start, start+step, …) up to `end` (exclusive), as in numpy.arange. */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new TensorError('arange', 'step must not be 0');
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const data = alloc(opts.dtype ?? 'float32', n);
+  const data = alloc(dtypeOf(opts), n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
   return make(data, [n], opts);
 }
@@ -73,7 +89,7 @@ export interface RandomOptions extends CreateOptions {
 /** Normal samples N(mean, std²) from the seeded mulberry32 + Box–Muller generator. */
 export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number }): Tensor {
   const rng = new Rng(opts.seed);
-  const data = alloc(opts.dtype ?? 'float32', numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape));
   const [m, s] = [opts.mean ?? 0, opts.std ?? 1];
   for (let i = 0; i < data.length; i++) data[i] = m + s * rng.normal();
   return make(data, shape, opts);
@@ -82,7 +98,7 @@ export function randn(shape: readonly number[], opts: RandomOptions & { mean?: n
 /** Uniform samples in [low, high) from the seeded mulberry32 generator. */
 export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number }): Tensor {
   const rng = new Rng(opts.seed);
-  const data = alloc(opts.dtype ?? 'float32', numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape));
   const [lo, hi] = [opts.low ?? 0, opts.high ?? 1];
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rng.uniform();
   return make(data, shape, opts);

@@ -3,7 +3,7 @@
  * inside the backend's matmul, so a 7B model stays at 2 bytes per parameter. Gradients flow to the
  * activations only: the weight is data, never a variable.
  */
-import type { HalfBits } from '../kernels/backend.js';
+import type { Backend, HalfBits } from '../kernels/backend.js';
 import { bf16Value, f16Value } from '../kernels/cpu/half.js';
 import { formatShape } from '../kernels/layout.js';
 import { checkSame } from './checks.js';
@@ -21,6 +21,8 @@ export class HalfWeight implements HalfBits {
     readonly bits: Uint16Array,
     shape: readonly [number, number],
     readonly format: 'f16' | 'bf16',
+    /** Where tensors made from it (embedding rows) live. */
+    readonly backend: Backend = getBackend(),
   ) {
     const [N, K] = shape;
     if (!(Number.isInteger(N) && Number.isInteger(K) && N >= 0 && K >= 0) || bits.length !== N * K) {
@@ -64,7 +66,7 @@ let f16Wide: Float32Array | undefined;
 
 /**
  * Embedding lookup in a half-precision table: only the gathered rows are widened to float32 (exact).
- * w: [V, C]; ids (idsShape) → [...idsShape, C], on the current backend. Not recorded: the table is frozen.
+ * w: [V, C]; ids (idsShape) → [...idsShape, C], on w's backend. Not recorded: the table is frozen.
  */
 export function embeddingHalf(w: HalfWeight, ids: readonly number[] | Int32Array, idsShape: readonly number[] = [ids.length]): Tensor {
   const [V, C] = w.shape;
@@ -77,5 +79,5 @@ export function embeddingHalf(w: HalfWeight, ids: readonly number[] | Int32Array
     const row = w.bits.subarray(id * C, (id + 1) * C);
     for (let c = 0; c < C; c++) out[i * C + c] = wide ? wide[row[c]] : bf16Value(row[c]);
   }
-  return Tensor.of(out, [...idsShape, C], getBackend());
+  return Tensor.of(out, [...idsShape, C], w.backend);
 }

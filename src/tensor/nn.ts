@@ -50,20 +50,24 @@ export function activation(name: string): (x: Tensor) => Tensor {
 }
 
 /**
- * RoPE tables as HF Llama builds them: inv_freq_i = θ^(−2i/D), angle = pos · inv_freq, and the
- * half-split layout emb = cat(angle, angle). Returns cos, sin: [T, D].
+ * RoPE tables as HF Llama builds them, half-split layout emb = cat(angle, angle); cos, sin: [T, D] in
+ * `like`'s dtype and backend. float32 follows HF's float32 arithmetic step by step (SPEC-llava.md §5):
+ * inv_freq_i = f32(1 / f32(θ^f32(2i/D))), angle = f32(p · inv_freq_i); float64 is exact:
+ * angle = p · θ^(−2i/D) (what PyTorch's float64 reference computes).
  */
 export function ropeTables(positions: readonly number[], headDim: number, theta: number, like: Tensor) {
   const half = headDim / 2;
+  const f = like.dtype === 'float64' ? (x: number) => x : Math.fround;
+  const invFreq = Array.from({ length: half }, (_, i) =>
+    like.dtype === 'float64' ? Math.pow(theta, (-2 * i) / headDim) : f(1 / f(Math.pow(theta, f((2 * i) / headDim)))),
+  );
   const cos = alloc(like.dtype, positions.length * headDim);
   const sin = alloc(like.dtype, positions.length * headDim);
   positions.forEach((p, t) => {
     for (let i = 0; i < half; i++) {
-      const angle = p * Math.pow(theta, (-2 * i) / headDim);
-      for (const j of [i, i + half]) {
-        cos[t * headDim + j] = Math.cos(angle);
-        sin[t * headDim + j] = Math.sin(angle);
-      }
+      const angle = f(p * invFreq[i]);
+      cos[t * headDim + i] = cos[t * headDim + i + half] = Math.cos(angle);
+      sin[t * headDim + i] = sin[t * headDim + i + half] = Math.sin(angle);
     }
   });
   const shape = [positions.length, headDim];

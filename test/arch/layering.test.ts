@@ -1,8 +1,10 @@
 /**
  * The dependency direction of DESIGN.md, enforced on the import lines of src/:
- * kernels ← tensor ← autograd; model and io import tensor (never autograd); controlmllm imports
- * model, autograd, tensor, io; cli imports anything and nothing imports cli. The entry points
- * src/index.ts and src/node.ts re-export everything and nothing inside src/ imports them.
+ * kernels ← tensor ← autograd; safetensors imports nothing of ours; model imports tensor and
+ * safetensors (never autograd); io and optim (the one Adam) import tensor; controlmllm (the method
+ * only) imports model, autograd, optim, tensor, io; train and eval import those and controlmllm; cli imports anything and nothing
+ * imports cli. The entry points src/index.ts and src/node.ts re-export everything and nothing inside
+ * src/ imports them.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +13,23 @@ import { fileURLToPath } from 'node:url';
 
 const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
+const method = ['kernels', 'tensor', 'autograd', 'optim', 'safetensors', 'model', 'io'];
+const everything = [...method, 'controlmllm', 'train', 'eval'];
 const allowed: Record<string, string[]> = {
   kernels: [],
+  safetensors: [],
   tensor: ['kernels'],
   autograd: ['kernels', 'tensor'],
-  model: ['kernels', 'tensor'],
+  model: ['kernels', 'tensor', 'safetensors'],
   io: ['kernels', 'tensor'],
-  controlmllm: ['kernels', 'tensor', 'autograd', 'model', 'io'],
-  cli: ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
+  optim: ['kernels', 'tensor'],
+  controlmllm: method,
+  train: [...method, 'controlmllm'],
+  eval: [...method, 'controlmllm'],
+  cli: everything,
   // The public entry points at the top of src/ (browser-safe API and its Node superset); nothing imports them.
-  'index.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm'],
-  'node.ts': ['kernels', 'tensor', 'autograd', 'model', 'io', 'controlmllm', 'index.ts'],
+  'index.ts': everything,
+  'node.ts': [...everything, 'index.ts'],
 };
 
 function files(dir: string): string[] {

@@ -67,4 +67,18 @@ describe('grad', () => {
     expect(grads.map((g) => g.toArray())).toEqual([[3, 4], [1, 2]]);
     expect(a.requiresGrad).toBe(false);
   });
+
+  it('valueAndGrad with hasAux returns the auxiliary tensors detached, gradients of the value only', () => {
+    const f = valueAndGrad((a: T.Tensor) => {
+      const e = a.exp(); // the aux: computed on the way, part of the value's graph
+      return { value: e.sum(), aux: { e, twice: e.mul(2) } };
+    }, { hasAux: true });
+    const a = T.tensor([0, 1], f64);
+    const { value, aux, grads } = f(a);
+    expect(value.item()).toBeCloseTo(1 + Math.E, 12);
+    expect(aux.e.toArray()).toEqual([1, Math.E]);
+    expect(aux.twice.toArray()).toEqual([2, 2 * Math.E]);
+    expect([aux.e.node, aux.twice.node]).toEqual([null, null]); // no graph held
+    expect(grads[0].toArray()).toEqual([1, Math.E]); // d(Σ eᵃ)/da, the aux adds nothing
+  });
 });

@@ -72,7 +72,7 @@ describe('gradcheck (central differences, float64)', () => {
         args[3][0] *= 1.01;
       },
     };
-    const x = T.withBackend(broken, () => T.tensor([0.5, 1], f64));
+    const x = T.tensor([0.5, 1], { ...f64, backend: broken });
     const wrong = gradcheck((t) => t.exp(), [x]);
     expect(wrong.ok).toBe(false);
     expect(wrong.failures).toHaveLength(1);

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { writeSafetensorsFile, openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { writeSafetensorsFile, openSafetensorsFile } from '../../src/safetensors/node.js';
 import { fixturesDir, tinyDir } from '../model/tiny-fixture.js';
 
 function capture() {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { encodePng } from '../../src/io/image.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import { Rng } from '../../src/tensor/random.js';
 import { relError } from '../helpers/op-cases.js';
 import { tinyModelDir } from '../helpers/tiny-model-dir.js';

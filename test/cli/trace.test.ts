@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { traceCommand, parseTensorRef } from '../../src/cli/commands/trace.js';
 import { main } from '../../src/cli/main.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import { inputIds, ref, relErr, tinyDir, tinyMeta } from '../model/tiny-fixture.js';
 
 function capture() {

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evalCommand } from '../../src/cli/commands/eval.js';
-import { TINY_TRAIN, trainDefaultModel } from '../../src/controlmllm/synthetic-train.js';
-import { writeReferSplit } from '../../src/controlmllm/synthetic-write.js';
+import { TINY_TRAIN, trainDefaultModel } from '../../src/train/train-default.js';
+import { writeReferSplit } from '../../src/train/synthetic-write.js';
 
 describe('controlmllm eval', () => {
   let dir = '';

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { grad } from '../../src/autograd/index.js';
 import { makeObjective } from '../../src/controlmllm/objective.js';
-import { optimizePP, optimizeV1 } from '../../src/controlmllm/optimize.js';
+import { optimizeLatent, optimizePP, optimizeV1 } from '../../src/controlmllm/optimize.js';
 import { generate } from '../../src/model/generate.js';
 import { loadLlava } from '../../src/model/load-node.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import * as T from '../../src/tensor/index.js';
 import { relError } from '../helpers/op-cases.js';
 
@@ -29,9 +29,9 @@ const allLayers = [0, 1];
 function energyAndGrad(weights: Float32Array, queries: 'last' | 'after-image', recompute = false) {
   const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1, recompute);
   const z = zeros.detach().requireGrad();
-  const e = objective(z);
+  const { loss: e, attention: a } = objective(z);
   const [g] = grad(e, [z]);
-  return { e: e.item(), g, a: objective.lastAttention()! };
+  return { e: e.item(), g, a };
 }
 
 describe('energies and gradients w.r.t. the latent', () => {
@@ -87,7 +87,7 @@ describe('v1 trajectories (plain gradient descent on α·E, EMA, early stop)', (
     ['v1_clean_noes', false, false],
   ] as const)('%s', (name, accumulate, es) => {
     const objective = makeObjective(model, ids, features, [hard], { layers: allLayers, queries: 'after-image' }, s.alpha);
-    const r = optimizeV1(objective, zeros, { T: s.T, lr: s.lr, beta: s.beta, earlyStopPct: es ? s.thr : null, accumulate });
+    const r = optimizeV1(objective, zeros, { steps: s.T, lr: s.lr, beta: s.beta, earlyStopPct: es ? s.thr : null, accumulate });
     const ref = meta.trajectories[name];
     expect(r.losses).toHaveLength(ref.losses.length);
     expect(relError(r.losses, fx.readFloat32(`${name}_losses`))).toBeLessThan(1e-3);
@@ -111,12 +111,41 @@ describe('++ trajectory (Adam, last token, layer range)', () => {
   });
 });
 
+describe('optimizeLatent (the one entry point of pipeline, trace and bench)', () => {
+  const s = meta.v1_settings;
+  const v1 = { method: 'v1' as const, steps: s.T, alpha: s.alpha, lr: s.lr, layers: allLayers, beta: s.beta, earlyStopPct: null, accumulate: false, eps: 1e-3 };
+  it('follows the v1 trajectory; step 0 reports the unedited attention, which is the "before"', () => {
+    const seen: number[][] = [];
+    const r = optimizeLatent(model, ids, features, [hard], { ...v1, onStep: (st) => seen.push(st.attention.toArray()) });
+    expect(relError(r.losses, fx.readFloat32('v1_clean_noes_losses'))).toBeLessThan(1e-3);
+    expect(relError(r.finalDelta, fx.readFloat32('v1_clean_noes_final_delta'))).toBeLessThan(1e-3);
+    expect(relError(r.attention.before, fx.readFloat32('v1_attn_to_image'))).toBeLessThan(1e-4);
+    expect(r.attention.before.toArray()).toEqual(seen[0]);
+    expect(seen).toHaveLength(s.T);
+    const after = T.noGrad(() => makeObjective(model, ids, features, [hard], { layers: allLayers, queries: 'after-image' }, 1)(r.finalDelta).attention);
+    expect(r.attention.after.toArray()).toEqual(after.toArray());
+    expect(relError(r.attention.after, r.attention.before)).toBeGreaterThan(1e-2); // the optimisation moved it
+  });
+  it('++ (Adam on the latent) follows the pp trajectory and leaves its start untouched', () => {
+    const p = meta.pp_settings;
+    const start = T.zeros([1, 25, 32]);
+    const r = optimizePP(makeObjective(model, ids, features, [hard], { layers: p.layers, queries: 'last' }, p.alpha), start, { steps: p.steps, lr: p.lr, beta1: p.b1, beta2: p.b2, eps: p.eps });
+    const viaLatent = optimizeLatent(model, ids, features, [hard], { ...v1, method: 'pp', steps: p.steps, alpha: p.alpha, lr: p.lr, layers: p.layers, eps: p.eps });
+    expect(viaLatent.finalDelta.toArray()).toEqual(r.finalDelta.toArray());
+    expect(relError(viaLatent.losses, fx.readFloat32('pp_losses'))).toBeLessThan(1e-3);
+    expect(start.toArray().every((x) => x === 0)).toBe(true);
+  });
+});
+
 describe('robustness', () => {
   it('a non-finite energy stops with a warning and keeps the last finite latent', () => {
     let calls = 0;
     const objective = makeObjective(model, ids, features, [hard], { layers: allLayers, queries: 'after-image' }, 40);
-    const poisoned = (d: T.Tensor) => (++calls === 3 ? objective(d).mul(NaN) : objective(d));
-    const r = optimizeV1(poisoned, zeros, { T: 5, lr: 1, beta: 0.5, earlyStopPct: null, accumulate: false });
+    const poisoned = (d: T.Tensor) => {
+      const { loss, attention } = objective(d);
+      return { loss: ++calls === 3 ? loss.mul(NaN) : loss, attention };
+    };
+    const r = optimizeV1(poisoned, zeros, { steps: 5, lr: 1, beta: 0.5, earlyStopPct: null, accumulate: false });
     expect(r.stop).toBe('non-finite');
     expect(r.losses).toHaveLength(2);
     expect(r.warnings[0]).toMatch(/^step 2: non-finite loss \(NaN\)/);

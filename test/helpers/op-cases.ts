@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Backend, DType } from '../../src/kernels/backend.js';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import * as T from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
 import { grad } from '../../src/autograd/index.js';
@@ -78,7 +78,7 @@ export const opFunctions: Record<string, Fn> = {
 };
 
 export function loadCase(c: OpCase, dtype: DType, backend: Backend) {
-  const load = (name: string) => T.withBackend(backend, () => T.fromArray(file.readFloat64(`${c.name}.${name}`), file.info(`${c.name}.${name}`).shape, { dtype }));
+  const load = (name: string) => T.fromArray(file.readFloat64(`${c.name}.${name}`), file.info(`${c.name}.${name}`).shape, { dtype, backend });
   const xs = Array.from({ length: c.inputs }, (_, i) => load(`x${i}`));
   return { xs, y: load('y'), dy: load('dy'), dxs: xs.map((_, i) => load(`dx${i}`)) };
 }

@@ -6,6 +6,7 @@ import {
   padBackground,
   parseClipProcessorConfig,
   preprocess,
+  preprocessGeometry,
   processedToOriginal,
   resizeOutputSize,
   visibleOriginalRect,
@@ -135,7 +136,7 @@ describe('Pillow bicubic pieces', () => {
 
 describe('geometry: original ↔ processed', () => {
   const blank = (w: number, h: number): RgbImage => ({ width: w, height: h, data: new Uint8Array(w * h * 3) });
-  const geo = (w: number, h: number, pad: boolean): PreprocessGeometry => preprocess(blank(w, h), cfg, { padToSquare: pad }).geometry;
+  const geo = (w: number, h: number, pad: boolean): PreprocessGeometry => preprocessGeometry(w, h, cfg, { padToSquare: pad });
   const close = (p: { x: number; y: number }, x: number, y: number) => {
     expect(p.x).toBeCloseTo(x, 9);
     expect(p.y).toBeCloseTo(y, 9);
@@ -147,6 +148,13 @@ describe('geometry: original ↔ processed', () => {
     }
   };
 
+  test('preprocessGeometry (no pixels) is exactly the geometry preprocess reports', () => {
+    for (const [w, h] of [[517, 389], [240, 500], [336, 336], [100, 80]] as const) {
+      for (const pad of [false, true]) expect(geo(w, h, pad)).toEqual(preprocess(blank(w, h), cfg, { padToSquare: pad }).geometry);
+    }
+    const c = { ...cfg, doResize: false, cropSize: { width: 8, height: 8 } };
+    expect(() => preprocessGeometry(16, 7, c)).toThrow('preprocess: centre crop 8×8 of a 16×7 image would give 8×7');
+  });
   test('wide 517×389, crop: resized 446×336, 55 px cut on the left', () => {
     const g = geo(517, 389, false);
     expect(resizeOutputSize(517, 389, cfg)).toEqual([336, 446]); // int(336 * 517 / 389) = 446

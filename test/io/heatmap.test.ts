@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseClipProcessorConfig, preprocess, processedToOriginal, type PreprocessGeometry } from '../../src/io/clip-preprocess.js';
+import { parseClipProcessorConfig, preprocessGeometry, processedToOriginal, type PreprocessGeometry } from '../../src/io/clip-preprocess.js';
 import { heatmapOverlay } from '../../src/io/heatmap.js';
 import type { RgbImage } from '../../src/io/image.js';
 
@@ -28,7 +28,7 @@ describe('heatmapOverlay', () => {
   for (const [w, h, pad] of [[517, 389, false], [517, 389, true], [240, 500, false], [240, 500, true]] as const) {
     test(`${w}×${h} ${pad ? 'pad' : 'crop'}: same size as the original; the hot cell is redder (jet) and brighter (inferno)`, () => {
       const img = gray(w, h);
-      const { geometry } = preprocess(img, cfg, { padToSquare: pad });
+      const geometry = preprocessGeometry(img.width, img.height, cfg, { padToSquare: pad });
       const hot = [6, 17] as const;
       const cold = [18, 4] as const;
       const grid = oneHot(...hot);
@@ -48,7 +48,7 @@ describe('heatmapOverlay', () => {
 
   test('crop mode: the cropped-away sides are dimmed, not coloured', () => {
     const img = gray(517, 389);
-    const { geometry } = preprocess(img, cfg);
+    const geometry = preprocessGeometry(img.width, img.height, cfg);
     const out = heatmapOverlay(img, oneHot(0, 0), G, geometry, { dimOutside: 0.25 });
     expect(px(out, 0, 200)).toEqual([32, 32, 32]); // x = 0 → processed −55: outside
     expect(px(out, 516, 200)).toEqual([32, 32, 32]);
@@ -60,7 +60,7 @@ describe('heatmapOverlay', () => {
 
   test('nearest-cell mode gives flat cells; an explicit max scales the ramp', () => {
     const img = gray(336, 336);
-    const { geometry } = preprocess(img, cfg);
+    const geometry = preprocessGeometry(img.width, img.height, cfg);
     const grid = new Float32Array(G * G);
     for (let i = 0; i < grid.length; i++) grid[i] = i % G;
     const flat = heatmapOverlay(img, grid, G, geometry, { smooth: false });
@@ -75,7 +75,7 @@ describe('heatmapOverlay', () => {
 
   test('errors name the mismatch', () => {
     const img = gray(100, 80);
-    const { geometry } = preprocess(img, cfg);
+    const geometry = preprocessGeometry(img.width, img.height, cfg);
     expect(() => heatmapOverlay(img, new Float32Array(10), G, geometry)).toThrow('heatmapOverlay: grid has 10 values, expected gridSize² = 24² = 576');
     expect(() => heatmapOverlay(gray(80, 100), new Float32Array(G * G), G, geometry)).toThrow(
       'heatmapOverlay: image is 80×100 but the geometry is for 100×80',

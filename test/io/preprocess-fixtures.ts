@@ -1,8 +1,8 @@
 /** Shared loaders for test/fixtures/preprocess (images.json + images.safetensors + images/). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SafetensorsFile } from '../../src/model/safetensors.js';
-import { fileSource } from '../../src/model/safetensors-node.js';
+import { SafetensorsFile } from '../../src/safetensors/index.js';
+import { fileSource } from '../../src/safetensors/node.js';
 import { parseClipProcessorConfig, type ClipProcessorConfig } from '../../src/io/clip-preprocess.js';
 import type { RgbImage } from '../../src/io/image.js';
 

@@ -73,24 +73,22 @@ it('linearHalf on the Tensor API: forward and the gradient w.r.t. x equal linear
   const w = weight('f16', N, K);
   const wide = Float32Array.from(w.bits, f16Value);
   for (const be of [cpu, one, two]) {
-    T.withBackend(be, () => {
-      const x = T.fromArray(random(2 * 3 * K, 9), [2, 3, K]).requireGrad();
-      const bias = T.fromArray(random(N, 10), [N]);
-      const y = linearHalf(x, w, bias);
-      const yRef = T.linear(x, T.fromArray(wide, [N, K]), bias);
-      expect(y.shape).toEqual([2, 3, N]);
-      expect(relErr(y.toArray(), yRef.toArray())).toBeLessThan(1e-5);
-      const seed = T.fromArray(random(2 * 3 * N, 11), [2, 3, N]);
-      const [g] = grad(y, [x], { seed });
-      const [gRef] = grad(yRef, [x], { seed });
-      expect(relErr(g.toArray(), gRef.toArray())).toBeLessThan(1e-5);
-    });
+    const x = T.fromArray(random(2 * 3 * K, 9), [2, 3, K], { backend: be }).requireGrad();
+    const bias = T.fromArray(random(N, 10), [N], { backend: be });
+    const y = linearHalf(x, w, bias);
+    const yRef = T.linear(x, T.fromArray(wide, [N, K], { backend: be }), bias);
+    expect(y.shape).toEqual([2, 3, N]);
+    expect(relErr(y.toArray(), yRef.toArray())).toBeLessThan(1e-5);
+    const seed = T.fromArray(random(2 * 3 * N, 11), [2, 3, N], { backend: be });
+    const [g] = grad(y, [x], { seed });
+    const [gRef] = grad(yRef, [x], { seed });
+    expect(relErr(g.toArray(), gRef.toArray())).toBeLessThan(1e-5);
   }
 });
 
 it('linearHalf names the shape mismatch and a backend without matmulHalf', () => {
   const w = weight('bf16', 4, 6);
-  expect(() => T.withBackend(cpu, () => linearHalf(T.zeros([2, 5]), w))).toThrow(/inner dims 5 vs 6/);
+  expect(() => linearHalf(T.zeros([2, 5], { backend: cpu }), w)).toThrow(/inner dims 5 vs 6/);
   const bare = { ...cpu, name: 'bare', matmulHalf: undefined };
-  expect(() => T.withBackend(bare, () => linearHalf(T.zeros([2, 6]), w))).toThrow(/'bare' has no matmulHalf/);
+  expect(() => linearHalf(T.zeros([2, 6], { backend: bare }), w)).toThrow(/'bare' has no matmulHalf/);
 });

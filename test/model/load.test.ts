@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadLlava } from '../../src/model/load-node.js';
 import { WeightLoadError, loadLlavaFromSource, sanitize } from '../../src/model/load.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../../src/model/safetensors-node.js';
-import { bytesSource, f32ToBf16, f32ToF16, f16ToF32, SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../../src/safetensors/node.js';
+import { bytesSource, f32ToBf16, f32ToF16, f16ToF32, SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/safetensors/index.js';
 import type { LlavaForConditionalGeneration } from '../../src/model/llava.js';
 import { fromArray, noGrad } from '../../src/tensor/index.js';
 import { HalfWeight } from '../../src/tensor/half.js';
+import { cpu } from '../../src/kernels/cpu/index.js';
 import { inputIds, ref, relErr, tinyDir } from './tiny-fixture.js';
 
 const original = openSafetensorsFile(path.join(tinyDir, 'model.safetensors'));
@@ -22,7 +23,7 @@ const f32Tensors = (): TensorToWrite[] =>
 function logitsOf(model: LlavaForConditionalGeneration): Float32Array {
   const px = ref('pixel_values');
   return noGrad(() => {
-    const { inputsEmbeds } = model.embed(inputIds(), fromArray(px.data, px.shape));
+    const { inputsEmbeds } = model.embed(inputIds(), fromArray(px.data, px.shape, { backend: model.backend }));
     return Float32Array.from(model.decode(inputsEmbeds).logits.toTypedArray());
   });
 }
@@ -61,6 +62,14 @@ describe('loader variants reproduce the fixture logits', () => {
     const err = relErr(fromF16, wantLogits);
     expect(err).toBeGreaterThan(1e-6); // the rounding really happened
     expect(err).toBeLessThan(1e-2);
+  });
+
+  it('the backend option puts every weight on the named backend, whatever the default', () => {
+    const other = { ...cpu, name: 'other' };
+    const model = loadLlavaFromSource(original, JSON.parse(JSON.stringify(loadLlava(tinyDir).config)), { backend: other });
+    expect(model.backend).toBe(other);
+    expect(model.multi_modal_projector.linear_2.weight).toHaveProperty('backend', other);
+    expect(logitsOf(model)).toEqual(logitsOf(loadLlava(tinyDir)));
   });
 
   it('halfWeights keeps F16/BF16 Linear weights as 2-byte bits and gives the widened model\'s logits', () => {

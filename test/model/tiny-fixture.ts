@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { openSafetensorsFile } from '../../src/model/safetensors-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import type { Tensor } from '../../src/tensor/index.js';
 
 export const fixturesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');

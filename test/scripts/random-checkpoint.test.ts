@@ -10,8 +10,8 @@ import path from 'node:path';
 import { writeRandomCheckpoint } from '../../scripts/random-checkpoint.js';
 import { loadLlava, readLlavaConfig } from '../../src/model/load-node.js';
 import { parameterSpecs } from '../../src/model/load.js';
-import { openCheckpoint, openSafetensorsFile } from '../../src/model/safetensors-node.js';
-import { ShardedCheckpoint } from '../../src/model/safetensors-sharded.js';
+import { openCheckpoint, openSafetensorsFile } from '../../src/safetensors/node.js';
+import { ShardedCheckpoint } from '../../src/safetensors/sharded.js';
 import { fromArray, noGrad } from '../../src/tensor/index.js';
 import { inputIds, ref, tinyDir } from '../model/tiny-fixture.js';
 

@@ -1,4 +1,4 @@
-/** Buffer reuse: tidy() returns a scope's arrays to the pool; what the scope returns survives. */
+/** Buffer reuse: tidy() returns a scope's arrays to the pool; what the scope returns or keep()s survives. */
 import { grad } from '../../src/autograd/index.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import type { Data } from '../../src/kernels/backend.js';
@@ -29,12 +29,35 @@ describe('tidy', () => {
     expect(kept.toArray()).toEqual(copy);
   });
 
-  it('keeps the graph of a returned loss so backward still works', () => {
+  it('keep() lets a tensor the scope does not return survive it (and every enclosing scope)', () => {
+    const x = T.randn(big, { seed: 3 });
+    let side: T.Tensor | null = null;
+    T.tidy(() => T.tidy(() => {
+      side = T.keep(x.exp()); // e.g. progress reported through a callback
+      return work(x).toArray();
+    }));
+    const copy = Float32Array.from(x.toTypedArray(), Math.exp);
+    for (let i = 0; i < 3; i++) T.tidy(() => work(x)); // churn the pool
+    expect(Array.from(side!.toTypedArray())).toEqual(Array.from(copy));
+  });
+
+  it('without keep(), an unreturned tensor goes back to the pool', () => {
+    const x = T.randn(big, { seed: 3 });
+    T.resetArenaStats();
+    T.tidy(() => {
+      x.exp();
+      return 0;
+    });
+    expect(T.arenaStats.released).toBe(1);
+  });
+
+  it('refuses to return a recorded tensor, whose graph would not survive, and says what to do', () => {
     const x = T.randn(big, { seed: 3 }).requireGrad();
+    expect(() => T.tidy(() => x.exp().mul(x).sum())).toThrow(/tidy: .*recorded for a backward.*detach\(\)/);
     const reference = grad(x.exp().mul(x).sum(), [x])[0].toArray();
-    const loss = T.tidy(() => x.exp().mul(x).sum());
-    T.tidy(() => work(x.detach())); // churn the pool
-    expect(grad(loss, [x])[0].toArray()).toEqual(reference);
+    const g = T.tidy(() => grad(x.exp().mul(x).sum(), [x])[0]); // the backward inside the scope
+    T.tidy(() => work(x.detach()));
+    expect(g.toArray()).toEqual(reference);
   });
 
   it('releases nothing when the scope throws', () => {
@@ -48,11 +71,9 @@ describe('tidy', () => {
   it('tells a backend that caches per-array copies before an array is reused', () => {
     const forgotten: Data[] = [];
     const caching = { ...cpu, name: 'caching', forget: (d: Data) => void forgotten.push(d) };
-    T.withBackend(caching, () => {
-      const x = T.randn(big, { seed: 5 });
-      T.tidy(() => work(x));
-      T.tidy(() => work(x));
-    });
+    const x = T.randn(big, { seed: 5, backend: caching }); // naming the backend registers it
+    T.tidy(() => work(x));
+    T.tidy(() => work(x));
     expect(forgotten.length).toBeGreaterThan(0);
   });
 });

@@ -30,9 +30,20 @@ describe('errors name what is wrong', () => {
   it('mixing backends', () => {
     const other = { ...cpu, name: 'other' };
     const a = T.zeros([2]);
-    const b = T.withBackend(other, () => T.zeros([2]));
+    const b = T.zeros([2], { backend: other });
     expect(b.backend.name).toBe('other');
     expect(() => a.mul(b)).toThrow("mul: backend mismatch: 'cpu' vs 'other'");
+  });
+  it('creation names its backend: { like } takes backend and dtype, { backend } only the backend', () => {
+    const other = { ...cpu, name: 'other' };
+    const x = T.zeros([2], { backend: other, dtype: 'float64' });
+    const y = T.full([3], 2, { like: x });
+    expect([y.backend.name, y.dtype]).toEqual(['other', 'float64']);
+    expect(T.arange(3, undefined, 1, { like: x, dtype: 'float32' }).dtype).toBe('float32');
+    expect(T.fromArray([1, 2], [2], { backend: other }).backend).toBe(other);
+    expect(() => T.zeros([2], { like: x, backend: cpu })).toThrow('tensor: backend cpu and like (on other) disagree');
+    const [g] = grad(x.requireGrad().exp().sum(), [x]); // the backward's seed and zeros follow the loss, not the default
+    expect(g.backend).toBe(other);
   });
   it('backward on a non-scalar without a seed', () => {
     const x = T.zeros([3]).requireGrad();

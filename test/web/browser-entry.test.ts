@@ -45,7 +45,7 @@ describe('browser entry', () => {
 
   it('the check does catch Node builtins (src/node.ts reaches fs and path)', async () => {
     const hits = await nodeImports('src/node.ts');
-    expect(hits).toEqual(expect.arrayContaining(['src/model/safetensors-node.ts -> node:fs', 'src/model/safetensors-node.ts -> node:path']));
+    expect(hits).toEqual(expect.arrayContaining(['src/safetensors/node.ts -> node:fs', 'src/safetensors/node.ts -> node:path']));
   });
 
   it('the public API has what a page needs', async () => {

@@ -4,7 +4,7 @@
  * page stays responsive and shows progress. All model work happens here, off the page's thread.
  */
 import {
-  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapOverlay,
+  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapPair,
   loadSessionFromFiles, matmul, onBackendLog, parameterSpecs, setBackend,
   type Backend, type FileReader, type Session,
 } from '../../src/index.js';
@@ -60,10 +60,8 @@ function glRenderer(): string {
 function checkAgainstReference(gpu: Backend): void {
   const a = Float32Array.from({ length: 17 * 33 }, (_, i) => Math.sin(i));
   const b = Float32Array.from({ length: 33 * 9 }, (_, i) => Math.cos(i * 0.7));
-  setBackend(gpu);
-  const g = matmul(fromArray(a, [17, 33]), fromArray(b, [33, 9])).toArray();
-  setBackend(cpu);
-  const c = matmul(fromArray(a, [17, 33]), fromArray(b, [33, 9])).toArray();
+  const g = matmul(fromArray(a, [17, 33], { backend: gpu }), fromArray(b, [33, 9], { backend: gpu })).toArray();
+  const c = matmul(fromArray(a, [17, 33], { backend: cpu }), fromArray(b, [33, 9], { backend: cpu })).toArray();
   const err = Math.max(...g.map((v, i) => Math.abs(v - c[i]) / (1 + Math.abs(c[i]))));
   if (!(err < 1e-4)) throw new Error(`GPU.js WebGL2 matmul differs from the reference by ${err.toExponential(2)}`);
 }
@@ -143,8 +141,6 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  const overlay = (a: Float32Array) => heatmapOverlay(req.image, a, r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno' });
   const result: DemoResult = {
     id,
     prompt: r.prompt,
@@ -159,7 +155,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     attention: r.attention,
     geometry: r.geometry,
     timings: r.timings,
-    heatmaps: { before: overlay(r.attention.before), after: overlay(r.attention.after) },
+    heatmaps: heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' }),
     backend: backendName,
   };
   post({ type: 'result', result });

@@ -3,16 +3,15 @@
  * controlled answer, timings, and attention heatmaps before/after (same colour scale) as PNGs.
  */
 import { parseArgs } from 'node:util';
-import { heatmapOverlay } from '../../io/heatmap.js';
 import type { RgbImage } from '../../io/image.js';
 import type { VisualPrompt } from '../../controlmllm/regions.js';
-import { readImageFile, writePngFile } from '../../io/image-node.js';
+import { readImageFile } from '../../io/image-node.js';
 import { askAboutRegion, type AskOptions, type AskResult } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { regionsFromFlags } from '../regions-args.js';
-import { layersFlag, numberFlag } from '../flags.js';
+import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
+import { writeHeatmaps } from '../heatmap-files.js';
 import { backendOption, useBackend } from '../backend-args.js';
 
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
@@ -23,47 +22,6 @@ const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
 --box may be repeated (several regions: their energies are summed).`;
-
-export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
-  const method = (v.method as string | undefined) ?? 'v1';
-  if (method !== 'v1' && method !== 'pp') throw new Error(`--method must be v1 or pp, got '${method}'`);
-  const es = v['early-stop'] as string | undefined;
-  let contrastive: AskOptions['contrastive'];
-  if (v.contrastive !== undefined) {
-    const [alpha, beta] = String(v.contrastive).split(',').map(Number);
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
-    contrastive = { alpha, beta };
-  }
-  return {
-    method,
-    steps: numberFlag(v.steps as string, '--steps', { integer: true }),
-    alpha: numberFlag(v.alpha as string, '--alpha'),
-    lr: numberFlag(v.lr as string, '--lr'),
-    beta: numberFlag(v.beta as string, '--beta'),
-    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'),
-    accumulate: Boolean(v.accumulate),
-    sigma: numberFlag(v.sigma as string, '--sigma'),
-    layers: layersFlag(v.layers as string | undefined, '--layers'),
-    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', { integer: true }),
-    padToSquare: Boolean(v['pad-to-square']),
-    contrastive,
-  };
-}
-
-export const askOptionSpec = {
-  method: { type: 'string' },
-  steps: { type: 'string' },
-  alpha: { type: 'string' },
-  lr: { type: 'string' },
-  beta: { type: 'string' },
-  'early-stop': { type: 'string' },
-  accumulate: { type: 'boolean' },
-  sigma: { type: 'string' },
-  layers: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  'pad-to-square': { type: 'boolean' },
-  contrastive: { type: 'string' },
-} as const;
 
 export const askCommand: Command = {
   name: 'ask',
@@ -108,7 +66,7 @@ export const askCommand: Command = {
 async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const say = (s: string) => !json && io.stdout(s);
-  say(`model: ${v.model} (backend ${getBackend().name})\nquestion: ${v.question}\n`);
+  say(`model: ${v.model} (backend ${session.model.backend.name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;
   const result = await askAboutRegion(session, { image, question: v.question!, regions }, {
     ...opts,
@@ -137,16 +95,6 @@ async function answer(v: { model?: string; question?: string; heatmap?: string; 
   say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
   if (files.length) say(`heatmaps: ${files.join(', ')}\n`);
   return 0;
-}
-
-/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
-export function writeHeatmaps(prefix: string, image: ReturnType<typeof readImageFile>, r: AskResult): string[] {
-  const max = Math.max(...r.attention.before, ...r.attention.after);
-  return (['before', 'after'] as const).map((which) => {
-    const file = `${prefix}-${which}.png`;
-    writePngFile(file, heatmapOverlay(image, r.attention[which], r.attention.grid, r.geometry, { max, min: 0, colormap: 'inferno', opacity: 0.75 }));
-    return file;
-  });
 }
 
 export function summary(r: AskResult, heatmaps: string[]) {

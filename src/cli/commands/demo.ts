@@ -12,10 +12,9 @@ import { readJsonFile } from '../../io/json-node.js';
 import { readImageFile } from '../../io/image-node.js';
 import { askAboutRegion, type AskOptions } from '../../controlmllm/pipeline.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { getBackend } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
-import { writeHeatmaps } from './ask.js';
+import { writeHeatmaps } from '../heatmap-files.js';
 
 interface DemoSpec {
   image: string;
@@ -61,7 +60,7 @@ async function runDemo(dir: string, spec: DemoSpec, out: string, io: CommandIO):
   const t0 = performance.now();
   const session = await loadSession(dir);
   const image = readImageFile(path.join(dir, spec.image));
-  io.stdout(`model: ${dir} (backend ${getBackend().name}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+  io.stdout(`model: ${dir} (backend ${session.model.backend.name}, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
   io.stdout(`image: ${spec.image} (${image.width}×${image.height}), box [${spec.box.join(', ')}] around ${spec.expected ? `the ${spec.expected}` : 'one object'}\n`);
   io.stdout(`question: ${spec.question}\n\n`);
   const result = await askAboutRegion(session, { image, question: spec.question, regions: [{ type: 'box', box: spec.box }] }, {

@@ -9,8 +9,8 @@ import type { Command, CommandIO } from '../command.js';
 import { numImageTokens, type LlavaConfig } from '../../model/config.js';
 import { checkWeights, formatProblems, parameterSpecs, sanitize } from '../../model/load.js';
 import { readLlavaConfig } from '../../model/load-node.js';
-import { openCheckpoint } from '../../model/safetensors-node.js';
-import type { TensorSource } from '../../model/safetensors.js';
+import { openCheckpoint } from '../../safetensors/node.js';
+import type { TensorSource } from '../../safetensors/index.js';
 
 const USAGE = `usage: controlmllm inspect --model DIR
 

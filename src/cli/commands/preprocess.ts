@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseClipProcessorConfig, preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
-import { writeSafetensorsFile } from '../../model/safetensors-node.js';
+import { writeSafetensorsFile } from '../../safetensors/node.js';
 import type { Command, CommandIO } from '../command.js';
 
 const usage = `usage: controlmllm preprocess --image IMG (--model DIR | --processor preprocessor_config.json) --out OUT.safetensors [--pad-to-square]`;

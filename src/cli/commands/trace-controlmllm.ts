@@ -4,13 +4,13 @@
  *   --optimize v1|pp (+ optimiser flags)           → losses [k], final_delta [1,N,C], tokens [n]
  * `energy` is E (without α); `losses` are α·E per step, as the reference fixture stores them.
  */
-import { grad } from '../../autograd/index.js';
+import { valueAndGrad } from '../../autograd/index.js';
 import { makeObjective } from '../../controlmllm/objective.js';
-import { optimizePP, optimizeV1 } from '../../controlmllm/optimize.js';
+import { optimizeLatent } from '../../controlmllm/optimize.js';
 import { resolveOptions, type AskOptions } from '../../controlmllm/pipeline.js';
 import { generate } from '../../model/generate.js';
 import type { LlavaForConditionalGeneration } from '../../model/llava.js';
-import type { TensorToWrite } from '../../model/safetensors.js';
+import type { TensorToWrite } from '../../safetensors/index.js';
 import { noGrad, type Tensor } from '../../tensor/index.js';
 
 export type EnergyMode = 'v1' | 'last' | 'pp';
@@ -29,21 +29,17 @@ function pooling(model: LlavaForConditionalGeneration, mode: EnergyMode, opts: A
 
 export function traceEnergy(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, mode: EnergyMode, opts: AskOptions): TensorToWrite[] {
   const objective = makeObjective(model, ids, features, [region], pooling(model, mode, opts), 1);
-  const z = features.mul(0).detach().requireGrad();
-  const e = objective(z);
-  const [g] = grad(e, [z]);
-  return [f32('energy', e.reshape([1])), f32('energy_grad_z', g), f32('attn_to_image', objective.lastAttention()!)];
+  const f = valueAndGrad((z: Tensor) => {
+    const { loss, attention } = objective(z);
+    return { value: loss, aux: attention };
+  }, { hasAux: true });
+  const { value: e, aux: attention, grads: [g] } = f(noGrad(() => features.mul(0)));
+  return [f32('energy', e.reshape([1])), f32('energy_grad_z', g), f32('attn_to_image', attention)];
 }
 
 export function traceOptimize(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, method: 'v1' | 'pp', opts: AskOptions, newTokens: number): TensorToWrite[] {
   const L = model.config.text_config.num_hidden_layers;
-  const o = resolveOptions({ ...opts, method }, L);
-  const objective = makeObjective(model, ids, features, [region], { layers: o.layers, queries: o.queries }, o.alpha);
-  const zeros = features.mul(0);
-  const r =
-    method === 'pp'
-      ? optimizePP(objective, zeros, { steps: o.steps, lr: o.lr, beta1: 0.9, beta2: 0.999, eps: o.eps })
-      : optimizeV1(objective, zeros, { T: o.steps, lr: o.lr, beta: o.beta, earlyStopPct: o.earlyStopPct, accumulate: o.accumulate });
+  const r = optimizeLatent(model, ids, features, [region], resolveOptions({ ...opts, method }, L));
   const embeds = noGrad(() => model.embedWithImageFeatures(ids, features.add(r.finalDelta)).inputsEmbeds);
   const { tokens } = generate(model, embeds, { maxNewTokens: newTokens, eosTokenId: null });
   return [

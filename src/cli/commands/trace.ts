@@ -15,15 +15,15 @@ import type { Command, CommandIO } from '../command.js';
 import { generate } from '../../model/generate.js';
 import { loadLlava } from '../../model/load-node.js';
 import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../../model/safetensors-node.js';
-import type { TensorToWrite } from '../../model/safetensors.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../../safetensors/node.js';
+import type { TensorToWrite } from '../../safetensors/index.js';
 import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
 import { preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
 import type { AskOptions } from '../../controlmllm/pipeline.js';
 import { promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
-import { askOptionSpec, askOptionsFromFlags } from './ask.js';
+import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 

@@ -1,13 +1,13 @@
 /**
  * `controlmllm train-default`: trains the bundled default model (a small LLaVA on synthetic scenes, see
- * src/controlmllm/synthetic-train.ts) with this engine's autograd, resumable from its checkpoint.
+ * src/train/train-default.ts) with this engine's autograd, resumable from its checkpoint.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../controlmllm/synthetic-train.js';
+import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
-import { setBackend } from '../../tensor/index.js';
+import { cpu } from '../../kernels/cpu/index.js';
 import { numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 
@@ -60,9 +60,9 @@ export const trainDefaultCommand: Command = {
       seed: numberFlag(v.seed, '--seed', { integer: true }) ?? base.seed,
       evalQuestions: numberFlag(v['eval-questions'], '--eval-questions', { integer: true }) ?? base.evalQuestions,
     };
-    const backend = v.backend ?? 'wasm';
-    if (backend === 'wasm') setBackend(await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }));
-    else if (backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${backend}'`);
+    const name = v.backend ?? 'wasm';
+    if (name !== 'wasm' && name !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${name}'`);
+    const backend = name === 'wasm' ? await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }) : cpu;
     const out = v.out ?? 'weights/default';
     const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
     let avg = 0;
@@ -70,6 +70,7 @@ export const trainDefaultCommand: Command = {
       o,
       out,
       {
+        backend,
         log: (line) => io.stderr(`${line}\n`),
         progress: (p) => {
           avg = avg ? 0.95 * avg + 0.05 * p.seconds : p.seconds;

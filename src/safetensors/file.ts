@@ -4,11 +4,11 @@
  *
  * No Node imports: this file runs in the browser bundle too (pair it with a fetch- or File-backed ByteSource).
  */
-import { decodeFloat32, decodeFloat64, decodeStored } from './safetensors-decode.js';
+import { decodeFloat32, decodeFloat64, decodeStored } from './decode.js';
 import {
   parseHeader, SafetensorsError,
   type ByteSource, type StoredTensor, type TensorInfo, type TensorSource,
-} from './safetensors-format.js';
+} from './format.js';
 
 export class SafetensorsFile implements TensorSource {
   /** The bytes behind this file. */

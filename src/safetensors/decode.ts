@@ -4,8 +4,8 @@
  *
  * No Node imports: this file runs in the browser bundle too.
  */
-import { DTYPE_SIZE, type StDtype, type StoredTensor } from './safetensors-format.js';
-import { f16Table32 } from './safetensors-half.js';
+import { DTYPE_SIZE, type StDtype, type StoredTensor } from './format.js';
+import { f16Table32 } from './half.js';
 
 /** True on little-endian hosts (all mainstream ones); otherwise multi-byte values are byte-swapped on read and write. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

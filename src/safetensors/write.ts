@@ -3,10 +3,10 @@
  * stored back to back in that order, `__metadata__` first in the header, and the header padded with
  * spaces so that the data section starts at a multiple of 8 bytes.
  *
- * No Node imports: this file runs in the browser bundle too (see safetensors-node.ts for files on disk).
+ * No Node imports: this file runs in the browser bundle too (see node.ts for files on disk).
  */
-import { HOST_LITTLE_ENDIAN, swapBytes } from './safetensors-decode.js';
-import { DTYPE_SIZE, isStDtype, SafetensorsError, type StDtype } from './safetensors-format.js';
+import { HOST_LITTLE_ENDIAN, swapBytes } from './decode.js';
+import { DTYPE_SIZE, isStDtype, SafetensorsError, type StDtype } from './format.js';
 
 /** One tensor to write: `data` holds its elements in host order (F16/BF16 as raw 16-bit patterns). */
 export interface TensorToWrite {

@@ -6,8 +6,8 @@
  *
  * No Node imports: `openShard` decides where shard bytes come from (disk, fetch, memory).
  */
-import { SafetensorsError, type ByteSource, type StoredTensor, type TensorInfo, type TensorSource } from './safetensors-format.js';
-import { SafetensorsFile } from './safetensors-file.js';
+import { SafetensorsError, type ByteSource, type StoredTensor, type TensorInfo, type TensorSource } from './format.js';
+import { SafetensorsFile } from './file.js';
 
 export class ShardedCheckpoint implements TensorSource {
   /** The index's name, as given to {@link ShardedCheckpoint.open}. */

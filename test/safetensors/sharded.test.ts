@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import {
   SafetensorsError, SafetensorsFile, ShardedCheckpoint, bytesSource, writeSafetensors,
   type ByteSource, type StDtype, type TensorSource,
-} from '../../src/model/safetensors.js';
-import { openCheckpoint, writeSafetensorsFile } from '../../src/model/safetensors-node.js';
+} from '../../src/safetensors/index.js';
+import { openCheckpoint, writeSafetensorsFile } from '../../src/safetensors/node.js';
 
 type T = { name: string; dtype: StDtype; shape: number[]; data: ArrayBufferView };
 

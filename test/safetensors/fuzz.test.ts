@@ -6,7 +6,7 @@
  * Randomness: mulberry32 (Tommy Ettinger's 32-bit generator; public domain), fixed seeds, so a failure
  * prints a case number that reproduces exactly.
  */
-import { SafetensorsError, SafetensorsFile, bytesSource, writeSafetensors } from '../../src/model/safetensors.js';
+import { SafetensorsError, SafetensorsFile, bytesSource, writeSafetensors } from '../../src/safetensors/index.js';
 
 /** mulberry32: a tiny 32-bit-state PRNG returning floats in [0, 1). */
 function mulberry32(seed: number): () => number {

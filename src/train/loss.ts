@@ -1,7 +1,7 @@
 /**
  * The teacher-forced training loss of LLaVA on a batch (the forward only; gradients come from autograd
- * at the caller). The inference path (llava.ts, llama.ts `decode`) is batch 1 with a KV cache; training
- * runs B sequences at once through the same modules and weights:
+ * at the caller). Inference (`decode`) is batch 1 with a KV cache; training runs B sequences at once
+ * through the same embedding splice (`embedWithImageFeatures`), decoder loop (`runLayers`) and `lmHead`:
  *
  *   pixels [B,3,S,S] → encodeImage → image features [B,N,C]
  *   ids: a shared prefix (…<image>) + per-sample suffixes right-padded to one length
@@ -12,9 +12,8 @@
  * left out of the loss. Mirrors transformers' LlavaForConditionalGeneration.forward(labels=…) with
  * labels = −100 everywhere but the answer tokens.
  */
-import type { LlavaForConditionalGeneration } from './llava.js';
-import { ropeCosSin } from './layers.js';
-import { Tensor, cat, crossEntropy, gather } from '../tensor/index.js';
+import type { LlavaForConditionalGeneration } from '../model/llava.js';
+import { Tensor, crossEntropy, gather } from '../tensor/index.js';
 
 export interface TrainBatch {
   /** [B, 3, S, S] normalised pixels. */
@@ -53,18 +52,12 @@ export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: Trai
     throw new Error(`llavaTrainLoss: ${batch.pixels.shape[0]} images for ${B} sequences, suffix lengths ${batch.suffix.map((s) => s.length).join(', ')} must be equal`);
   }
   const lm = model.language_model;
-  const cfg = lm.config;
   const features = model.encodeImage(batch.pixels).imageFeatures; // [B, N, C]
-  const N = features.shape[1];
-  const P = batch.prefix.length - 1; // the image id itself is replaced
-  const parts: Tensor[] = [];
-  if (P > 0) parts.push(lm.model.embed_tokens.forward(Array.from({ length: B }, () => batch.prefix.slice(0, P)).flat(), [B, P]));
-  parts.push(features);
-  if (L > 0) parts.push(lm.model.embed_tokens.forward(batch.suffix.flat(), [B, L]));
-  let h = cat(parts, 1); // [B, T, C]
+  const ids = batch.suffix.map((s) => [...batch.prefix, ...s]);
+  let h = model.embedWithImageFeatures(ids, features).inputsEmbeds; // [B, T, C]
   const T = h.shape[1];
-  const { cos, sin } = ropeCosSin(Array.from({ length: T }, (_, t) => t), cfg.head_dim, cfg.rope_theta, h); // [T, D]
-  for (const layer of lm.model.layers) h = layer.forward(h, cos, sin).h;
+  const positions = Array.from({ length: T }, (_, t) => t);
+  lm.runLayers(h, positions, { upTo: lm.model.layers.length - 1 }, (_, r) => (h = r.h));
 
   const rows: number[] = [];
   const targets: number[] = [];
@@ -77,7 +70,6 @@ export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: Trai
     });
   });
   if (rows.length === 0) throw new Error('llavaTrainLoss: no target tokens in the batch');
-  const picked = lm.model.norm.forward(gather(h.reshape([B * T, cfg.hidden_size]), rows)); // [R, C]
-  const logits = lm.lm_head ? lm.lm_head.forward(picked) : lm.model.embed_tokens.project(picked); // [R, V]
-  return { loss: crossEntropy(logits, targets), count: rows.length };
+  const picked = lm.model.norm.forward(gather(h.reshape([B * T, lm.config.hidden_size]), rows)); // [R, C]
+  return { loss: crossEntropy(lm.lmHead(picked), targets), count: rows.length }; // logits [R, V]
 }

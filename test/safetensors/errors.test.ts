@@ -2,7 +2,7 @@
  * Malformed safetensors files: each defect is its own SafetensorsError whose message names the file,
  * the tensor where there is one, and the numbers at fault.
  */
-import { SafetensorsError, SafetensorsFile, bytesSource, writeSafetensors } from '../../src/model/safetensors.js';
+import { SafetensorsError, SafetensorsFile, bytesSource, writeSafetensors } from '../../src/safetensors/index.js';
 
 const FILE = 'bad.safetensors';
 

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW } from '../autograd/adamw.js';
+import { AdamW } from '../optim/adamw.js';
 import { grad } from '../autograd/grad.js';
 import { ChatTemplate, llavaPrompt } from '../io/chat-template.js';
 import { parseClipProcessorConfig, preprocess, type ClipProcessorConfig } from '../io/clip-preprocess.js';
@@ -22,8 +22,9 @@ import { parseLlavaConfig } from '../model/config.js';
 import { generate } from '../model/generate.js';
 import { Params } from '../model/layers.js';
 import { LlavaForConditionalGeneration } from '../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../model/safetensors-node.js';
-import { llavaTrainLoss, mergedTargets } from '../model/train-forward.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../safetensors/node.js';
+import { llavaTrainLoss, mergedTargets } from './loss.js';
+import type { Backend } from '../kernels/backend.js';
 import { Rng, Tensor, fromArray, getBackend, noGrad } from '../tensor/index.js';
 import { modelFiles, type ModelShape } from './synthetic-files.js';
 import { makeScene, multiObjectQA, singleObjectQA, trainSample, type QA, type TrainSample } from './synthetic.js';
@@ -95,6 +96,8 @@ export interface TrainHooks {
   log?: (line: string) => void;
   /** Stop (as if interrupted) once this many steps are done and checkpointed; for resume tests. */
   stopAfter?: number;
+  /** Where the model is trained (default: the default backend). */
+  backend?: Backend;
 }
 
 export interface StepLog {
@@ -136,7 +139,7 @@ export interface NamedParam {
 }
 
 /** A freshly initialised model (seeded), with its parameters in construction order. */
-export function initModel(configJson: object, seed: number): { model: LlavaForConditionalGeneration; params: NamedParam[] } {
+export function initModel(configJson: object, seed: number, backend: Backend = getBackend()): { model: LlavaForConditionalGeneration; params: NamedParam[] } {
   const cfg = parseLlavaConfig(configJson);
   const rng = new Rng(seed);
   const params: NamedParam[] = [];
@@ -152,7 +155,7 @@ export function initModel(configJson: object, seed: number): { model: LlavaForCo
         const std = out ? 0.02 / Math.sqrt(2 * L) : 0.02;
         for (let i = 0; i < n; i++) data[i] = std * rng.normal();
       }
-      const tensor = Tensor.of(data, shape, getBackend());
+      const tensor = Tensor.of(data, shape, backend);
       params.push({ name, tensor });
       return tensor;
     }),
@@ -189,11 +192,11 @@ export function encodeConversation(tok: Tokenizer, template: ChatTemplate, image
   return { prefix: first.slice(0, at + 1), suffix, labels };
 }
 
-function pixelBatch(images: readonly RgbImage[], processor: ClipProcessorConfig): Tensor {
+function pixelBatch(images: readonly RgbImage[], processor: ClipProcessorConfig, backend: Backend): Tensor {
   const S = processor.cropSize.height;
   const data = new Float32Array(images.length * 3 * S * S);
   images.forEach((img, b) => data.set(preprocess(img, processor).pixelValues, b * 3 * S * S));
-  return fromArray(data, [images.length, 3, S, S]);
+  return fromArray(data, [images.length, 3, S, S], { backend });
 }
 
 function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
@@ -263,7 +266,7 @@ export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Token
     const qa = single ? singleObjectQA(rng, scene.objects[0]) : multiObjectQA(rng, scene.objects);
     const ids = tok.encode(llavaPrompt(qa.question, template));
     const output = noGrad(() => {
-      const embeds = model.embed(ids, pixelBatch([scene.image], processor)).inputsEmbeds;
+      const embeds = model.embed(ids, pixelBatch([scene.image], processor, model.backend)).inputsEmbeds;
       return tok.decode(generate(model, embeds, { maxNewTokens: 16, eosTokenId: tok.eosId }).tokens, { skipSpecial: true }).trim();
     });
     const key = qa.question.replace(/ a \w+ \w+ or a \w+ \w+\?/, ' a X or a Y?').replace('color', 'colour');
@@ -281,12 +284,6 @@ export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Token
 // ---------------------------------------------------------------------------------------------------
 // The loop
 
-/** Backends that cache packed weights (wasm) must forget them once AdamW has written new values. */
-function invalidateWeights(params: readonly NamedParam[]) {
-  const backend = getBackend() as { invalidate?: (data: unknown) => void };
-  if (typeof backend.invalidate === 'function') for (const p of params) backend.invalidate(p.tensor.data);
-}
-
 /**
  * Trains into the model folder `outDir`; checkpoints (weights, AdamW moments, step) and train-log.jsonl
  * go to `checkpointDir` (default outDir/checkpoint), from which a later call resumes.
@@ -299,7 +296,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
   const tok = HfTokenizer.fromFiles(files['tokenizer.json'], files['tokenizer_config.json']);
   const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': files['tokenizer_config.json'] });
   const processor = parseClipProcessorConfig(JSON.parse(files['preprocessor_config.json']));
-  const { model, params } = initModel(JSON.parse(files['config.json']), o.seed);
+  const { model, params } = initModel(JSON.parse(files['config.json']), o.seed, hooks.backend);
   const imageTokens = (o.shape.imageSize / o.shape.patchSize) ** 2;
   const opt = new AdamW(params.map((p) => p.tensor), { weightDecay: o.weightDecay, beta2: 0.98 });
   const ckpt = checkpointDir;
@@ -313,7 +310,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     writeFileSync(logFile, '');
   }
   if (start >= o.steps) hooks.log?.(`already trained for ${start} steps`);
-  hooks.log?.(`model: ${params.reduce((n, p) => n + p.tensor.size, 0)} parameters, ${imageTokens} image tokens, backend ${getBackend().name}`);
+  hooks.log?.(`model: ${params.reduce((n, p) => n + p.tensor.size, 0)} parameters, ${imageTokens} image tokens, backend ${model.backend.name}`);
   let last = NaN;
   for (let s = start; s < o.steps; s++) {
     const ts = performance.now();
@@ -323,7 +320,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
     const leaves = params.map((p) => p.tensor.requireGrad());
     const { loss } = llavaTrainLoss(model, {
-      pixels: pixelBatch(samples.map((x) => x.image), processor),
+      pixels: pixelBatch(samples.map((x) => x.image), processor, model.backend),
       prefix: enc[0].prefix,
       suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
@@ -332,7 +329,6 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     leaves.forEach((p) => p.requireGrad(false));
     const lr = lrAt(o, s);
     const gradNorm = opt.step(grads, lr, o.clip);
-    invalidateWeights(params);
     last = loss.item();
     const entry: StepLog = { step: s + 1, loss: last, lr, gradNorm, seconds: (performance.now() - ts) / 1000 };
     appendFileSync(logFile, `${JSON.stringify(entry)}\n`);

@@ -1,7 +1,8 @@
 /**
  * AdamW (Loshchilov & Hutter; PyTorch `torch.optim.AdamW` semantics) updating parameter tensors in
  * place, with optional global-norm gradient clipping (`clip_grad_norm_`). The moments live here, not on
- * the tensors, and can be saved and restored for resumable training.
+ * the tensors, and can be saved and restored for resumable training. One Adam for the whole engine:
+ * training (src/train) and ControlMLLM++'s latent (weightDecay 0, src/controlmllm/optimize.ts).
  *
  *   θ ← θ − lr·λ·θ                    (decoupled weight decay, only where decay[i])
  *   m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
@@ -72,6 +73,7 @@ export class AdamW {
         v[k] = b2 * v[k] + (1 - b2) * gk * gk;
         w[k] = w[k] * wd - (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + this.eps);
       }
+      p.backend.forget?.(w); // backends caching derived copies (wasm's packed weights) must drop them
     });
     return norm;
   }

@@ -2,11 +2,11 @@
  * The synthetic referring dataset: seeded determinism, regions that lie on the referred object, training
  * descriptions that match the scene, and model files that the engine's own readers accept.
  */
-import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/controlmllm/synthetic.js';
-import { modelFiles, vocabulary, IMAGE_ID } from '../../src/controlmllm/synthetic-files.js';
+import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/train/synthetic.js';
+import { modelFiles, vocabulary, IMAGE_ID } from '../../src/train/synthetic-files.js';
 import { visualPrompt, maskFromRgb, parseQuestionFile, modelQuestion } from '../../src/controlmllm/score-questions.js';
 import { regionWeights } from '../../src/controlmllm/regions.js';
-import { preprocess, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
+import { preprocessGeometry, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
 import { loadTokenizer } from '../../src/io/tokenizer.js';
 import { ChatTemplate, llavaPrompt } from '../../src/io/chat-template.js';
 import { encodePng, decodeImage } from '../../src/io/image.js';
@@ -88,7 +88,7 @@ describe('synthetic scenes', () => {
   test('every prompt type gives grid weights that favour the object (6×6 grid)', () => {
     const cfg = parseClipProcessorConfig(JSON.parse(modelFiles(SHAPE)['preprocessor_config.json']));
     for (const { record: r, scene } of referSplit(5, 10, ['colour'])) {
-      const { geometry } = preprocess(scene.image, cfg);
+      const geometry = preprocessGeometry(scene.image.width, scene.image.height, cfg);
       const o = scene.objects[r.object_index];
       const cellOn = (k: number) => o.mask[Math.floor(((Math.floor(k / 6) + 0.5) * 48) / 6) * 48 + Math.floor(((k % 6) + 0.5) * 8)] === 1;
       for (const type of ['box', 'mask', 'scribble', 'point'] as const) {

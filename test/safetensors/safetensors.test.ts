@@ -1,15 +1,15 @@
 /**
  * The safetensors reader on the real fixtures (written by Python), plus writer → reader round trips,
  * exact F16/BF16 bit conversions, and lazy reading. Malformed files: safetensors-errors.test.ts;
- * sharded checkpoints: safetensors-sharded.test.ts; random mutations: safetensors-fuzz.test.ts.
+ * sharded checkpoints: sharded.test.ts; random mutations: fuzz.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   SafetensorsFile, bytesSource, writeSafetensors, f16ToF32, f32ToF16, bf16ToF32, f32ToBf16,
   type ByteSource, type StDtype,
-} from '../../src/model/safetensors.js';
-import { fileSource, openSafetensorsFile } from '../../src/model/safetensors-node.js';
+} from '../../src/safetensors/index.js';
+import { fileSource, openSafetensorsFile } from '../../src/safetensors/node.js';
 
 const FIXTURES = path.join(process.cwd(), 'test', 'fixtures');
 

@@ -6,14 +6,14 @@
  *   writeSafetensors(tensors, meta)  the bytes of a file, laid out like the Python writer
  *   f16ToF32 / f32ToF16 / bf16ToF32 / f32ToBf16   exact decode, round-to-nearest-even encode
  *
- * Files on disk: see safetensors-node.ts (fileSource, openCheckpoint, writeSafetensorsFile).
- * The pieces live in safetensors-{format,half,decode,file,write,sharded}.ts, which read top to bottom.
+ * Files on disk: see node.ts (fileSource, openCheckpoint, writeSafetensorsFile).
+ * The pieces live in {format,half,decode,file,write,sharded}.ts, which read top to bottom.
  */
 export {
   DTYPE_SIZE, MAX_HEADER_BYTES, SafetensorsError, bytesSource, isStDtype,
   type ByteSource, type StDtype, type StoredTensor, type TensorInfo, type TensorSource,
-} from './safetensors-format.js';
-export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './safetensors-half.js';
-export { SafetensorsFile } from './safetensors-file.js';
-export { ShardedCheckpoint } from './safetensors-sharded.js';
-export { writeSafetensors, type TensorToWrite } from './safetensors-write.js';
+} from './format.js';
+export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './half.js';
+export { SafetensorsFile } from './file.js';
+export { ShardedCheckpoint } from './sharded.js';
+export { writeSafetensors, type TensorToWrite } from './write.js';

@@ -8,12 +8,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SafetensorsError, type ByteSource, type TensorSource } from './safetensors-format.js';
-import { SafetensorsFile } from './safetensors-file.js';
-import { ShardedCheckpoint } from './safetensors-sharded.js';
-import { HOST_LITTLE_ENDIAN } from './safetensors-decode.js';
-import { DTYPE_SIZE } from './safetensors-format.js';
-import { checkedHeader, safetensorsHeader, writeSafetensors, type TensorHeaderEntry, type TensorToWrite } from './safetensors-write.js';
+import { SafetensorsError, type ByteSource, type TensorSource } from './format.js';
+import { SafetensorsFile } from './file.js';
+import { ShardedCheckpoint } from './sharded.js';
+import { HOST_LITTLE_ENDIAN } from './decode.js';
+import { DTYPE_SIZE } from './format.js';
+import { checkedHeader, safetensorsHeader, writeSafetensors, type TensorHeaderEntry, type TensorToWrite } from './write.js';
 
 /**
  * A {@link ByteSource} over a file. The size is taken at creation; each `read` opens the file, reads
