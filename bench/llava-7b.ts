@@ -16,8 +16,8 @@ import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import { generate } from '../src/model/generate.js';
 import { loadLlava } from '../src/model/load-node.js';
 import { Rng, fromArray, noGrad, tidy } from '../src/tensor/index.js';
+import { PROMPT, REGION } from './llava-step.js';
 
-const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
 
 const { values: v, positionals } = parseArgs({ allowPositionals: true, options: { decode: { type: 'string' }, layers: { type: 'string' } } });
 const dir = positionals[0];
@@ -58,8 +58,7 @@ function prefillAndDecode() {
 }
 const { T, prefillMs, decodeRate } = prefillAndDecode();
 
-const region = Float32Array.from({ length: 576 }, (_, k) => (Math.floor(k / 24) >= 4 && Math.floor(k / 24) <= 11 && k % 24 >= 6 && k % 24 <= 17 ? 1 : 0));
-const objective = makeObjective(model, PROMPT, features, [region], { layers, queries: 'after-image' }, 1, true);
+const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, true);
 t = performance.now();
 const step = tidy(() => {
   const z = features.mul(0).detach().requireGrad();

@@ -27,9 +27,9 @@ import { loadLlava } from '../src/model/load-node.js';
 import { writeSafetensorsFile } from '../src/safetensors/node.js';
 import { Rng, fromArray, noGrad, tidy, type Tensor } from '../src/tensor/index.js';
 
-const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
+export const PROMPT = [1, 3148, 1001, 29901, 29871, 32000, 29871, 13, 5618, 29915, 29879, 278, 2793, 310, 278, 1967, 29973, 319, 1799, 9047, 13566, 29901];
 const GRID = 24;
-const REGION = Float32Array.from({ length: GRID * GRID }, (_, k) => (Math.floor(k / GRID) >= 4 && Math.floor(k / GRID) <= 11 && k % GRID >= 6 && k % GRID <= 17 ? 1 : 0));
+export const REGION = Float32Array.from({ length: GRID * GRID }, (_, k) => (Math.floor(k / GRID) >= 4 && Math.floor(k / GRID) <= 11 && k % GRID >= 6 && k % GRID <= 17 ? 1 : 0));
 
 interface Size {
   name: 's' | 'm';

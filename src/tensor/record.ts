@@ -43,19 +43,17 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` with recording off: no node is created inside, whatever requires grad. */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withGradMode(false, fn);
 }
 
 /** Runs `fn` with recording on (inside a backward, which runs with it off). */
 export function withGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+function withGradMode<T>(on: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = on;
   try {
     return fn();
   } finally {
