@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { wabtFsStub } from './browser-stubs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'web', 'dist');
@@ -31,6 +32,7 @@ export async function buildWeb({ samples = false, log = console.log } = {}) {
     minify: false,
     sourcemap: true,
     logLevel: 'warning',
+    plugins: [wabtFsStub],
   });
   copyFileSync(require.resolve('tiktoken/lite/tiktoken_bg.wasm'), path.join(out, 'tiktoken_bg.wasm'));
   await writeTinyModel(path.join(out, 'models', 'tiny'));

@@ -103,7 +103,7 @@ function serveFile(req, res, file) {
     'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': st.size,
     'cache-control': 'no-store',
-    // Cross-origin isolation: lets a future threaded WebAssembly backend use SharedArrayBuffer.
+    // Cross-origin isolation: gives the page SharedArrayBuffer, which the wasm backend's threads need.
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-embedder-policy': 'require-corp',
   });

@@ -1,6 +1,7 @@
-// Takes the README's screenshot of the web demo on the bundled default model: opens the page, lets it
-// load weights/default (its demo.json fills the sample, question and tuned options), drags a box over
-// the blue square, runs, and saves web/screenshot.png.   node scripts/web-screenshot.mjs
+// Takes the README's screenshots of the web demo on the bundled default model, at desktop width
+// (web/screenshot.png, 1360 px) and phone width (web/screenshot-phone.png, 390 px): opens the page, lets
+// it load weights/default on the wasm backend (its demo.json fills the sample, question and tuned options), drags a box over
+// the blue square, runs, and saves the picture.   node scripts/web-screenshot.mjs
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,10 +24,11 @@ const ctx = await chromium.launchPersistentContext(dir, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   viewport: { width: 1360, height: 980 },
 });
-try {
+async function shoot(width, height, file) {
   const page = await ctx.newPage();
+  await page.setViewportSize({ width, height });
   page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
-  await page.goto(`${base}?model=default`);
+  await page.goto(`${base}?model=default&backend=wasm`); // a fixed backend: auto's probe varies with the machine's load
   await page.waitForFunction(() => window.__demo.phase === 'ready', null, { timeout: 60_000 });
   const demo = JSON.parse(readFileSync('weights/default/demo.json', 'utf8'));
   const stage = await page.locator('#draw-canvas').boundingBox();
@@ -39,8 +41,13 @@ try {
   await page.click('#run');
   await page.waitForFunction(() => ['done', 'error'].includes(window.__demo.phase), null, { timeout: 60_000 });
   const s = await page.evaluate(() => ({ phase: window.__demo.phase, error: window.__demo.error, b: document.getElementById('baseline').textContent, c: document.getElementById('controlled').textContent }));
-  console.log(s);
-  await page.screenshot({ path: 'web/screenshot.png', fullPage: true });
+  console.log(file, s);
+  await page.screenshot({ path: file, fullPage: true });
+  await page.close();
+}
+try {
+  await shoot(1360, 980, 'web/screenshot.png');
+  await shoot(390, 844, 'web/screenshot-phone.png');
 } finally {
   await ctx.close();
   server.kill();

@@ -7,12 +7,12 @@
  *   autograd             grad, valueAndGrad, noGrad, gradcheck
  *   model                parseLlavaConfig, loadLlavaFromSource, safetensors (bytesSource, SafetensorsFile,
  *                        ShardedCheckpoint, writeSafetensors), generate
- *   io                   RgbImage, CLIP preprocessing, heatmapOverlay / heatmapPair, tokenizers (loadTokenizer), chat templates
+ *   io                   RgbImage, CLIP preprocessing, heatmapOverlay / heatmapPair / colorMap, tokenizers (loadTokenizer, TextStreamer), chat templates
  *                        (PNG/JPEG decoding uses pngjs, which needs Node: in a page decode with canvas)
  *   controlmllm          askAboutRegion, visual prompts → region weights, loadSessionFromFiles(read)
- *
- * Not here yet: the WebAssembly SIMD backend (src/kernels/wasm/) — its thread pool uses worker_threads
- * in Node; it joins this entry once it has a Web Worker path that a browser bundle can take.
+ *   wasm backend         createWasmBackend({threads}): the WebAssembly SIMD kernels; its thread pool
+ *                        runs on Web Workers over SharedArrayBuffer (cross-origin isolated pages) or on
+ *                        one thread (see src/kernels/wasm/platform-web.ts; Node gets worker_threads)
  */
 
 // tensors, backends, autograd
@@ -20,6 +20,7 @@ export * from './tensor/index.js';
 export { grad, valueAndGrad, gradcheck, isGradEnabled, type GradOptions, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
 export type { Backend, DType, Data, Layout, View } from './kernels/backend.js';
 export { cpu } from './kernels/cpu/index.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './kernels/wasm/index.js';
 export {
   createGpuJsBackend, gpuJsSupport, MAX_EXACT_INDEX,
   type GpuJsBackend, type GpuJsBackendOptions, type GpuJsMode, type GpuJsKernelMode,
@@ -32,7 +33,7 @@ export * from './safetensors/index.js';
 // io (no file system, no image decoders)
 export { assertRgbImage, type RgbImage } from './io/rgb-image.js';
 export * from './io/clip-preprocess.js';
-export { heatmapOverlay, heatmapPair, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
+export { colorMap, heatmapOverlay, heatmapPair, type ColorMapName, type HeatmapOptions } from './io/heatmap.js';
 export {
   loadTokenizer,
   type Tokenizer, type TokenizerFiles, type LoadTokenizerOptions,
@@ -40,6 +41,7 @@ export {
 } from './io/tokenizer.js';
 export { HfTokenizer } from './io/tokenizer-hf.js';
 export { TiktokenTokenizer, ensureTiktoken } from './io/tokenizer-tiktoken.js';
+export { TextStreamer, type TextStreamerOptions } from './io/text-streamer.js';
 export {
   ChatTemplate, LLAVA_15_CHAT_TEMPLATE, llava15ChatTemplate, llavaPrompt,
   type ChatContentPart, type ChatMessage, type ChatTemplateFiles, type RenderOptions,

@@ -7,7 +7,9 @@
  *   openCheckpoint(path) / fileSource(path)    safetensors on disk (ranged reads), writeSafetensorsFile
  *   readImageFile / writePngFile               PNG / JPEG files; decodeImage / encodePng for bytes
  *   loadTokenizerFromDir / loadChatTemplateFromDir
- *   createWasmBackend({threads})               the WebAssembly SIMD backend (worker_threads)
+ *   createWasmBackend({threads})               (from index.ts) its thread pool uses worker_threads here
+ *   evaluate / mergeAnswers / readQuestionFile the official evaluation (src/eval): run, merge shards, read questions
+ *   isCorrect / bleu / ciderD / ptbTokenize    the official scoring rule and the COCO caption metrics
  */
 export * from './index.js';
 export { loadSession } from './controlmllm/session-node.js';
@@ -17,5 +19,10 @@ export { readImageFile, writePngFile } from './io/image-node.js';
 export { decodeImage, encodePng, ImageError, readHeader, sniffFormat, type DecodeOptions as ImageDecodeOptions, type ImageFormat, type ImageHeader } from './io/image.js';
 export { loadTokenizerFromDir, readTiktokenWasm, readTokenizerFiles } from './io/tokenizer-node.js';
 export { loadChatTemplateFromDir } from './io/chat-template-node.js';
-// The WebAssembly SIMD backend (its thread pool uses worker_threads in Node).
-export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmBackendInfo } from './kernels/wasm/index.js';
+// The evaluation protocol (src/eval).
+export { evaluate, type EvalRequest, type EvalOutcome } from './eval/evaluate.js';
+export { mergeAnswers } from './eval/merge.js';
+export { readQuestionFile, type QuestionFile } from './eval/questions-official.js';
+export { buildReport, markdownReport, type Report } from './eval/report.js';
+export { isCorrect, normaliseName, normaliseSynonyms, removeNotPhrases } from './eval/score.js';
+export { bleu, captionScores, ciderD, ptbTokenize } from './eval/metrics.js';

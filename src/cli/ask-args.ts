@@ -1,30 +1,23 @@
 /** The ControlMLLM method flags shared by `ask` and `trace` (--method, --steps, --alpha, …) → AskOptions. */
 import type { AskOptions } from '../controlmllm/pipeline.js';
-import { layersFlag, numberFlag } from './flags.js';
+import { ASK_RANGES, contrastiveFlag, earlyStopFlag, layersFlag, numberFlag } from './flags.js';
 
 export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
   const method = (v.method as string | undefined) ?? 'v1';
   if (method !== 'v1' && method !== 'pp') throw new Error(`--method must be v1 or pp, got '${method}'`);
-  const es = v['early-stop'] as string | undefined;
-  let contrastive: AskOptions['contrastive'];
-  if (v.contrastive !== undefined) {
-    const [alpha, beta] = String(v.contrastive).split(',').map(Number);
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new Error(`--contrastive must be alpha,beta, got '${v.contrastive}'`);
-    contrastive = { alpha, beta };
-  }
   return {
     method,
-    steps: numberFlag(v.steps as string, '--steps', { integer: true }),
-    alpha: numberFlag(v.alpha as string, '--alpha'),
-    lr: numberFlag(v.lr as string, '--lr'),
-    beta: numberFlag(v.beta as string, '--beta'),
-    earlyStopPct: es === undefined ? undefined : es === 'off' ? null : numberFlag(es, '--early-stop'),
+    steps: numberFlag(v.steps as string, '--steps', ASK_RANGES.steps),
+    alpha: numberFlag(v.alpha as string, '--alpha', ASK_RANGES.alpha),
+    lr: numberFlag(v.lr as string, '--lr', ASK_RANGES.lr),
+    beta: numberFlag(v.beta as string, '--beta', ASK_RANGES.beta),
+    earlyStopPct: earlyStopFlag(v['early-stop'] as string | undefined),
     accumulate: Boolean(v.accumulate),
-    sigma: numberFlag(v.sigma as string, '--sigma'),
+    sigma: numberFlag(v.sigma as string, '--sigma', ASK_RANGES.sigma),
     layers: layersFlag(v.layers as string | undefined, '--layers'),
-    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', { integer: true }),
+    maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', ASK_RANGES.maxNewTokens),
     padToSquare: Boolean(v['pad-to-square']),
-    contrastive,
+    contrastive: contrastiveFlag(v.contrastive as string | undefined),
   };
 }
 

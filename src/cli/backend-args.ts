@@ -19,8 +19,12 @@ export async function useBackend(spec: string | undefined, log: (s: string) => v
   let release = () => {};
   if (name === 'cpu') backend = (await import('../kernels/cpu/index.js')).cpu;
   else if (name === 'wasm') {
-    const threads = mode ? Number(mode) : Math.min(2, availableParallelism());
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`--backend wasm:THREADS needs a positive integer, got '${mode}'`);
+    const cores = availableParallelism();
+    const threads = mode ? Number(mode) : Math.min(2, cores);
+    // More threads than cores only adds workers (each holds a copy of the module and its memory).
+    if (!/^\d+$/.test(mode ?? '1') || threads < 1 || threads > cores) {
+      throw new Error(`--backend wasm:THREADS must be an integer in [1, ${cores}] (this machine has ${cores} cores), got '${mode}'`);
+    }
     let wasm;
     try {
       wasm = await createWasmBackend({ threads });

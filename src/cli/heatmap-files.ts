@@ -1,15 +1,15 @@
-/** The before/after attention heatmaps of a run, written as PNGs (ask, demo). */
+/** The before/after attention heatmaps of a run, written as PNGs (ask, demo): both files or neither. */
 import { heatmapPair } from '../io/heatmap.js';
-import { writePngFile } from '../io/image-node.js';
-import type { RgbImage } from '../io/image.js';
+import { encodePng, type RgbImage } from '../io/image.js';
+import { writeFilesAtomic } from '../io/output-file-node.js';
 import type { AskResult } from '../controlmllm/pipeline.js';
 
-/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale, so brightness compares. */
-export function writeHeatmaps(prefix: string, image: RgbImage, r: AskResult): string[] {
+export const heatmapFile = (prefix: string, which: 'before' | 'after') => `${prefix}-${which}.png`;
+
+/** Writes PREFIX-before.png and PREFIX-after.png on one shared colour scale (so brightness compares), atomically as a pair. */
+export async function writeHeatmaps(prefix: string, image: RgbImage, r: AskResult): Promise<string[]> {
   const pair = heatmapPair(image, r.attention, r.geometry, { colormap: 'inferno', opacity: 0.75 });
-  return (['before', 'after'] as const).map((which) => {
-    const file = `${prefix}-${which}.png`;
-    writePngFile(file, pair[which]);
-    return file;
-  });
+  const files = (['before', 'after'] as const).map((which) => ({ path: heatmapFile(prefix, which), bytes: encodePng(pair[which]) }));
+  await writeFilesAtomic(files);
+  return files.map((f) => f.path);
 }

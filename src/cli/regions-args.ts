@@ -1,5 +1,6 @@
 /** Visual prompts from command-line flags: --box (repeatable), --mask PNG, --scribble JSON, --point x,y. */
 import { readJsonFile } from '../io/json-node.js';
+import { showJson } from '../io/json-show.js';
 import { readImageFile } from '../io/image-node.js';
 import { RegionError, type VisualPrompt } from '../controlmllm/regions.js';
 
@@ -37,9 +38,9 @@ export function regionsFromFlags(f: RegionFlags): VisualPrompt[] {
 /** A scribble file: JSON [[x, y], …] (or {"points": [[x, y], …]}). */
 function readScribble(file: string): Array<[number, number]> {
   const json = readJsonFile(file);
-  const points = Array.isArray(json) ? json : (json as { points?: unknown }).points;
+  const points = Array.isArray(json) ? json : typeof json === 'object' && json !== null ? (json as { points?: unknown }).points : undefined;
   const ok = Array.isArray(points) && points.length > 0 && points.every((p) => Array.isArray(p) && p.length === 2 && p.every(Number.isFinite));
-  if (!ok) throw new Error(`${file}: expected a JSON list of [x, y] points`);
+  if (!ok) throw new RegionError(`${file}: expected a JSON list of [x, y] points (or {"points": [...]}), got ${showJson(json, 40)}`);
   return points as Array<[number, number]>;
 }
 

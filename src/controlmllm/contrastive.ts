@@ -5,6 +5,7 @@
  * with both prefills decoded in lockstep through their own KV caches.
  */
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
+import { checkContextLength, checkFiniteLogits } from '../model/generate.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 
 export interface ContrastiveOptions {
@@ -18,6 +19,7 @@ export function contrastiveGenerate(
   uncond: Tensor, // [1, T, C] original prefill
   opts: ContrastiveOptions & { maxNewTokens: number; onToken?: (token: number) => void },
 ): number[] {
+  checkContextLength(model.config.text_config, cond.shape[1], opts.maxNewTokens);
   return noGrad(() => {
     const eos = new Set(model.config.text_config.eos_token_id);
     const tokens: number[] = [];
@@ -26,6 +28,8 @@ export function contrastiveGenerate(
     for (let step = 0; step < opts.maxNewTokens; step++) {
       const lc = a.logits.select(1, -1).toArray(); // [V]
       const lu = b.logits.select(1, -1).toArray();
+      checkFiniteLogits(lc, step);
+      checkFiniteLogits(lu, step);
       const maxC = Math.max(...lc);
       const cutoff = maxC + Math.log(opts.beta); // p_cond ≥ β·max p_cond  ⇔  logit ≥ max + log β
       let best = -1;

@@ -7,7 +7,10 @@
  * is E0 + Σ_{i≤t} c_i (the official code's in-place `+=`, Note A); without it, E0 + c_t (the paper).
  * ++: Adam (β1, β2, ε, bias correction; the engine's one AdamW, without decay) on P with the edit
  * E0 + P, no EMA, no early stop.
- * A non-finite loss or gradient stops the loop with a warning and keeps the last finite latent.
+ * A non-finite loss or gradient stops the loop with a warning; `finalDelta` is then the last latent whose
+ * loss and gradient were finite (the one behind the last entry of `losses`). A final update that itself
+ * overflows is dropped the same way. With no finite step at all, `losses` is empty and the caller has
+ * no answer to give (the pipeline refuses to answer from it).
  */
 import { valueAndGrad } from '../autograd/grad.js';
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
@@ -71,76 +74,84 @@ function lossAndGrad(objective: Objective, delta: Tensor): { loss: number; g: Te
   });
 }
 
-/** The warning for a step whose loss or gradient is not finite (null when both are). */
-function nonFinite(step: number, loss: number, g: Tensor): string | null {
-  if (Number.isFinite(loss) && finite(g)) return null;
-  return `step ${step}: non-finite ${Number.isFinite(loss) ? 'gradient' : `loss (${loss})`}; stopping and keeping the last finite latent`;
+/** What a run records step by step: losses, the first attention, warnings and why it stopped. */
+class Run {
+  readonly losses: number[] = [];
+  readonly warnings: string[] = [];
+  first: Tensor | null = null;
+  stop: OptimizeResult['stop'] = 'done';
+  steps = 0;
+  /** A copy of the latent behind the last finite loss (the starting one before any step). */
+  private lastGood: Tensor;
+  constructor(private readonly objective: Objective, start: Tensor, private readonly onStep?: (s: StepInfo) => void) {
+    this.lastGood = start;
+  }
+
+  /** Forward + backward at `delta` for step t: loss and gradient, or null when either is not finite (then stop). */
+  evaluate(t: number, delta: Tensor, started: number): { loss: number; g: Tensor } | null {
+    const { loss, g, attention } = lossAndGrad(this.objective, delta);
+    this.first ??= attention;
+    if (!Number.isFinite(loss) || !finite(g)) {
+      this.warnings.push(`step ${t}: non-finite ${Number.isFinite(loss) ? 'gradient' : `loss (${loss})`}; stopping and keeping the last finite latent`);
+      this.stop = 'non-finite';
+      return null;
+    }
+    this.lastGood = Tensor.of(delta.toTypedArray().slice(), delta.shape, delta.backend); // a copy: Adam updates P in place
+    this.losses.push(loss);
+    this.onStep?.({ step: t, loss, seconds: (performance.now() - started) / 1000, attention });
+    return { loss, g };
+  }
+
+  /** `next` (the latent after the last update) unless the run stopped on a non-finite step or `next` overflowed. */
+  result(next: Tensor): OptimizeResult {
+    let finalDelta = this.stop === 'non-finite' ? this.lastGood : next;
+    if (finalDelta === next && !finite(next)) {
+      this.warnings.push('the last update made the latent non-finite; keeping the last finite latent');
+      finalDelta = this.lastGood;
+    }
+    return { losses: this.losses, steps: this.steps, finalDelta, stop: this.stop, warnings: this.warnings, first: this.first };
+  }
 }
 
 export function optimizeV1(objective: Objective, zeros: Tensor, o: V1Options, onStep?: (s: StepInfo) => void): OptimizeResult {
-  const losses: number[] = [];
-  const warnings: string[] = [];
+  const run = new Run(objective, zeros, onStep);
   let vp = zeros;
   let hist = zeros;
   let applied = zeros; // Σ c_i applied so far (accumulate mode)
-  let steps = 0;
-  let stop: OptimizeResult['stop'] = 'done';
-  let first: Tensor | null = null;
   for (let t = 0; t < o.steps; t++) {
     const started = performance.now();
     const c = noGrad(() => vp.mul(o.beta).add(hist.mul(1 - o.beta)));
     const delta = o.accumulate ? noGrad(() => applied.add(c)) : c;
-    const { loss, g, attention } = lossAndGrad(objective, delta);
-    first ??= attention;
-    const warning = nonFinite(t, loss, g);
-    if (warning) {
-      warnings.push(warning);
-      stop = 'non-finite';
-      break;
-    }
-    losses.push(loss);
+    const r = run.evaluate(t, delta, started);
+    if (!r) break;
     if (o.accumulate) applied = delta;
-    onStep?.({ step: t, loss, seconds: (performance.now() - started) / 1000, attention });
-    if (o.earlyStopPct !== null && t >= 1 && (Math.abs(loss - losses[0]) / losses[0]) * 100 > o.earlyStopPct) {
-      stop = 'early-stop';
+    if (o.earlyStopPct !== null && t >= 1 && (Math.abs(r.loss - run.losses[0]) / run.losses[0]) * 100 > o.earlyStopPct) {
+      run.stop = 'early-stop';
       break;
     }
     hist = c;
-    vp = noGrad(() => vp.sub(g.mul(o.beta * o.lr))); // ∂L/∂vp = β · ∂L/∂X
-    steps++;
+    vp = noGrad(() => vp.sub(r.g.mul(o.beta * o.lr))); // ∂L/∂vp = β · ∂L/∂X
+    run.steps++;
   }
   const finalDelta = noGrad(() => {
     const c = vp.mul(o.beta).add(hist.mul(1 - o.beta));
     return o.accumulate ? applied.add(c) : c;
   });
-  return { losses, steps, finalDelta, stop, warnings, first };
+  return run.result(finalDelta);
 }
 
 /** ++ from `start` (not modified: Adam updates its own copy in place). */
 export function optimizePP(objective: Objective, start: Tensor, o: PPOptions, onStep?: (s: StepInfo) => void): OptimizeResult {
-  const losses: number[] = [];
-  const warnings: string[] = [];
+  const run = new Run(objective, start, onStep);
   const P = Tensor.of(start.toTypedArray(), start.shape, start.backend); // fresh memory, [1, N, C]
   const adam = new AdamW([P], { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: 0 });
-  let stop: OptimizeResult['stop'] = 'done';
-  let steps = 0;
-  let first: Tensor | null = null;
   for (let t = 0; t < o.steps; t++) {
-    const started = performance.now();
-    const { loss, g, attention } = lossAndGrad(objective, P);
-    first ??= attention;
-    const warning = nonFinite(t, loss, g);
-    if (warning) {
-      warnings.push(warning);
-      stop = 'non-finite';
-      break;
-    }
-    losses.push(loss);
-    onStep?.({ step: t, loss, seconds: (performance.now() - started) / 1000, attention });
-    adam.step([g], o.lr);
-    steps++;
+    const r = run.evaluate(t, P, performance.now());
+    if (!r) break;
+    adam.step([r.g], o.lr);
+    run.steps++;
   }
-  return { losses, steps, finalDelta: P, stop, warnings, first };
+  return run.result(P);
 }
 
 export interface LatentOptions {

@@ -7,6 +7,8 @@
  */
 import type { PreprocessGeometry } from '../io/clip-preprocess-geometry.js';
 import type { RgbImage } from '../io/image.js';
+import { TextStreamer } from '../io/text-streamer.js';
+import type { Tokenizer } from '../io/tokenizer.js';
 import { generate } from '../model/generate.js';
 import { resolveLayerIndices } from '../model/llama.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
@@ -54,6 +56,10 @@ export interface AskOptions {
   /** Also answer without the region (default true). */
   computeBaseline?: boolean;
   onStep?: (s: StepInfo & { insideRatio: number }) => void;
+  /**
+   * Called per generated token with the text it makes printable (a TextStreamer's piece: the pieces of
+   * one answer, joined, equal its `text`).
+   */
   onToken?: (which: 'baseline' | 'controlled', token: number, text: string) => void;
 }
 
@@ -71,13 +77,32 @@ export interface AskResult {
   steps: number;
   stop: OptimizeResult['stop'];
   warnings: string[];
-  /** Share of the pooled image attention inside the (first) region, before and after. */
+  /**
+   * Share of the pooled image attention inside the region(s), before and after: Σ a·w / Σ a with w the
+   * per-cell union (max) of the regions' weights, each scaled to peak 1 — so always in [0, 1]. For a
+   * soft prompt (scribble, point) w is the Gaussian of the distance to the stroke: a weighted share.
+   */
   insideRatio: { before: number; after: number };
+  /** The same share at each optimisation step (the latent that step's energy was measured on). */
+  stepInsideRatios: number[];
+  /** Seconds of each optimisation step. */
+  stepSeconds: number[];
   /** Pooled image attention [N] before and after, on the grid×grid token grid. */
   attention: { grid: number; before: Float32Array; after: Float32Array };
   geometry: PreprocessGeometry;
   regions: RegionWeights[];
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
+}
+
+/** What was computed before the controlled answer could not be produced. */
+export type PartialAskResult = Pick<AskResult, 'prompt' | 'method' | 'baseline' | 'losses' | 'steps' | 'stop' | 'warnings'>;
+
+/** askAboutRegion could not produce the controlled answer; `partial` keeps what it had computed. */
+export class AskFailure extends Error {
+  constructor(message: string, readonly partial: PartialAskResult) {
+    super(message);
+    this.name = 'AskFailure';
+  }
 }
 
 /** The spec's ++ layer range 14..25 of 32, scaled to a decoder of L layers (at least one layer). */
@@ -109,48 +134,97 @@ function resolveLayers(layers: AskOptions['layers'], pp: boolean, L: number): nu
   return layers === undefined ? (pp ? ppDefaultLayers(L) : resolveLayerIndices('all', L)) : resolveLayerIndices(layers, L);
 }
 
+/** Per-cell union (max) of the regions' weights, each scaled to peak 1 (see AskResult.insideRatio). */
+export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
+  const out = new Float32Array(regions[0].weights.length);
+  for (const r of regions) {
+    const peak = r.weights.reduce((m, w) => Math.max(m, w), 0);
+    r.weights.forEach((w, i) => (out[i] = Math.max(out[i], peak > 0 ? w / peak : 0)));
+  }
+  return out;
+}
+
+/** One answer, generated (streamed through opts.onToken) from the prefill with the latent `delta` added (null: none). */
+function answerFrom(session: Session, ids: number[], features: Tensor, delta: Tensor | null, which: 'baseline' | 'controlled', maxNewTokens: number, opts: AskOptions): Answer {
+  const { model, tokenizer } = session;
+  const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
+  const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
+  const tokens =
+    which === 'controlled' && opts.contrastive && delta
+      ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), { ...opts.contrastive, maxNewTokens, onToken })
+      : generate(model, embeds, { maxNewTokens, onToken }).tokens;
+  return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
+}
+
+/** onToken for one answer: a TextStreamer's pieces, what it held back flushed with the last token. */
+function streamTo(tokenizer: Tokenizer, eosIds: readonly number[], maxNewTokens: number, emit: (token: number, text: string) => void) {
+  const streamer = new TextStreamer(tokenizer);
+  const eos = new Set(eosIds);
+  return (token: number): void => {
+    const text = streamer.push(token);
+    const last = eos.has(token) || streamer.tokens.length === maxNewTokens;
+    emit(token, last ? text + streamer.flush() : text);
+  };
+}
+
+/** Records each optimisation step's in-region share and seconds, and passes the step on. */
+function trackSteps(inside: Float32Array, onStep: AskOptions['onStep']) {
+  const ratios: number[] = [];
+  const seconds: number[] = [];
+  return {
+    ratios,
+    seconds,
+    onStep: (s: StepInfo) => {
+      const ratio = insideRatio(s.attention, inside);
+      ratios.push(ratio);
+      seconds.push(s.seconds);
+      onStep?.({ ...s, insideRatio: ratio });
+    },
+  };
+}
+
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/** The answer from the optimised latent, or an AskFailure that keeps what was computed (no finite step, broken logits). */
+function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, answer: (delta: Tensor) => Answer): Answer {
+  if (result.stop === 'non-finite' && result.losses.length === 0) {
+    throw new AskFailure(`no controlled answer: the optimisation had no finite step (${result.warnings[0]}); try a smaller --alpha or --lr`, partial);
+  }
+  try {
+    return answer(result.finalDelta);
+  } catch (e) {
+    throw new AskFailure(`no controlled answer: ${(e as Error).message}`, partial);
+  }
+}
+
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
-  const { model, tokenizer } = session;
+  const { model } = session;
   const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
   const t0 = performance.now();
+  const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
   const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
   const grid = Math.round(Math.sqrt(features.shape[1]));
   if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
   const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
-  const { prompt, ids } = promptIds(session, input.question);
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled'): Answer => {
-    const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
-    const onToken = (token: number): void => {
-      opts.onToken?.(which, token, tokenizer.decode([token], { skipSpecial: true }));
-    };
-    const tokens =
-      which === 'controlled' && opts.contrastive && delta
-        ? contrastiveGenerate(model, embeds, noGrad(() => model.embedWithImageFeatures(ids, features).inputsEmbeds), {
-            ...opts.contrastive,
-            maxNewTokens: o.maxNewTokens,
-            onToken,
-          })
-        : generate(model, embeds, { maxNewTokens: o.maxNewTokens, onToken }).tokens;
-    return { tokens, text: tokenizer.decode(tokens, { skipSpecial: true }).trim() };
-  };
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(session, ids, features, delta, which, o.maxNewTokens, opts);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
   const tBaseline = seconds(t1);
 
   const t2 = performance.now();
-  const onStep = (s: StepInfo) => opts.onStep?.({ ...s, insideRatio: insideRatio(s.attention, regions[0].weights) });
-  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep });
+  const inside = insideWeights(regions);
+  const track = trackSteps(inside, opts.onStep);
+  const result = optimizeLatent(model, ids, features, regions.map((r) => r.weights), { ...o, onStep: track.onStep });
   const { before, after } = result.attention;
   const tOptimize = seconds(t2);
 
   const t3 = performance.now();
-  const controlled = answer(result.finalDelta, 'controlled');
+  const partial = { prompt, method: o.method, baseline, losses: result.losses, steps: result.steps, stop: result.stop, warnings: result.warnings };
+  const controlled = controlledAnswer(result, partial, (delta) => answer(delta, 'controlled'));
   const tControlled = seconds(t3);
   return {
     prompt,
@@ -161,7 +235,9 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     steps: result.steps,
     stop: result.stop,
     warnings: result.warnings,
-    insideRatio: { before: insideRatio(before, regions[0].weights), after: insideRatio(after, regions[0].weights) },
+    insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
+    stepInsideRatios: track.ratios,
+    stepSeconds: track.seconds,
     attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,

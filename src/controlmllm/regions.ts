@@ -88,6 +88,9 @@ function hardInside(prompt: Extract<VisualPrompt, { type: 'box' | 'mask' }>, W: 
     if (prompt.width !== W || prompt.height !== H) {
       throw new RegionError(`mask is ${prompt.width}×${prompt.height} but the image is ${W}×${H}`);
     }
+    if (prompt.data.length !== W * H) {
+      throw new RegionError(`mask data has ${prompt.data.length} values, expected ${W}×${H} = ${W * H} (one per pixel)`);
+    }
     return (px: number, py: number) => prompt.data[py * W + px] !== 0;
   }
   const [a, b, c, d] = prompt.box;

@@ -132,6 +132,8 @@ export interface FetchFilesOptions {
   listing?: Iterable<string>;
   /** Defaults to the global fetch. */
   fetchImpl?: typeof fetch;
+  /** Told the bytes received so far of each file as it streams in (total: its Content-Length, or null). */
+  onBytes?: (name: string, received: number, total: number | null) => void;
 }
 
 /**
@@ -148,8 +150,32 @@ export function fetchFiles(baseUrl: string, opts: FetchFilesOptions = {}): FileR
     const res = await fetchImpl(url);
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`);
-    return new Uint8Array(await res.arrayBuffer());
+    if (!opts.onBytes || !res.body) return new Uint8Array(await res.arrayBuffer());
+    return readWithProgress(res, (n, total) => opts.onBytes!(name, n, total));
   };
+}
+
+/** The body of `res` chunk by chunk, reporting the bytes so far (into one buffer when the length is known). */
+async function readWithProgress(res: Response, report: (received: number, total: number | null) => void): Promise<Uint8Array> {
+  const header = Number(res.headers.get('content-length'));
+  const total = Number.isFinite(header) && header > 0 ? header : null;
+  const reader = res.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    report(received, total);
+  }
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** The part of a `File` this module uses (a browser File, or anything shaped like one). */

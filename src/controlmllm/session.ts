@@ -8,6 +8,8 @@ import type { ClipProcessorConfig } from '../io/clip-preprocess.js';
 import { preprocess } from '../io/clip-preprocess.js';
 import type { RgbImage } from '../io/image.js';
 import type { Tokenizer } from '../io/tokenizer.js';
+import { numImageTokens } from '../model/config.js';
+import { checkContextLength } from '../model/generate.js';
 import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import { fromArray, noGrad, type Tensor } from '../tensor/index.js';
 
@@ -19,14 +21,19 @@ export interface Session {
   template: ChatTemplate;
 }
 
-/** The LLaVA prompt for a question, and its ids (one `<image>` id, expanded by the model). */
-export function promptIds(session: Session, question: string): { prompt: string; ids: number[] } {
+/**
+ * The LLaVA prompt for a question, and its ids (one `<image>` id, expanded by the model). The expanded
+ * prompt plus `newTokens` must fit the model's context; checked here, before any image is encoded.
+ */
+export function promptIds(session: Session, question: string, newTokens = 0): { prompt: string; ids: number[] } {
   const prompt = llavaPrompt(question, session.template);
   const ids = session.tokenizer.encode(prompt);
   const imageId = session.model.config.image_token_index;
   if (!ids.includes(imageId)) {
     throw new Error(`prompt '${prompt}' has no image token (id ${imageId}) after tokenisation; check the chat template and tokenizer`);
   }
+  const imageTokens = ids.filter((id) => id === imageId).length;
+  checkContextLength(session.model.config.text_config, ids.length + imageTokens * (numImageTokens(session.model.config) - 1), newTokens);
   return { prompt, ids };
 }
 

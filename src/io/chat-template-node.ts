@@ -12,7 +12,7 @@ export function loadChatTemplateFromDir(dir: string): ChatTemplate {
     if (existsSync(path)) files[name] = readFileSync(path, 'utf8');
   }
   try {
-    return ChatTemplate.fromFiles(files);
+    return ChatTemplate.fromFiles(files, dir);
   } catch (e) {
     throw new Error(`${dir}: ${(e as Error).message}`, { cause: e });
   }

@@ -16,7 +16,7 @@
  * LLaVA-1.5 (SPEC-llava §8.5): one user turn [image, question] + generation prompt renders
  * `"USER: <image>\n" + question + " ASSISTANT:"`, the canonical prompt; no system prompt.
  */
-import { Template } from '@huggingface/jinja';
+import { Interpreter, Template } from '@huggingface/jinja';
 import { parseJsonObject, readSpecialTokenConfig } from './tokenizer-config.js';
 
 /** One part of a multimodal message. */
@@ -69,6 +69,74 @@ function templateValue(value: unknown, file: string): string | undefined {
   throw new Error(`${file}: "chat_template" must be a string or a list of named templates`);
 }
 
+/**
+ * Limits on one render, as Jinja2's SandboxedEnvironment caps `range` at MAX_RANGE = 100,000: a
+ * template is code from the model folder, and `{% for i in range(30000000) %}` must not hang the process.
+ */
+export const RENDER_LIMITS = {
+  /** Items one `range()` call may produce. */
+  range: 100_000,
+  /**
+   * Steps in one render: every node and block evaluated (a loop body once per iteration) and every item
+   * a `range()` produces (the library builds a scope per loop item before running the body).
+   */
+  steps: 50_000,
+  /** Characters of any string value, the output included. */
+  chars: 1_000_000,
+};
+
+/** Items `range(args)` would produce (Python semantics), for the cap checked before the list is built. */
+function rangeLength(args: unknown[]): number {
+  const nums = args.map(Number);
+  const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (!(step !== 0)) return 0; // the library reports a zero step itself
+  return Math.max(0, Math.ceil((stop - start) / step));
+}
+
+type Node = { type: string; callee?: { type: string; value?: string }; args?: unknown[] };
+type Evaluate = (this: Interpreter, statement: unknown, environment: unknown) => { type: string; value: unknown };
+
+/**
+ * Runs `render` with every template node and block evaluation counted and every string result measured.
+ * @huggingface/jinja has no hooks for this, so Interpreter.prototype.evaluate is wrapped for the
+ * duration of the (synchronous) call and restored after.
+ */
+function withRenderLimits(render: () => string): string {
+  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate; evaluateBlock: Evaluate };
+  const [original, originalBlock] = [proto.evaluate, proto.evaluateBlock];
+  let steps = 0;
+  const tick = (n = 1) => {
+    steps += n;
+    if (steps > RENDER_LIMITS.steps) throw new Error(`the template evaluated over ${RENDER_LIMITS.steps} steps (an endless or huge loop?)`);
+  };
+  // A loop runs its body as a block, once per item, even when the body is empty.
+  proto.evaluateBlock = function (statements, environment) {
+    tick();
+    return originalBlock.call(this, statements, environment);
+  };
+  proto.evaluate = function (statement, environment) {
+    tick();
+    const node = statement as Node;
+    if (node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.value === 'range') {
+      const args = (node.args ?? []).map((a) => original.call(this, a, environment).value);
+      const n = rangeLength(args);
+      if (!(n <= RENDER_LIMITS.range)) throw new Error(`range(${args.join(', ')}) has ${n} items, over the limit of ${RENDER_LIMITS.range}`);
+      tick(n);
+    }
+    const result = original.call(this, statement, environment);
+    if (typeof result?.value === 'string' && result.value.length > RENDER_LIMITS.chars) {
+      throw new Error(`the template built a string of ${result.value.length} characters, over the limit of ${RENDER_LIMITS.chars}`);
+    }
+    return result;
+  };
+  try {
+    return render();
+  } finally {
+    proto.evaluate = original;
+    proto.evaluateBlock = originalBlock;
+  }
+}
+
 export class ChatTemplate {
   private readonly template: Template;
   private readonly contentList: boolean;
@@ -80,7 +148,7 @@ export class ChatTemplate {
   constructor(
     readonly source: string,
     private readonly specialTokens: Record<string, string> = {},
-    origin = 'chat template',
+    readonly origin = 'chat template',
   ) {
     try {
       this.template = new Template(source);
@@ -91,7 +159,8 @@ export class ChatTemplate {
   }
 
   /** Finds the template in a model folder's files (see the file comment for the order). */
-  static fromFiles(files: ChatTemplateFiles): ChatTemplate {
+  static fromFiles(files: ChatTemplateFiles, dir?: string): ChatTemplate {
+    const where = (name: string) => (dir ? `${dir}/${name}` : name);
     const configText = files['tokenizer_config.json'];
     const config = configText === undefined ? {} : parseJsonObject(configText, 'tokenizer_config.json');
     const special = readSpecialTokenConfig(configText);
@@ -106,26 +175,31 @@ export class ChatTemplate {
     }
 
     const jinja = files['chat_template.jinja'];
-    if (jinja !== undefined) return new ChatTemplate(jinja.replace(/\r\n?/g, '\n'), tokens, 'chat_template.jinja');
+    if (jinja !== undefined) return new ChatTemplate(jinja.replace(/\r\n?/g, '\n'), tokens, where('chat_template.jinja'));
     const json = files['chat_template.json'];
     if (json !== undefined) {
       const source = templateValue(parseJsonObject(json, 'chat_template.json').chat_template, 'chat_template.json');
       if (source === undefined) throw new Error('chat_template.json: no "chat_template" string');
-      return new ChatTemplate(source, tokens, 'chat_template.json');
+      return new ChatTemplate(source, tokens, where('chat_template.json'));
     }
     const fromConfig = templateValue(config.chat_template, 'tokenizer_config.json');
-    if (fromConfig !== undefined) return new ChatTemplate(fromConfig, tokens, 'tokenizer_config.json');
+    if (fromConfig !== undefined) return new ChatTemplate(fromConfig, tokens, where('tokenizer_config.json'));
     throw new Error('no chat template: expected chat_template.jinja, chat_template.json or "chat_template" in tokenizer_config.json');
   }
 
-  /** Renders `messages` into the prompt string. */
+  /** Renders `messages` into the prompt string, within {@link RENDER_LIMITS}; errors name the template's file. */
   render(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
-    return this.template.render({
+    const variables = {
       ...this.specialTokens,
       ...options.variables,
       messages: messages.map((m) => this.shapeContent(m)),
       add_generation_prompt: options.addGenerationPrompt ?? false,
-    });
+    };
+    try {
+      return withRenderLimits(() => this.template.render(variables));
+    } catch (e) {
+      throw new Error(`${this.origin}: cannot render the chat template (${(e as Error).message})`, { cause: e });
+    }
   }
 
   /** Gives the message content the shape this template reads (see the file comment). */

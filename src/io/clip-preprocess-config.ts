@@ -7,6 +7,7 @@
  * integer `crop_size` means a square crop. Only what this engine implements is accepted: resample 3
  * (Pillow BICUBIC) and three-channel mean/std; anything else is refused with the key and value.
  */
+import { showJson } from './json-show.js';
 
 export type ResizeSpec = { shortestEdge: number } | { height: number; width: number };
 
@@ -29,6 +30,9 @@ export interface ClipProcessorConfig {
 export const OPENAI_CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
 export const OPENAI_CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 
+/** Largest resize / crop side accepted (CLIP-style processors use 224..1024). */
+export const MAX_SIDE = 8192;
+
 const RESAMPLE_NAMES: Record<number, string> = { 0: 'NEAREST', 1: 'LANCZOS', 2: 'BILINEAR', 3: 'BICUBIC', 4: 'BOX', 5: 'HAMMING' };
 
 /** Parses the JSON object of a preprocessor_config.json; `source` names it in errors. */
@@ -41,23 +45,25 @@ export function parseClipProcessorConfig(json: unknown, source = 'preprocessor_c
 
   const type = o.image_processor_type;
   if (type !== undefined && type !== 'CLIPImageProcessor') {
-    fail(`image_processor_type ${JSON.stringify(type)} is not supported (only CLIPImageProcessor)`);
+    fail(`image_processor_type ${showJson(type)} is not supported (only CLIPImageProcessor)`);
   }
   const bool = (key: string, dflt: boolean): boolean => {
     const v = o[key];
     if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'boolean') fail(`${key} must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') fail(`${key} must be true or false, got ${showJson(v)}`);
     return v as boolean;
   };
   const positiveInt = (key: string, v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > MAX_SIDE) {
+      fail(`${key} must be an integer in [1, ${MAX_SIDE}], got ${showJson(v)}`);
+    }
     return v as number;
   };
   const triple = (key: string, dflt: [number, number, number], positive: boolean): [number, number, number] => {
     const v = o[key];
     if (v === undefined || v === null) return dflt;
     const ok = Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
-    if (!ok) fail(`${key} must be 3 finite numbers${positive ? ' > 0' : ''} (one per RGB channel), got ${JSON.stringify(v)}`);
+    if (!ok) fail(`${key} must be 3 finite numbers${positive ? ' > 0' : ''} (one per RGB channel), got ${showJson(v)}`);
     return [...(v as number[])] as [number, number, number];
   };
 
@@ -67,11 +73,11 @@ export function parseClipProcessorConfig(json: unknown, source = 'preprocessor_c
   const resample = o.resample ?? 3;
   if (resample !== 3) {
     const name = typeof resample === 'number' ? RESAMPLE_NAMES[resample] : undefined;
-    fail(`resample ${JSON.stringify(resample)}${name ? ` (${name})` : ''} is not supported; only 3 (BICUBIC) is implemented`);
+    fail(`resample ${showJson(resample)}${name ? ` (${name})` : ''} is not supported; only 3 (BICUBIC) is implemented`);
   }
   const rescaleFactor = o.rescale_factor ?? 1 / 255;
   if (typeof rescaleFactor !== 'number' || !Number.isFinite(rescaleFactor) || rescaleFactor <= 0) {
-    fail(`rescale_factor must be a positive number, got ${JSON.stringify(rescaleFactor)}`);
+    fail(`rescale_factor must be a positive number, got ${showJson(rescaleFactor)}`);
   }
   return {
     doConvertRgb: bool('do_convert_rgb', true),
@@ -96,13 +102,13 @@ function parseSize(v: unknown, positiveInt: IntCheck, fail: (m: string) => never
   if (typeof v === 'number') return { shortestEdge: positiveInt('size', v) };
   if (typeof v === 'object' && !Array.isArray(v)) {
     const s = v as Record<string, unknown>;
-    if (s.longest_edge !== undefined) fail(`size.longest_edge is not supported (got ${JSON.stringify(v)})`);
+    if (s.longest_edge !== undefined) fail(`size.longest_edge is not supported (got ${showJson(v)})`);
     if (s.shortest_edge !== undefined) return { shortestEdge: positiveInt('size.shortest_edge', s.shortest_edge) };
     if (s.height !== undefined && s.width !== undefined) {
       return { height: positiveInt('size.height', s.height), width: positiveInt('size.width', s.width) };
     }
   }
-  return fail(`size must be {"shortest_edge": n} or {"height": h, "width": w}, got ${JSON.stringify(v)}`);
+  return fail(`size must be {"shortest_edge": n} or {"height": h, "width": w}, got ${showJson(v)}`);
 }
 
 /** `get_size_dict(crop_size, default_to_square=True)`: int → square; dict with height+width. */
@@ -118,5 +124,5 @@ function parseCropSize(v: unknown, positiveInt: IntCheck, fail: (m: string) => n
       return { height: positiveInt('crop_size.height', s.height), width: positiveInt('crop_size.width', s.width) };
     }
   }
-  return fail(`crop_size must be {"height": h, "width": w} or an integer, got ${JSON.stringify(v)}`);
+  return fail(`crop_size must be {"height": h, "width": w} or an integer, got ${showJson(v)}`);
 }

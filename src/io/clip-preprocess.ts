@@ -28,6 +28,19 @@ export {
 export interface PreprocessOptions {
   /** Original LLaVA `image_aspect_ratio="pad"`: expand2square with the mean colour first (default false = HF). */
   padToSquare?: boolean;
+  /** Names the image in errors (a file path). */
+  source?: string;
+}
+
+/** Largest intermediate image (padded square, resized) accepted, checked before it is allocated. */
+export const MAX_PREPROCESS_PIXELS = 50_000_000;
+
+/** "IMG: preprocess: …" when the image has a name. */
+const failure = (opts: PreprocessOptions, detail: string) => new Error(`${opts.source ? `${opts.source}: ` : ''}preprocess: ${detail}`);
+
+function checkIntermediate(what: string, w: number, h: number, opts: PreprocessOptions): void {
+  if (w * h <= MAX_PREPROCESS_PIXELS) return;
+  throw failure(opts, `${what} would be ${w}×${h} = ${w * h} pixels, over the limit of ${MAX_PREPROCESS_PIXELS} (an extreme aspect ratio or preprocessor size); crop the image first`);
 }
 
 export interface PreprocessResult {
@@ -95,10 +108,16 @@ export function preprocessGeometry(width: number, height: number, cfg: ClipProce
   let [w, h] = [width, height];
   if (opts.padToSquare) {
     const pad = squarePadOffsets(width, height);
+    checkIntermediate(`the ${width}×${height} image padded to a square`, pad.side, pad.side, opts);
     Object.assign(g, { padLeft: pad.left, padTop: pad.top, paddedWidth: pad.side, paddedHeight: pad.side });
     w = h = pad.side;
   }
-  if (cfg.doResize) [h, w] = resizeOutputSize(w, h, cfg);
+  if (cfg.doResize) {
+    const [rw, rh] = [w, h];
+    [h, w] = resizeOutputSize(w, h, cfg);
+    const to = 'shortestEdge' in cfg.size ? `shortest edge ${cfg.size.shortestEdge}` : `${cfg.size.width}×${cfg.size.height}`;
+    checkIntermediate(`the ${rw}×${rh} image resized to ${to}`, w, h, opts);
+  }
   g.resizedWidth = w;
   g.resizedHeight = h;
   if (cfg.doCenterCrop) {
@@ -106,16 +125,13 @@ export function preprocessGeometry(width: number, height: number, cfg: ClipProce
     const wy = hfCenterCropWindow(h, ch);
     const wx = hfCenterCropWindow(w, cw);
     if (wy.kept !== ch || wx.kept !== cw) {
-      throw new Error(
-        `preprocess: centre crop ${cw}×${ch} of a ${w}×${h} image would give ${wx.kept}×${wy.kept} ` +
-          `in transformers (odd zero-padding); resize to at least the crop size first`,
-      );
+      throw failure(opts, `centre crop ${cw}×${ch} of a ${w}×${h} image would give ${wx.kept}×${wy.kept} in transformers (odd zero-padding); resize to at least the crop size first`);
     }
     g.cropLeft = wx.offset;
     g.cropTop = wy.offset;
     [w, h] = [cw, ch];
   }
-  if (w !== h) throw new Error(`preprocess: the processed image is ${w}×${h}; the vision tower needs a square input`);
+  if (w !== h) throw failure(opts, `the processed image is ${w}×${h}; the vision tower needs a square input`);
   g.size = w;
   return g;
 }
@@ -131,17 +147,20 @@ export function preprocess(img: RgbImage, cfg: ClipProcessorConfig, opts: Prepro
   return { pixelValues: normalizeChw(cur, cfg), size: geometry.size, resizedU8: cur.data, geometry };
 }
 
+// Module-scope alias: a global lookup per pixel is slow where the code runs in a vm context (jest).
+const fround = Math.fround;
+
 /** `rescale` then `normalize` in NumPy float32 order, HWC uint8 → CHW float32. */
 export function normalizeChw(img: RgbImage, cfg: ClipProcessorConfig): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(cfg.imageMean[c]);
-    const std = Math.fround(cfg.imageStd[c]);
+    const mean = fround(cfg.imageMean[c]);
+    const std = fround(cfg.imageStd[c]);
     for (let i = 0; i < n; i++) {
       const u = img.data[i * 3 + c];
-      let v = cfg.doRescale ? Math.fround(u * cfg.rescaleFactor) : u;
-      if (cfg.doNormalize) v = Math.fround(Math.fround(v - mean) / std);
+      let v = cfg.doRescale ? fround(u * cfg.rescaleFactor) : u;
+      if (cfg.doNormalize) v = fround(fround(v - mean) / std);
       out[c * n + i] = v;
     }
   }

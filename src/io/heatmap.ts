@@ -8,6 +8,10 @@
 import { assertRgbImage, type RgbImage } from './rgb-image.js';
 import { originalToProcessed, type PreprocessGeometry } from './clip-preprocess-geometry.js';
 
+// Module-scope aliases: a global lookup per pixel is slow where the code runs in a vm context (jest).
+const { abs, floor, max, min, round } = Math;
+const isNan = Number.isNaN;
+
 export type ColorMapName = 'jet' | 'inferno';
 
 export interface HeatmapOptions {
@@ -27,8 +31,8 @@ export interface HeatmapOptions {
 
 /** MATLAB-style jet: blue → cyan → yellow → red, t in [0, 1] → RGB in [0, 1]. */
 function jet(t: number): [number, number, number] {
-  const c = (v: number) => Math.min(1, Math.max(0, v));
-  return [c(1.5 - Math.abs(4 * t - 3)), c(1.5 - Math.abs(4 * t - 2)), c(1.5 - Math.abs(4 * t - 1))];
+  const c = (v: number) => min(1, max(0, v));
+  return [c(1.5 - abs(4 * t - 3)), c(1.5 - abs(4 * t - 2)), c(1.5 - abs(4 * t - 1))];
 }
 
 /** matplotlib's 'inferno' sampled at 10 evenly spaced stops (black → purple → orange → pale yellow). */
@@ -38,7 +42,7 @@ const INFERNO_STOPS = [
 
 function inferno(t: number): [number, number, number] {
   const f = t * (INFERNO_STOPS.length - 1);
-  const i = Math.min(INFERNO_STOPS.length - 2, Math.floor(f));
+  const i = min(INFERNO_STOPS.length - 2, floor(f));
   const u = f - i;
   const a = INFERNO_STOPS[i];
   const b = INFERNO_STOPS[i + 1];
@@ -59,10 +63,10 @@ function axisSamples(n: number, toProcessed: (v: number) => number, size: number
 
 /** Grid value at fractional cell coordinates (cell centres at integers), clamped at the borders. */
 function sampleGrid(grid: Float32Array, g: number, gx: number, gy: number, smooth: boolean): number {
-  const clampI = (v: number) => Math.min(g - 1, Math.max(0, v));
-  if (!smooth) return grid[clampI(Math.round(gy)) * g + clampI(Math.round(gx))];
-  const x0 = Math.floor(gx);
-  const y0 = Math.floor(gy);
+  const clampI = (v: number) => min(g - 1, max(0, v));
+  if (!smooth) return grid[clampI(round(gy)) * g + clampI(round(gx))];
+  const x0 = floor(gx);
+  const y0 = floor(gy);
   const fx = gx - x0;
   const fy = gy - y0;
   const xa = clampI(x0);
@@ -94,11 +98,11 @@ export function heatmapOverlay(
   let gridMax = -Infinity;
   for (let i = 0; i < grid.length; i++) {
     if (!Number.isFinite(grid[i])) throw new Error(`heatmapOverlay: grid value ${grid[i]} at cell ${i} is not finite`);
-    gridMax = Math.max(gridMax, grid[i]);
+    gridMax = max(gridMax, grid[i]);
   }
   const lo = opts.min ?? 0;
   const hi = opts.max ?? gridMax;
-  const opacity = Math.min(1, Math.max(0, opts.opacity ?? 0.5));
+  const opacity = min(1, max(0, opts.opacity ?? 0.5));
   const dim = opts.dimOutside ?? 0.35;
   const ramp = COLOR_MAPS[opts.colormap ?? 'jet'];
   if (!ramp) throw new Error(`heatmapOverlay: unknown colormap ${JSON.stringify(opts.colormap)} (jet, inferno)`);
@@ -111,14 +115,14 @@ export function heatmapOverlay(
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const p = (y * img.width + x) * 3;
-      if (Number.isNaN(xs[x]) || Number.isNaN(ys[y])) {
-        for (let c = 0; c < 3; c++) out[p + c] = Math.round(img.data[p + c] * dim);
+      if (isNan(xs[x]) || isNan(ys[y])) {
+        for (let c = 0; c < 3; c++) out[p + c] = round(img.data[p + c] * dim);
         continue;
       }
       const v = sampleGrid(grid, gridSize, xs[x], ys[y], smooth);
-      const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0;
+      const t = hi > lo ? min(1, max(0, (v - lo) / (hi - lo))) : 0;
       const col = ramp(t);
-      for (let c = 0; c < 3; c++) out[p + c] = Math.round(img.data[p + c] * (1 - opacity) + col[c] * 255 * opacity);
+      for (let c = 0; c < 3; c++) out[p + c] = round(img.data[p + c] * (1 - opacity) + col[c] * 255 * opacity);
     }
   }
   return { width: img.width, height: img.height, data: out };
@@ -126,16 +130,21 @@ export function heatmapOverlay(
 
 /**
  * The attention before and after an optimisation, drawn on one shared colour scale (min 0, max over
- * both grids) so that brightness compares between the two images.
+ * both grids, returned as `max` for a legend) so that brightness compares between the two images.
  */
 export function heatmapPair(
   img: RgbImage,
   attention: { grid: number; before: Float32Array; after: Float32Array },
   geometry: PreprocessGeometry,
   opts: Omit<HeatmapOptions, 'min' | 'max'> = {},
-): { before: RgbImage; after: RgbImage } {
-  let max = -Infinity;
-  for (const a of [attention.before, attention.after]) for (let i = 0; i < a.length; i++) max = Math.max(max, a[i]);
-  const draw = (a: Float32Array) => heatmapOverlay(img, a, attention.grid, geometry, { ...opts, min: 0, max });
-  return { before: draw(attention.before), after: draw(attention.after) };
+): { before: RgbImage; after: RgbImage; max: number } {
+  let top = -Infinity;
+  for (const a of [attention.before, attention.after]) for (let i = 0; i < a.length; i++) top = max(top, a[i]);
+  const draw = (a: Float32Array) => heatmapOverlay(img, a, attention.grid, geometry, { ...opts, min: 0, max: top });
+  return { before: draw(attention.before), after: draw(attention.after), max: top };
+}
+
+/** A colour map as a function t ∈ [0, 1] → RGB in [0, 1] (for legends drawn next to a heatmap). */
+export function colorMap(name: ColorMapName): (t: number) => [number, number, number] {
+  return COLOR_MAPS[name];
 }

@@ -8,6 +8,9 @@
  * rows are repeated beyond the image edges) and jdcolor.c (`build_ycc_rgb_table`, `ycc_rgb_convert`).
  */
 
+// Module-scope alias: a global lookup per pixel is slow where the code runs in a vm context (jest).
+const { floor, max, min, trunc } = Math;
+
 /** One decoded component at its own (downsampled) resolution. */
 export interface Plane {
   width: number;
@@ -29,7 +32,7 @@ export function upsamplePlane(p: Plane, width: number, height: number): Uint8Arr
     const cy = p.fy === 2 ? y >> 1 : y;
     // h1v2 / h2v2: the next-nearest row is above for even output rows, below for odd ones; the first
     // and last sample rows repeat beyond the edges (jdmainct.c context rows).
-    const far = p.fy === 2 ? Math.min(p.height - 1, Math.max(0, y & 1 ? cy + 1 : cy - 1)) : cy;
+    const far = p.fy === 2 ? min(p.height - 1, max(0, y & 1 ? cy + 1 : cy - 1)) : cy;
     for (let i = 0; i < pw; i++) colsum[i + 1] = p.data[cy * pw + i] * 3 + p.data[far * pw + i];
     colsum[0] = colsum[1];
     colsum[pw + 1] = colsum[pw];
@@ -62,7 +65,7 @@ export function upsamplePlane(p: Plane, width: number, height: number): Uint8Arr
 
 const SCALEBITS = 16;
 const ONE_HALF = 1 << (SCALEBITS - 1);
-const FIX = (x: number) => Math.trunc(x * (1 << SCALEBITS) + 0.5);
+const FIX = (x: number) => trunc(x * (1 << SCALEBITS) + 0.5);
 
 /** jdcolor.c `build_ycc_rgb_table` (RIGHT_SHIFT is an arithmetic, i.e. flooring, shift). */
 const CR_R = new Int32Array(256);
@@ -71,8 +74,8 @@ const CR_G = new Int32Array(256);
 const CB_G = new Int32Array(256);
 for (let i = 0; i < 256; i++) {
   const x = i - 128;
-  CR_R[i] = Math.floor((FIX(1.402) * x + ONE_HALF) / (1 << SCALEBITS));
-  CB_B[i] = Math.floor((FIX(1.772) * x + ONE_HALF) / (1 << SCALEBITS));
+  CR_R[i] = floor((FIX(1.402) * x + ONE_HALF) / (1 << SCALEBITS));
+  CB_B[i] = floor((FIX(1.772) * x + ONE_HALF) / (1 << SCALEBITS));
   CR_G[i] = -FIX(0.71414) * x;
   CB_G[i] = -FIX(0.34414) * x + ONE_HALF;
 }
@@ -85,7 +88,7 @@ export function yccToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array): Uint8Ar
   for (let i = 0; i < y.length; i++) {
     const Y = y[i];
     out[i * 3] = clamp8(Y + CR_R[cr[i]]);
-    out[i * 3 + 1] = clamp8(Y + Math.floor((CB_G[cb[i]] + CR_G[cr[i]]) / (1 << SCALEBITS)));
+    out[i * 3 + 1] = clamp8(Y + floor((CB_G[cb[i]] + CR_G[cr[i]]) / (1 << SCALEBITS)));
     out[i * 3 + 2] = clamp8(Y + CB_B[cb[i]]);
   }
   return out;

@@ -15,6 +15,7 @@
  */
 import { decode as jpegDecode } from 'jpeg-js';
 import { ImageError, type ImageHeader } from './image-format.js';
+import { checkJpegDataSize, countBlocks, walkJpegScans } from './image-jpeg-scan.js';
 import { upsamplePlane, yccToRgb, type Plane } from './image-jpeg-color.js';
 import type { RgbImage } from './image.js';
 
@@ -47,10 +48,9 @@ export function decodeJpeg(bytes: Uint8Array, header: ImageHeader, name: string,
   if (components !== 1 && components !== 3 && components !== 4) {
     throw new ImageError(name, `unsupported JPEG with ${components} components`);
   }
-  if (!hasEoiAfterScan(bytes)) {
-    throw new ImageError(name, `truncated JPEG (${width}×${height}): no end-of-image marker after the scan data (${bytes.length} bytes)`);
-  }
   const layout = readJpegLayout(bytes);
+  const scans = walkJpegScans(bytes, header, name);
+  checkJpegDataSize(scans, header, countBlocks(width, height, layout.sampling), name, bytes.length);
   const raw = components === 3 && layout.sampling.length === 3 ? layout : null;
   // jpeg-js forces its own colour conversion when an Adobe marker says "transform"; we know the colour
   // space already, so it gets the file without that segment.
@@ -156,28 +156,4 @@ function isRgbColorSpace(layout: JpegLayout): boolean {
   if (layout.adobeTransform !== undefined) return layout.adobeTransform === 0;
   const ids = layout.sampling.map((c) => c.id);
   return ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42;
-}
-
-/**
- * True when an EOI (FF D9) follows the first SOS (FF DA). Entropy-coded data stuffs every 0xFF as FF 00,
- * so FF D9 there can only be the real end marker; a file cut short loses it (Pillow then reports
- * "image file is truncated").
- */
-function hasEoiAfterScan(b: Uint8Array): boolean {
-  let sos = -1;
-  for (let i = 2; i + 1 < b.length; i++) {
-    if (b[i] !== 0xff) continue;
-    const m = b[i + 1];
-    if (m === 0xda) {
-      sos = i;
-      break;
-    }
-    // Skip whole marker segments so that bytes inside APPn/EXIF thumbnails are not mistaken for markers.
-    if (m >= 0xc0 && m <= 0xfe && m !== 0xd8 && !(m >= 0xd0 && m <= 0xd7) && i + 3 < b.length) {
-      i += 1 + ((b[i + 2] << 8) | b[i + 3]);
-    }
-  }
-  if (sos < 0) return false;
-  for (let i = b.length - 2; i > sos; i--) if (b[i] === 0xff && b[i + 1] === 0xd9) return true;
-  return false;
 }

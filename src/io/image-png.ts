@@ -11,7 +11,11 @@
  *   turns most such images white. We follow Pillow, since the goal is parity with the Python reference.
  * - tRNS on gray / RGB images: pngjs zeroes every pixel equal to the transparent colour; Pillow keeps
  *   the colour (only the alpha changes), so the chunk is removed before pngjs sees it.
+ * - Decompression bombs: pngjs caps the inflated size of non-interlaced images at what the header
+ *   needs, but inflates interlaced (Adam7) ones without a limit; so for those we inflate the IDAT data
+ *   first with the cap the seven passes need, before pngjs does.
  */
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { ImageError, type ImageHeader } from './image-format.js';
 import type { RgbImage } from './image.js';
@@ -19,6 +23,7 @@ import type { RgbImage } from './image.js';
 /** Decodes a PNG whose header was already validated (size limits included). */
 export function decodePng(bytes: Uint8Array, header: ImageHeader, name: string): RgbImage {
   const { width, height, bitDepth, colorType } = header;
+  if (bytes[28] === 1) checkInterlacedSize(bytes, header, name);
   const input = colorType === 0 || colorType === 2 ? withoutChunk(bytes, 'tRNS') : bytes;
   let png: { width: number; height: number; data: ArrayLike<number> };
   try {
@@ -30,6 +35,52 @@ export function decodePng(bytes: Uint8Array, header: ImageHeader, name: string):
     throw new ImageError(name, `corrupt PNG: decoded ${png.width}×${png.height} (${png.data.length} samples), header says ${width}×${height}`);
   }
   return rgbaToRgb(png.data, width, height, sampleTo8(bitDepth, colorType));
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Bytes of filtered scanlines an Adam7-interlaced image inflates to: seven passes, one filter byte per row. */
+export function interlacedBytes(width: number, height: number, bitsPerPixel: number): number {
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) total += h * (1 + Math.ceil((w * bitsPerPixel) / 8));
+  }
+  return total;
+}
+
+/** Inflates the IDAT stream with the cap the header implies; more data is a decompression bomb. */
+function checkInterlacedSize(bytes: Uint8Array, header: ImageHeader, name: string): void {
+  const cap = interlacedBytes(header.width, header.height, CHANNELS[header.colorType] * header.bitDepth);
+  try {
+    inflateSync(chunkData(bytes, 'IDAT'), { maxOutputLength: cap });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageError(name, `corrupt PNG: the interlaced ${header.width}×${header.height} image data inflates past the ${cap} bytes its header allows (decompression bomb?)`);
+    }
+    throw new ImageError(name, `corrupt or truncated PNG (${header.width}×${header.height}, interlaced): ${(e as Error).message}`);
+  }
+}
+
+/** The data of every chunk of one type, concatenated (IDAT: the zlib stream). */
+function chunkData(bytes: Uint8Array, type: string): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) + (bytes[at + 2] << 8) + bytes[at + 3];
+    const t = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
+    if (t === type) parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
+    at += 12 + length;
+  }
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** The per-sample 16→8 bit rule (see the file comment); identity for ≤ 8-bit data (already 0..255). */

@@ -12,6 +12,9 @@
  */
 import type { RgbImage } from './image.js';
 
+// Module-scope alias: a global lookup per sample is slow where the code runs in a vm context (jest).
+const { ceil, floor, trunc } = Math;
+
 /** PRECISION_BITS = 32 − 8 − 2 in Resample.c. */
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -43,16 +46,16 @@ export function precomputeCoeffs(inSize: number, in0: number, in1: number, outSi
   const scale = (in1 - in0) / outSize;
   const filterscale = scale < 1.0 ? 1.0 : scale;
   const support = BICUBIC_SUPPORT * filterscale;
-  const ksize = Math.ceil(support) * 2 + 1;
+  const ksize = ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2);
   const kk = new Int32Array(outSize * ksize);
   const k = new Float64Array(ksize);
   for (let xx = 0; xx < outSize; xx++) {
     const center = in0 + (xx + 0.5) * scale;
     const ss = 1.0 / filterscale;
-    let xmin = Math.trunc(center - support + 0.5);
+    let xmin = trunc(center - support + 0.5);
     if (xmin < 0) xmin = 0;
-    let xmax = Math.trunc(center + support + 0.5);
+    let xmax = trunc(center + support + 0.5);
     if (xmax > inSize) xmax = inSize;
     xmax -= xmin;
     let ww = 0.0;
@@ -64,7 +67,7 @@ export function precomputeCoeffs(inSize: number, in0: number, in1: number, outSi
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0.0 ? k[x] / ww : k[x];
       // normalize_coeffs_8bpc: round half away from zero, then (int) truncation.
-      kk[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+      kk[xx * ksize + x] = trunc(w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
@@ -76,7 +79,7 @@ export function precomputeCoeffs(inSize: number, in0: number, in1: number, outSi
 function clip8(ss: number): number {
   if (ss >= 256 * (1 << PRECISION_BITS)) return 255;
   if (ss <= 0) return 0;
-  return Math.floor(ss / (1 << PRECISION_BITS));
+  return floor(ss / (1 << PRECISION_BITS));
 }
 
 /** `ImagingResampleHorizontal_8bpc` over source rows [rowOffset, rowOffset + outRows). */

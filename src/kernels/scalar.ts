@@ -3,17 +3,19 @@
  * same formulas; the reference backend calls them directly, faster backends have a parity test.
  */
 
+// Module-scope aliases: a global lookup per element is slow where the code runs in a vm context (jest).
+const { abs, exp, sign, sqrt, tanh } = Math;
 const SQRT1_2 = Math.SQRT1_2;
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const TWO_OVER_SQRT_PI = 2 / sqrt(Math.PI);
+const SQRT_2_OVER_PI = sqrt(2 / Math.PI);
 
 /**
  * erf(x) to full double precision: erf(x) = 2/√π · e^{-x²} · Σ_n 2ⁿ x^{2n+1} / (1·3·…·(2n+1)).
  * All terms are positive (no cancellation); beyond |x| = 6, erf is ±1 in double precision.
  */
 export function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax >= 6) return Math.sign(x);
+  const ax = abs(x);
+  if (ax >= 6) return sign(x);
   if (ax === 0) return x;
   const x2 = ax * ax;
   let term = ax;
@@ -23,10 +25,10 @@ export function erf(x: number): number {
     sum += term;
     if (term < sum * 1e-17) break;
   }
-  return Math.sign(x) * TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+  return sign(x) * TWO_OVER_SQRT_PI * exp(-x2) * sum;
 }
 
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)));
 
 interface UnaryRow {
   /** y = f(x) */
@@ -40,9 +42,9 @@ export const unaryTable = {
   exp: { f: Math.exp, df: (_x, y) => y },
   log: { f: Math.log, df: (x) => 1 / x },
   sqrt: { f: Math.sqrt, df: (_x, y) => 0.5 / y },
-  rsqrt: { f: (x) => 1 / Math.sqrt(x), df: (x, y) => (-0.5 * y) / x },
+  rsqrt: { f: (x) => 1 / sqrt(x), df: (x, y) => (-0.5 * y) / x },
   square: { f: (x) => x * x, df: (x) => 2 * x },
-  abs: { f: Math.abs, df: (x) => Math.sign(x) },
+  abs: { f: Math.abs, df: (x) => sign(x) },
   tanh: { f: Math.tanh, df: (_x, y) => 1 - y * y },
   sigmoid: { f: sigmoid, df: (_x, y) => y * (1 - y) },
   /** x·σ(x) */
@@ -56,13 +58,13 @@ export const unaryTable = {
   /** Exact GELU: ½x(1 + erf(x/√2)). */
   gelu: {
     f: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
-    df: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI),
+    df: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + (x * exp(-0.5 * x * x)) / sqrt(2 * Math.PI),
   },
   /** GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   gelu_tanh: {
-    f: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+    f: (x) => 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
     df: (x) => {
-      const t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
+      const t = tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
     },
   },

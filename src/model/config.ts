@@ -60,9 +60,35 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Upper bounds on sizes, far above any released model, so that a corrupt or hostile config is refused
+ * before a module tree of a million layers (or a huge table) is built.
+ */
+export const LIMITS = {
+  layers: 512,
+  hidden: 65_536,
+  intermediate: 262_144,
+  heads: 1024,
+  vocab: 4_194_304,
+  positions: 16_777_216,
+  channels: 16,
+  imageSize: 4096,
+  default: 16_777_216,
+} as const;
+
 const ACTIVATIONS = ['gelu', 'gelu_pytorch_tanh', 'gelu_new', 'quick_gelu', 'silu'];
 
 type Json = Record<string, unknown>;
+
+/** A config value for a message (short; one nested too deep to print says so instead of overflowing the stack). */
+function show(v: unknown): string {
+  try {
+    const s = JSON.stringify(v) ?? String(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return '(a value nested too deep to print)';
+  }
+}
 
 /** Reads typed keys of one JSON object, with HF defaults and errors that name `prefix.key`. */
 class Reader {
@@ -74,46 +100,46 @@ class Reader {
     const v = this.obj[k];
     return v === undefined ? undefined : v;
   }
-  int(k: string, dflt: number, min = 1): number {
+  int(k: string, dflt: number, min = 1, max: number = LIMITS.default): number {
     const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new ConfigError(this.key(k), `expected an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(this.key(k), `expected an integer in [${min}, ${max}], got ${show(v)}`);
     }
     return v;
   }
   num(k: string, dflt: number): number {
     const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(this.key(k), `expected a positive number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(this.key(k), `expected a positive number, got ${show(v)}`);
     return v;
   }
   bool(k: string, dflt: boolean): boolean {
     const v = this.raw(k) ?? dflt;
-    if (typeof v !== 'boolean') throw new ConfigError(this.key(k), `expected true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') throw new ConfigError(this.key(k), `expected true or false, got ${show(v)}`);
     return v;
   }
   optId(k: string, dflt: number | null): number | null {
     const v = this.obj[k] === undefined ? dflt : this.obj[k];
     if (v === null) return null;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(this.key(k), `expected a token id or null, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ConfigError(this.key(k), `expected a token id or null, got ${show(v)}`);
     return v;
   }
   oneOf<T extends string>(k: string, dflt: T, allowed: readonly T[]): T {
     const v = this.raw(k) ?? dflt;
     if (typeof v !== 'string' || !allowed.includes(v as T)) {
-      throw new ConfigError(this.key(k), `unsupported value ${JSON.stringify(v)} (supported: ${allowed.join(', ')})`);
+      throw new ConfigError(this.key(k), `unsupported value ${show(v)} (supported: ${allowed.join(', ')})`);
     }
     return v as T;
   }
   /** Rejects a key unless it is absent or has one of the neutral values. */
   neutral(k: string, ok: unknown[], why: string): void {
     const v = this.obj[k];
-    if (v !== undefined && !ok.includes(v)) throw new ConfigError(this.key(k), `unsupported value ${JSON.stringify(v)} (${why})`);
+    if (v !== undefined && !ok.includes(v)) throw new ConfigError(this.key(k), `unsupported value ${show(v)} (${why})`);
   }
 }
 
 function asObject(v: unknown, key: string): Json {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(key, `expected an object, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(key, `expected an object, got ${show(v)}`);
   return v as Json;
 }
 
@@ -121,33 +147,33 @@ function asObject(v: unknown, key: string): Json {
 export function parseTextConfig(json: Json, prefix = 'text_config'): LlamaTextConfig {
   const r = new Reader(json, prefix);
   const model_type = r.oneOf('model_type', 'llama', ['llama'] as const);
-  const hidden_size = r.int('hidden_size', 4096);
-  const num_attention_heads = r.int('num_attention_heads', 32);
-  const num_key_value_heads = r.int('num_key_value_heads', num_attention_heads);
+  const hidden_size = r.int('hidden_size', 4096, 1, LIMITS.hidden);
+  const num_attention_heads = r.int('num_attention_heads', 32, 1, LIMITS.heads);
+  const num_key_value_heads = r.int('num_key_value_heads', num_attention_heads, 1, LIMITS.heads);
   if (num_attention_heads % num_key_value_heads !== 0) {
     throw new ConfigError(`${prefix}.num_key_value_heads`, `${num_key_value_heads} does not divide num_attention_heads ${num_attention_heads}`);
   }
   if (json.head_dim === undefined && hidden_size % num_attention_heads !== 0) {
     throw new ConfigError(`${prefix}.hidden_size`, `${hidden_size} is not a multiple of num_attention_heads ${num_attention_heads}`);
   }
-  const head_dim = r.int('head_dim', hidden_size / num_attention_heads);
+  const head_dim = r.int('head_dim', hidden_size / num_attention_heads, 1, LIMITS.hidden);
   if (head_dim % 2 !== 0) throw new ConfigError(`${prefix}.head_dim`, `RoPE needs an even head_dim, got ${head_dim}`);
   r.neutral('rope_scaling', [null], 'only plain RoPE is implemented (rope_scaling must be null)');
   r.neutral('pretraining_tp', [1], 'only pretraining_tp 1 is implemented');
   const eos = json.eos_token_id === undefined ? 2 : json.eos_token_id;
   const eosList = eos === null ? [] : Array.isArray(eos) ? eos : [eos];
-  if (!eosList.every((e) => Number.isInteger(e))) throw new ConfigError(`${prefix}.eos_token_id`, `expected a token id or a list of ids, got ${JSON.stringify(eos)}`);
+  if (!eosList.every((e) => Number.isInteger(e))) throw new ConfigError(`${prefix}.eos_token_id`, `expected a token id or a list of ids, got ${show(eos)}`);
   return {
     model_type,
-    vocab_size: r.int('vocab_size', 32000),
+    vocab_size: r.int('vocab_size', 32000, 1, LIMITS.vocab),
     hidden_size,
-    intermediate_size: r.int('intermediate_size', 11008),
-    num_hidden_layers: r.int('num_hidden_layers', 32),
+    intermediate_size: r.int('intermediate_size', 11008, 1, LIMITS.intermediate),
+    num_hidden_layers: r.int('num_hidden_layers', 32, 1, LIMITS.layers),
     num_attention_heads,
     num_key_value_heads,
     head_dim,
     hidden_act: r.oneOf('hidden_act', 'silu', ACTIVATIONS),
-    max_position_embeddings: r.int('max_position_embeddings', 2048),
+    max_position_embeddings: r.int('max_position_embeddings', 2048, 1, LIMITS.positions),
     rms_norm_eps: r.num('rms_norm_eps', 1e-6),
     rope_theta: r.num('rope_theta', 10000),
     attention_bias: r.bool('attention_bias', false),
@@ -164,13 +190,13 @@ export function parseVisionConfig(json: Json, prefix = 'vision_config'): ClipVis
   const r = new Reader(json, prefix);
   const cfg: ClipVisionConfig = {
     model_type: r.oneOf('model_type', 'clip_vision_model', ['clip_vision_model'] as const),
-    hidden_size: r.int('hidden_size', 768),
-    intermediate_size: r.int('intermediate_size', 3072),
-    num_hidden_layers: r.int('num_hidden_layers', 12),
-    num_attention_heads: r.int('num_attention_heads', 12),
-    num_channels: r.int('num_channels', 3),
-    image_size: r.int('image_size', 224),
-    patch_size: r.int('patch_size', 32),
+    hidden_size: r.int('hidden_size', 768, 1, LIMITS.hidden),
+    intermediate_size: r.int('intermediate_size', 3072, 1, LIMITS.intermediate),
+    num_hidden_layers: r.int('num_hidden_layers', 12, 1, LIMITS.layers),
+    num_attention_heads: r.int('num_attention_heads', 12, 1, LIMITS.heads),
+    num_channels: r.int('num_channels', 3, 1, LIMITS.channels),
+    image_size: r.int('image_size', 224, 1, LIMITS.imageSize),
+    patch_size: r.int('patch_size', 32, 1, LIMITS.imageSize),
     hidden_act: r.oneOf('hidden_act', 'quick_gelu', ACTIVATIONS),
     layer_norm_eps: r.num('layer_norm_eps', 1e-5),
   };
@@ -206,7 +232,7 @@ export function parseLlavaConfig(input: string | unknown): LlavaConfig {
   const vfl = top.vision_feature_layer ?? -2;
   const layers = Array.isArray(vfl) ? vfl : [vfl];
   if (layers.length === 0 || !layers.every((l) => Number.isInteger(l))) {
-    throw new ConfigError('vision_feature_layer', `expected an integer or a list of integers, got ${JSON.stringify(vfl)}`);
+    throw new ConfigError('vision_feature_layer', `expected an integer or a list of integers, got ${show(vfl)}`);
   }
   const cfg: LlavaConfig = {
     model_type,

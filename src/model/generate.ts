@@ -45,6 +45,7 @@ type Decoder = Pick<LlavaForConditionalGeneration, 'decode' | 'embedText' | 'con
 
 /** Generates up to maxNewTokens ids after `inputsEmbeds` [1, T, C]. */
 export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOptions): GenerateResult {
+  checkContextLength(model.config.text_config, inputsEmbeds.shape[1], opts.maxNewTokens);
   return noGrad(() => {
     const eos = new Set(resolveEos(opts.eosTokenId, model.config.text_config.eos_token_id));
     const rng = opts.rng ?? new Rng(opts.seed ?? 0);
@@ -61,6 +62,7 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
       });
       cache = decoded.cache;
       const last = decoded.last; // [V]
+      checkFiniteLogits(last, step);
       if (opts.keepLogits) result.stepLogits.push(last);
       const token = pickToken(last, opts, rng);
       result.tokens.push(token);
@@ -72,6 +74,28 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
     }
     return result;
   });
+}
+
+/**
+ * Refuses a prefill of `promptTokens` positions plus `newTokens` generated ones that does not fit the
+ * model's context (text_config.max_position_embeddings), before anything is decoded.
+ */
+export function checkContextLength(text: { max_position_embeddings: number }, promptTokens: number, newTokens: number): void {
+  const limit = text.max_position_embeddings;
+  if (!Number.isInteger(newTokens) || newTokens < 0) throw new Error(`generate: maxNewTokens must be a non-negative integer, got ${newTokens}`);
+  if (promptTokens + newTokens > limit) {
+    throw new Error(
+      `the prompt is ${promptTokens} tokens${newTokens ? ` + ${newTokens} new tokens = ${promptTokens + newTokens}` : ''}, ` +
+        `over the model's context of ${limit} positions (text_config.max_position_embeddings); shorten the question or ask for fewer tokens`,
+    );
+  }
+}
+
+/** NaN / ∞ logits (a broken prefill, e.g. a non-finite latent) would decode as token 0 forever: refuse them. */
+export function checkFiniteLogits(logits: ArrayLike<number>, step: number): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (!Number.isFinite(logits[i])) throw new Error(`generate: the logits of new token ${step} are not finite (logit ${i} is ${logits[i]}); the prefill is broken`);
+  }
 }
 
 function resolveEos(given: GenerateOptions['eosTokenId'], dflt: number[]): number[] {

@@ -22,7 +22,7 @@ export function readLlavaConfig(dir: string): LlavaConfig {
   try {
     return parseLlavaConfig(text);
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${file}: ${(e as Error).message.replace(/^config\.json: /, "")}`);
   }
 }
 

@@ -101,6 +101,9 @@ export class WeightLoadError extends Error {
   }
 }
 
+/** Rows listed per problem group; the rest are counted. */
+const MAX_LISTED = 50;
+
 export function formatProblems(source: string, p: WeightProblems): string {
   const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
   const counts = [
@@ -109,7 +112,10 @@ export function formatProblems(source: string, p: WeightProblems): string {
   ];
   const lines = [`cannot load LLaVA weights from ${source}: ${counts.join(', ')}`];
   const group = (title: string, rows: string[]) => {
-    if (rows.length) lines.push(`${title} (${rows.length}):`, ...rows.map((r) => `  ${r}`));
+    if (rows.length === 0) return;
+    lines.push(`${title} (${rows.length}):`);
+    for (const r of rows.slice(0, MAX_LISTED)) lines.push(`  ${r}`);
+    if (rows.length > MAX_LISTED) lines.push(`  … and ${rows.length - MAX_LISTED} more`);
   };
   group('missing', p.missing.map((m) => `${m.name} ${fmt(m.shape)}`));
   group('unexpected', p.unexpected.map((u) => `${u.name} ${fmt(u.shape)}`));

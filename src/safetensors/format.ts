@@ -95,6 +95,12 @@ export interface Header {
 /** Header lengths above this are treated as corruption (the Rust reference uses the same 100 MB cap). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** More header entries than this are refused before JSON.parse (a 7B LLaVA has ~700; sharded ones split). */
+export const MAX_HEADER_ENTRIES = 100_000;
+
+/** A valid header nests 3 deep ({name: {shape: [..]}}); deeper JSON is refused before JSON.parse. */
+export const MAX_HEADER_DEPTH = 8;
+
 /** Reads and validates the header of `src`; every problem is a {@link SafetensorsError} naming the file. */
 export function parseHeader(src: ByteSource): Header {
   const file = src.name;
@@ -128,8 +134,11 @@ export function parseHeader(src: ByteSource): Header {
 
 type Fail = (detail: string, tensor?: string) => never;
 
-/** Strict UTF-8 decode then JSON.parse, with both failures reported as SafetensorsError. */
+/** Shape limits (on the raw bytes), strict UTF-8 decode, then JSON.parse; every failure is a SafetensorsError. */
 function parseJson(bytes: Uint8Array, fail: Fail): unknown {
+  const { depth, entries } = jsonShape(bytes);
+  if (depth > MAX_HEADER_DEPTH) fail(`header JSON nests ${depth} levels deep (a header has 3; limit ${MAX_HEADER_DEPTH})`);
+  if (entries > MAX_HEADER_ENTRIES) fail(`header has ${entries} entries (limit ${MAX_HEADER_ENTRIES})`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -141,6 +150,31 @@ function parseJson(bytes: Uint8Array, fail: Fail): unknown {
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }
+}
+
+/**
+ * Deepest nesting of brackets/braces outside strings, and the number of top-level members (commas + 1),
+ * from UTF-8 bytes (multi-byte sequences never contain these ASCII bytes).
+ */
+export function jsonShape(bytes: Uint8Array): { depth: number; entries: number } {
+  let depth = 0;
+  let max = 0;
+  let entries = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+      if (depth === 1) entries = 1;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1) entries++;
+  }
+  return { depth: max, entries };
 }
 
 /** `__metadata__` must be a string → string map. */
@@ -207,7 +241,12 @@ function isCount(x: unknown): x is number {
 
 /** Short rendering of a JSON value for messages. */
 function describe(v: unknown): string {
-  const s = JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = `(a ${Array.isArray(v) ? 'list' : typeof v} too deep to print)`;
+  }
   if (s === undefined) return String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -171,6 +171,7 @@ function atomicWrite(filePath: string, write: (fd: number) => void): void {
     fs.renameSync(tmp, filePath);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    // Name the file asked for, not the temp file the system error mentions.
+    throw new SafetensorsError(filePath, `cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

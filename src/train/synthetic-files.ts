@@ -6,7 +6,8 @@
  */
 import { LLAVA_15_CHAT_TEMPLATE } from '../io/chat-template.js';
 import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD } from '../io/clip-preprocess-config.js';
-import { COLOURS, NUMBER_WORDS, SHAPES, SHAPE_SYNONYMS } from './synthetic.js';
+import { COLOURS, NUMBER_WORDS, SHAPES } from './synthetic.js';
+import { SHAPE_SYNONYMS } from './synthetic-refer.js';
 
 export const SPECIAL_TOKENS = ['<unk>', '<s>', '</s>', '<image>', '<pad>'] as const;
 export const [UNK_ID, BOS_ID, EOS_ID, IMAGE_ID, PAD_ID] = [0, 1, 2, 3, 4];

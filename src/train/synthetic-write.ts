@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../io/image.js';
-import { maskImage, referSplit, type ReferTask, type SceneOptions } from './synthetic.js';
+import type { SceneOptions } from './synthetic.js';
+import { maskImage, referSplit, type ReferTask } from './synthetic-refer.js';
 
 export interface SplitSpec {
   name: string;

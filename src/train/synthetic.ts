@@ -4,8 +4,7 @@
  *
  *   - training *descriptions* (what the default model learns from; never regions): single-object
  *     questions (colour / shape / what / two-choice) and multi-object ones (list left to right, count);
- *   - referring questions in the official ControlMLLM ROC form (one record per question, the region of
- *     the referred object as a COCO xywh box, a mask, a scribble inside it and a centre point).
+ *   - referring questions in the official ControlMLLM ROC form (synthetic-refer.ts).
  *
  * Everything is a pure function of the seed (src/tensor/random.ts Rng), so a split is reproduced by its
  * seed alone. Objects in one image have distinct colours, so "the red one" is unambiguous.
@@ -13,12 +12,15 @@
 import type { RgbImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 
+// Module-scope aliases: a global lookup per sample is slow where the code runs in a vm context (jest).
+const { abs, cos, floor, hypot, max, min, round, sin } = Math;
+
 export const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'white'] as const;
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
 export type Colour = (typeof COLOURS)[number];
 export type Shape = (typeof SHAPES)[number];
 
-const RGB: Record<Colour, [number, number, number]> = {
+export const RGB: Record<Colour, [number, number, number]> = {
   red: [220, 40, 40],
   green: [40, 190, 60],
   blue: [50, 90, 235],
@@ -75,10 +77,10 @@ function shuffle<T>(rng: Rng, xs: T[]): T[] {
 export function insideShape(shape: Shape, cx: number, cy: number, r: number, x: number, y: number): boolean {
   const [dx, dy] = [x + 0.5 - cx, y + 0.5 - cy];
   if (shape === 'circle') return dx * dx + dy * dy <= r * r;
-  if (shape === 'square') return Math.abs(dx) <= 0.85 * r && Math.abs(dy) <= 0.85 * r;
+  if (shape === 'square') return abs(dx) <= 0.85 * r && abs(dy) <= 0.85 * r;
   // Upward triangle: apex (0, −r), base at +0.8r, half-width 1.05r at the base.
   if (dy < -r || dy > 0.8 * r) return false;
-  return Math.abs(dx) <= (1.05 * r * (dy + r)) / (1.8 * r);
+  return abs(dx) <= (1.05 * r * (dy + r)) / (1.8 * r);
 }
 
 /** One scene; retries placement until every object is visible enough. */
@@ -86,7 +88,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
   const S = opts.size ?? 48;
   const [rMin, rMax] = opts.radius ?? [6, 10];
   const [nMin, nMax] = opts.objects ?? [2, 4];
-  const grid = opts.grid ?? Math.round(S / 8);
+  const grid = opts.grid ?? round(S / 8);
   for (;;) {
     const n = nMin + rng.int(nMax - nMin + 1);
     const colours = shuffle(rng, [...COLOURS]).slice(0, n);
@@ -99,7 +101,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
         const cx = r + rng.uniform() * (S - 2 * r);
         const cy = r + rng.uniform() * (S - 2 * r);
         // Some overlap is allowed, but centres stay apart (and apart in x, so "left to right" is clear).
-        const clash = specs.some((o) => Math.hypot(o.cx - cx, o.cy - cy) < 0.8 * (o.r + r) || Math.abs(o.cx - cx) < 3);
+        const clash = specs.some((o) => hypot(o.cx - cx, o.cy - cy) < 0.8 * (o.r + r) || abs(o.cx - cx) < 3);
         if (!clash) {
           specs.push({ colour, shape: pick(rng, SHAPES), cx, cy, r });
           placed = true;
@@ -112,7 +114,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
     const cell = S / grid;
     const hitsCell = (o: SceneObject) => {
       for (let gy = 0; gy < grid; gy++) {
-        for (let gx = 0; gx < grid; gx++) if (o.mask[Math.floor((gy + 0.5) * cell) * S + Math.floor((gx + 0.5) * cell)]) return true;
+        for (let gx = 0; gx < grid; gx++) if (o.mask[floor((gy + 0.5) * cell) * S + floor((gx + 0.5) * cell)]) return true;
       }
       return false;
     };
@@ -135,14 +137,14 @@ function render(rng: Rng, S: number, specs: Array<{ colour: Colour; shape: Shape
     let [x, y] = [rng.uniform() * S, rng.uniform() * S];
     const angle = rng.uniform() * Math.PI * 2;
     const len = 6 + rng.int(12);
-    for (let s = 0; s < len; s++, x += Math.cos(angle), y += Math.sin(angle)) {
-      const [px, py] = [Math.floor(x), Math.floor(y)];
+    for (let s = 0; s < len; s++, x += cos(angle), y += sin(angle)) {
+      const [px, py] = [floor(x), floor(y)];
       if (px >= 0 && py >= 0 && px < S && py < S) data.fill(grey, (py * S + px) * 3, (py * S + px) * 3 + 3);
     }
   }
   const owner = new Int8Array(S * S).fill(-1);
   specs.forEach((o, k) => {
-    const rgb = RGB[o.colour].map((c) => Math.max(0, Math.min(255, c + rng.int(31) - 15)));
+    const rgb = RGB[o.colour].map((c) => max(0, min(255, c + rng.int(31) - 15)));
     for (let y = 0; y < S; y++) {
       for (let x = 0; x < S; x++) {
         if (!insideShape(o.shape, o.cx, o.cy, o.r, x, y)) continue;
@@ -158,8 +160,8 @@ function render(rng: Rng, S: number, specs: Array<{ colour: Colour; shape: Shape
       if (owner[i] !== k) continue;
       mask[i] = 1;
       area++;
-      const [x, y] = [i % S, Math.floor(i / S)];
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      const [x, y] = [i % S, floor(i / S)];
+      [x0, y0, x1, y1] = [min(x0, x), min(y0, y), max(x1, x), max(y1, y)];
     }
     const box: [number, number, number, number] = area ? [x0, y0, x1 - x0 + 1, y1 - y0 + 1] : [0, 0, 0, 0];
     return { ...o, mask, box, area };
@@ -231,135 +233,4 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
     turns.push(qa);
   }
   return { image: scene.image, turns, objects: scene.objects.map(({ colour, shape }) => ({ colour, shape })) };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Referring questions (the evaluation splits)
-
-export type ReferTask = 'roc' | 'colour' | 'shape';
-
-/** One question in the official ROC JSON form (plus a few descriptive fields). */
-export interface ReferRecord {
-  id: string;
-  /** Image file, relative to the images folder. */
-  image: string;
-  width: number;
-  height: number;
-  task: ReferTask;
-  /** Contains `<location>`, removed before the model sees it. */
-  question: string;
-  /** Ground-truth answer (class name for ROC). */
-  answer: string;
-  /** Other accepted spellings (LVIS-style synonyms). */
-  synonyms: string[];
-  /** The wrong option(s) of a two-choice question; the wrong values of an open question. */
-  alternatives: string[];
-  /** COCO [x, y, w, h] of the visible object. */
-  bbox: [number, number, number, number];
-  /** Mask PNG (0 / 255), relative to the images folder. */
-  mask: string;
-  /** Pixels [x, y] inside the object, consecutive ones 4-adjacent. */
-  scribble: Array<[number, number]>;
-  /** A pixel of the object nearest the box centre. */
-  center_point: [number, number];
-  /** Index of the referred object in the scene, and all objects (for analysis). */
-  object_index: number;
-  objects: Array<{ colour: Colour; shape: Shape; bbox: [number, number, number, number] }>;
-}
-
-export const SHAPE_SYNONYMS: Record<Shape, string[]> = { circle: ['disc', 'disk', 'round'], square: ['box', 'rectangle'], triangle: [] };
-export const COLOUR_SYNONYMS: Record<Colour, string[]> = { red: [], green: [], blue: [], yellow: [], purple: ['violet'], white: [] };
-
-/** The visible pixel nearest the box centre (the box centre itself when it is on the object). */
-export function centerPoint(o: SceneObject, W: number): [number, number] {
-  const [bx, by, bw, bh] = o.box;
-  const [cx, cy] = [Math.floor(bx + bw / 2), Math.floor(by + bh / 2)];
-  let best: [number, number] = [cx, cy];
-  let bestD = Infinity;
-  o.mask.forEach((m, i) => {
-    if (!m) return;
-    const d = Math.hypot((i % W) - cx, Math.floor(i / W) - cy);
-    if (d < bestD) [bestD, best] = [d, [i % W, Math.floor(i / W)]];
-  });
-  return best;
-}
-
-/** A short random walk of 4-adjacent pixels that stays on the object. */
-export function scribbleOn(rng: Rng, o: SceneObject, W: number, H: number): Array<[number, number]> {
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < W && y < H && o.mask[y * W + x] === 1;
-  let [x, y] = centerPoint(o, W);
-  const points: Array<[number, number]> = [[x, y]];
-  const steps = 6 + rng.int(10);
-  const dirs = [[1, 0], [-1, 0], [0, 1], [0, -1]] as const;
-  let dir = rng.int(4);
-  for (let s = 0; s < steps; s++) {
-    if (rng.uniform() < 0.3) dir = rng.int(4);
-    for (let k = 0; k < 4; k++) {
-      const [dx, dy] = dirs[(dir + k) % 4];
-      if (on(x + dx, y + dy)) {
-        dir = (dir + k) % 4;
-        [x, y] = [x + dx, y + dy];
-        points.push([x, y]);
-        break;
-      }
-    }
-  }
-  return points;
-}
-
-/** The nearest other object (Ferret's negative: a class whose centre is close to the referred one). */
-function nearest(objs: readonly SceneObject[], k: number): SceneObject {
-  const o = objs[k];
-  return objs.filter((_, i) => i !== k).reduce((a, b) => (Math.hypot(a.cx - o.cx, a.cy - o.cy) <= Math.hypot(b.cx - o.cx, b.cy - o.cy) ? a : b));
-}
-
-/** The question of `task` about object k of a scene (the mask file name is filled in by the writer). */
-export function referQuestion(rng: Rng, task: ReferTask, scene: Scene, k: number, ids: { id: string; image: string; mask: string }): ReferRecord {
-  const o = scene.objects[k];
-  const { width: W, height: H } = scene.image;
-  let q: Pick<ReferRecord, 'question' | 'answer' | 'synonyms' | 'alternatives'>;
-  if (task === 'roc') {
-    const neg = className(nearest(scene.objects, k));
-    const [a, b] = rng.int(2) ? [className(o), neg] : [neg, className(o)];
-    q = { question: `Is the object <location> a ${a} or a ${b}?`, answer: className(o), synonyms: SHAPE_SYNONYMS[o.shape].map((s) => `${o.colour} ${s}`), alternatives: [neg] };
-  } else if (task === 'colour') {
-    q = { question: `What colour is the object <location>?`, answer: o.colour, synonyms: COLOUR_SYNONYMS[o.colour], alternatives: scene.objects.filter((_, i) => i !== k).map((x) => x.colour) };
-  } else {
-    q = { question: `What shape is the object <location>?`, answer: o.shape, synonyms: SHAPE_SYNONYMS[o.shape], alternatives: [...new Set(scene.objects.filter((x) => x.shape !== o.shape).map((x) => x.shape))] };
-  }
-  return {
-    ...ids,
-    width: W,
-    height: H,
-    task,
-    ...q,
-    bbox: o.box,
-    scribble: scribbleOn(rng, o, W, H),
-    center_point: centerPoint(o, W),
-    object_index: k,
-    objects: scene.objects.map((x) => ({ colour: x.colour, shape: x.shape, bbox: x.box })),
-  };
-}
-
-/** A split of referring questions: `perTask` questions of each task, one scene per question. */
-export function referSplit(seed: number, perTask: number, tasks: readonly ReferTask[], opts: SceneOptions = {}, prefix = '') {
-  const rng = new Rng(seed);
-  const items: Array<{ record: ReferRecord; scene: Scene }> = [];
-  for (const task of tasks) {
-    for (let i = 0; i < perTask; i++) {
-      const scene = makeScene(rng, opts);
-      const k = rng.int(scene.objects.length);
-      const id = `${prefix}${task}-${String(i).padStart(4, '0')}`;
-      items.push({ record: referQuestion(rng, task, scene, k, { id, image: `${id}.png`, mask: `masks/${id}.png` }), scene });
-    }
-  }
-  return items;
-}
-
-/** The mask of object k as an RGB image (255 inside, 0 outside), the form the mask PNG takes. */
-export function maskImage(scene: Scene, k: number): RgbImage {
-  const { width: W, height: H } = scene.image;
-  const data = new Uint8Array(W * H * 3);
-  scene.objects[k].mask.forEach((m, i) => m && data.fill(255, i * 3, i * 3 + 3));
-  return { width: W, height: H, data };
 }

@@ -9,25 +9,23 @@
  * seeded by (seed, s), so a run resumed from a checkpoint (weights + AdamW moments + step) continues
  * exactly as an uninterrupted one. The output folder is a llava-hf model folder the normal loader reads.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW } from '../optim/adamw.js';
 import { grad } from '../autograd/grad.js';
-import { ChatTemplate, llavaPrompt } from '../io/chat-template.js';
-import { parseClipProcessorConfig, preprocess, type ClipProcessorConfig } from '../io/clip-preprocess.js';
-import type { RgbImage } from '../io/image.js';
+import { ChatTemplate } from '../io/chat-template.js';
+import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { HfTokenizer } from '../io/tokenizer-hf.js';
-import type { Tokenizer } from '../io/tokenizer.js';
-import { parseLlavaConfig } from '../model/config.js';
-import { generate } from '../model/generate.js';
-import { Params } from '../model/layers.js';
-import { LlavaForConditionalGeneration } from '../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../safetensors/node.js';
-import { llavaTrainLoss, mergedTargets } from './loss.js';
 import type { Backend } from '../kernels/backend.js';
-import { Rng, Tensor, fromArray, getBackend, noGrad } from '../tensor/index.js';
+import { Rng } from '../tensor/index.js';
+import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
+import { encodeConversation, pixelBatch } from './conversation.js';
+import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
+import { initModel } from './init.js';
+import { llavaTrainLoss, mergedTargets } from './loss.js';
 import { modelFiles, type ModelShape } from './synthetic-files.js';
-import { makeScene, multiObjectQA, singleObjectQA, trainSample, type QA, type TrainSample } from './synthetic.js';
+import { trainSample, type TrainSample } from './synthetic.js';
+
 
 export interface TrainOptions {
   seed: number;
@@ -130,155 +128,10 @@ export function stepSeed(seed: number, s: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Model construction
-
-export interface NamedParam {
-  name: string;
-  tensor: Tensor;
-}
-
-/** A freshly initialised model (seeded), with its parameters in construction order. */
-export function initModel(configJson: object, seed: number, backend: Backend = getBackend()): { model: LlavaForConditionalGeneration; params: NamedParam[] } {
-  const cfg = parseLlavaConfig(configJson);
-  const rng = new Rng(seed);
-  const params: NamedParam[] = [];
-  const L = cfg.text_config.num_hidden_layers;
-  const model = new LlavaForConditionalGeneration(
-    new Params((name, shape) => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(n);
-      const isNorm = /(layernorm|layer_norm|layrnorm|\.norm)\.weight$/.test(name);
-      if (isNorm) data.fill(1);
-      else if (!name.endsWith('.bias')) {
-        const out = /(o_proj|down_proj|out_proj|fc2|linear_2)\.weight$/.test(name);
-        const std = out ? 0.02 / Math.sqrt(2 * L) : 0.02;
-        for (let i = 0; i < n; i++) data[i] = std * rng.normal();
-      }
-      const tensor = Tensor.of(data, shape, backend);
-      params.push({ name, tensor });
-      return tensor;
-    }),
-    cfg,
-  );
-  return { model, params };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Data → ids
-
-export interface Encoded {
-  prefix: number[];
-  suffix: number[];
-  labels: number[];
-}
-
-/** A conversation as ids: prefix up to <image>, the rest with labels on answer tokens and </s>. */
-export function encodeConversation(tok: Tokenizer, template: ChatTemplate, imageId: number, turns: readonly QA[]): Encoded {
-  const first = tok.encode(llavaPrompt(turns[0].question, template));
-  const at = first.indexOf(imageId);
-  if (at < 0) throw new Error('encodeConversation: the prompt has no image token');
-  const suffix: number[] = [];
-  const labels: number[] = [];
-  const push = (ids: number[], supervised: boolean) => {
-    suffix.push(...ids);
-    labels.push(...(supervised ? ids : ids.map(() => -100)));
-  };
-  push(first.slice(at + 1), false);
-  turns.forEach((t, i) => {
-    if (i > 0) push(tok.encode(`USER: ${t.question} ASSISTANT:`, { addBos: false }), false);
-    push([...tok.encode(` ${t.answer}`, { addBos: false }), tok.eosId], true);
-  });
-  return { prefix: first.slice(0, at + 1), suffix, labels };
-}
-
-function pixelBatch(images: readonly RgbImage[], processor: ClipProcessorConfig, backend: Backend): Tensor {
-  const S = processor.cropSize.height;
-  const data = new Float32Array(images.length * 3 * S * S);
-  images.forEach((img, b) => data.set(preprocess(img, processor).pixelValues, b * 3 * S * S));
-  return fromArray(data, [images.length, 3, S, S], { backend });
-}
-
 function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
   const rng = new Rng(stepSeed(o.seed, s));
   const grid = o.shape.imageSize / o.shape.patchSize;
   return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare }));
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Checkpoints
-
-function writeWeights(file: string, params: readonly NamedParam[], metadata?: Record<string, string>) {
-  // Atomic (temp file + rename), so an interrupted run never leaves half a checkpoint.
-  writeSafetensorsFile(file, params.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: [...p.tensor.shape], data: p.tensor.data as Float32Array })), metadata);
-}
-
-function saveCheckpoint(dir: string, params: readonly NamedParam[], opt: AdamW, step: number, o: TrainOptions) {
-  mkdirSync(dir, { recursive: true });
-  writeWeights(join(dir, 'model.safetensors'), params);
-  const moments = params.flatMap((p, i) => [
-    { name: `m.${p.name}`, tensor: Tensor.of(opt.state.m[i], p.tensor.shape, p.tensor.backend) },
-    { name: `v.${p.name}`, tensor: Tensor.of(opt.state.v[i], p.tensor.shape, p.tensor.backend) },
-  ]);
-  writeWeights(join(dir, 'optimizer.safetensors'), moments, { step: String(opt.state.step) });
-  const tmp = join(dir, 'state.json.tmp');
-  writeFileSync(tmp, `${JSON.stringify({ step, options: o }, null, 2)}\n`);
-  renameSync(tmp, join(dir, 'state.json'));
-}
-
-function loadCheckpoint(dir: string, params: readonly NamedParam[], opt: AdamW, o: TrainOptions): number {
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { step: number; options: TrainOptions };
-  const same = (x: TrainOptions) => JSON.stringify({ ...x, evalQuestions: 0, checkpointEvery: 0 });
-  if (same(state.options) !== same(o)) {
-    throw new Error(`${dir}: the checkpoint was made with other options; use a fresh --out or --no-resume\n  checkpoint: ${JSON.stringify(state.options)}\n  now:        ${JSON.stringify(o)}`);
-  }
-  const w = openSafetensorsFile(join(dir, 'model.safetensors'));
-  const m = openSafetensorsFile(join(dir, 'optimizer.safetensors'));
-  params.forEach((p, i) => {
-    p.tensor.data.set(w.readFloat32(p.name));
-    opt.state.m[i].set(m.readFloat32(`m.${p.name}`));
-    opt.state.v[i].set(m.readFloat32(`v.${p.name}`));
-  });
-  opt.state.step = state.step;
-  return state.step;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Held-out description accuracy
-
-export interface HeldOutReport {
-  questions: number;
-  accuracy: number;
-  byQuestion: Record<string, { n: number; correct: number }>;
-  examples: Array<{ question: string; answer: string; output: string }>;
-}
-
-/** Greedy answers to fresh single- and multi-object description questions; exact-match accuracy. */
-export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Tokenizer, template: ChatTemplate, processor: ClipProcessorConfig, o: TrainOptions, n: number, seed = 987654): HeldOutReport {
-  const rng = new Rng(seed);
-  const grid = o.shape.imageSize / o.shape.patchSize;
-  const byQuestion: HeldOutReport['byQuestion'] = {};
-  const examples: HeldOutReport['examples'] = [];
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    const single = i % 2 === 0;
-    const scene = makeScene(rng, { size: o.shape.imageSize, radius: o.radius, grid, objects: single ? [1, 1] : [2, 4] });
-    const qa = single ? singleObjectQA(rng, scene.objects[0]) : multiObjectQA(rng, scene.objects);
-    const ids = tok.encode(llavaPrompt(qa.question, template));
-    const output = noGrad(() => {
-      const embeds = model.embed(ids, pixelBatch([scene.image], processor, model.backend)).inputsEmbeds;
-      return tok.decode(generate(model, embeds, { maxNewTokens: 16, eosTokenId: tok.eosId }).tokens, { skipSpecial: true }).trim();
-    });
-    const key = qa.question.replace(/ a \w+ \w+ or a \w+ \w+\?/, ' a X or a Y?').replace('color', 'colour');
-    const entry = (byQuestion[key] ??= { n: 0, correct: 0 });
-    entry.n++;
-    if (output === qa.answer) {
-      entry.correct++;
-      correct++;
-    }
-    if (examples.length < 12) examples.push({ question: qa.question, answer: qa.answer, output });
-  }
-  return { questions: n, accuracy: n ? correct / n : 0, byQuestion, examples };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,7 +145,6 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
   const t0 = performance.now();
   mkdirSync(outDir, { recursive: true });
   const files = modelFiles(o.shape);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
   const tok = HfTokenizer.fromFiles(files['tokenizer.json'], files['tokenizer_config.json']);
   const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': files['tokenizer_config.json'] });
   const processor = parseClipProcessorConfig(JSON.parse(files['preprocessor_config.json']));
@@ -339,6 +191,8 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
       return { steps: s + 1, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
     }
   }
+  // The model files go in only now, with the weights: an interrupted run leaves no half-written model.
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
   writeWeights(join(outDir, 'model.safetensors'), params);
   const result: TrainResult = { steps: o.steps, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
   if (o.evalQuestions > 0) result.heldOut = heldOutAccuracy(model, tok, template, processor, o, o.evalQuestions);

@@ -36,6 +36,14 @@ function luminance(file: string, x0: number, y0: number, x1: number, y1: number)
   return sum / ((x1 - x0) * (y1 - y0));
 }
 
+/** Σ a·w / Σ a with w scaled to peak 1, from the --json grids. */
+function shareFromGrids(attention: number[][], weights: number[][]): number {
+  const a = attention.flat();
+  const w = weights.flat();
+  const peak = Math.max(...w);
+  return a.reduce((s, v, i) => s + (v * w[i]) / peak, 0) / a.reduce((s, v) => s + v, 0);
+}
+
 describe('controlmllm ask', () => {
   it('prints both answers, the energies per step, timings, and writes heatmaps', async () => {
     const prefix = path.join(work, 'attn');
@@ -67,6 +75,30 @@ describe('controlmllm ask', () => {
     expect(out.insideRatio.after).toBeGreaterThan(out.insideRatio.before);
     expect(out.controlledTokens).toHaveLength(3);
     expect(typeof out.baseline).toBe('string');
+    // What the page plots: per-step energy and in-region share, the region grid and the attention grids.
+    expect(out.perStep.map((s: { energy: number }) => s.energy)).toEqual(out.energies);
+    expect(out.perStep.map((s: { step: number }) => s.step)).toEqual([1, 2, 3]);
+    expect(out.grid).toBe(5);
+    expect(out.regions).toHaveLength(1);
+    expect(out.regions[0].soft).toBe(true);
+    expect(out.regions[0].weights.map((r: number[]) => r.length)).toEqual([5, 5, 5, 5, 5]);
+    expect(out.attention.after).toHaveLength(5);
+    expect(shareFromGrids(out.attention.before, out.regions[0].weights)).toBeCloseTo(out.insideRatio.before, 5);
+    expect(shareFromGrids(out.attention.after, out.regions[0].weights)).toBeCloseTo(out.insideRatio.after, 5);
+    expect(out.perStep[0].insideRatio).toBeCloseTo(out.insideRatio.before, 5); // step 1 measures the zero latent
+  });
+
+  it('the in-region share of a soft prompt stays a share (v1 point: σ 0.1, Gaussian weights above 1)', async () => {
+    const r = await run(['ask', '--model', model, '--image', imageFile, '--question', 'What is it?', '--point', '20,20',
+      '--steps', '2', '--max-new-tokens', '2', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Math.max(...out.regions[0].weights.flat())).toBeGreaterThan(1.5); // raw weights exceed 1: the share must not
+    for (const v of [out.insideRatio.before, out.insideRatio.after, ...out.perStep.map((s: { insideRatio: number }) => s.insideRatio)]) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    expect(shareFromGrids(out.attention.after, out.regions[0].weights)).toBeCloseTo(out.insideRatio.after, 5);
   });
 
   it('bad input gets a clear error', async () => {

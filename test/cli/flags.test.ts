@@ -1,4 +1,4 @@
-import { layersFlag, numberFlag } from '../../src/cli/flags.js';
+import { contrastiveFlag, earlyStopFlag, layersFlag, numberFlag } from '../../src/cli/flags.js';
 
 describe('numberFlag', () => {
   it('parses non-negative numbers and integers, undefined when absent', () => {
@@ -25,5 +25,21 @@ describe('layersFlag', () => {
   it('rejects what it cannot read, naming the flag', () => {
     expect(() => layersFlag('3-1', '--pp-layers')).toThrow('--pp-layers 3-1: the range ends before it starts');
     expect(() => layersFlag('x', '--layers')).toThrow("--layers must be 'all', 'last', a layer, a range a-b or a comma list of those, got 'x'");
+  });
+});
+
+describe('earlyStopFlag and contrastiveFlag', () => {
+  it('read a value, off, or nothing', () => {
+    expect(earlyStopFlag('25')).toBe(25);
+    expect(earlyStopFlag('off')).toBeNull();
+    expect(earlyStopFlag(undefined)).toBeUndefined();
+    expect(contrastiveFlag('0.7,0.1')).toEqual({ alpha: 0.7, beta: 0.1 });
+    expect(contrastiveFlag('off')).toBeNull();
+    expect(contrastiveFlag(undefined)).toBeUndefined();
+  });
+  it('name the flag and the value they reject', () => {
+    expect(() => contrastiveFlag('0.7')).toThrow("--contrastive must be alpha,beta (e.g. 0.7,0.1) or off, got '0.7'");
+    expect(() => contrastiveFlag('0.7,x')).toThrow("--contrastive beta must be a number in (0, 1], got 'x'");
+    expect(() => earlyStopFlag('-3')).toThrow('--early-stop must be');
   });
 });

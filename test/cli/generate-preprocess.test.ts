@@ -50,7 +50,7 @@ describe('controlmllm generate', () => {
   it('rejects bad flags with a message', async () => {
     const r = await run(['generate', '--model', model, '--image', image, '--question', 'q', '--temperature=-1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--temperature must be a non-negative number, got '-1'");
+    expect(r.stderr).toContain("--temperature must be a number in [0, 100], got '-1'");
     const u = await run(['generate', '--model', model, '--image', image, '--question', 'q', '--nope']);
     expect(u.code).toBe(1);
     expect(u.stderr).toContain("Unknown option '--nope'");

@@ -82,7 +82,7 @@ describe('unsupported values name the key and the value', () => {
     ['strategy', { vision_feature_select_strategy: 'cls' }, /vision_feature_select_strategy: unsupported value "cls" \(supported: default, full\)/],
     ['feature layer', { vision_feature_layer: 30 }, /vision_feature_layer: 30 is out of range/],
     ['kv heads', { text_config: { num_attention_heads: 32, num_key_value_heads: 5 } }, /text_config\.num_key_value_heads: 5 does not divide/],
-    ['negative size', { text_config: { hidden_size: -1 } }, /text_config\.hidden_size: expected an integer ≥ 1, got -1/],
+    ['negative size', { text_config: { hidden_size: -1 } }, /text_config\.hidden_size: expected an integer in \[1, 65536\], got -1/],
   ];
   it.each(cases)('%s', (_name, json, re) => {
     expect(() => parseLlavaConfig(json)).toThrow(ConfigError);

@@ -2,9 +2,11 @@
  * The synthetic referring dataset: seeded determinism, regions that lie on the referred object, training
  * descriptions that match the scene, and model files that the engine's own readers accept.
  */
-import { COLOURS, SHAPES, className, makeScene, maskImage, referSplit, trainSample, leftToRight, NUMBER_WORDS, type ReferTask } from '../../src/train/synthetic.js';
+import { COLOURS, SHAPES, className, makeScene, trainSample, leftToRight, NUMBER_WORDS } from '../../src/train/synthetic.js';
+import { maskImage, referSplit, type ReferTask } from '../../src/train/synthetic-refer.js';
 import { modelFiles, vocabulary, IMAGE_ID } from '../../src/train/synthetic-files.js';
-import { visualPrompt, maskFromRgb, parseQuestionFile, modelQuestion } from '../../src/controlmllm/score-questions.js';
+import { visualPrompt, maskFromRgb, modelQuestion } from '../../src/eval/question.js';
+import { readQuestionFile } from '../../src/eval/questions-official.js';
 import { regionWeights } from '../../src/controlmllm/regions.js';
 import { preprocessGeometry, parseClipProcessorConfig } from '../../src/io/clip-preprocess.js';
 import { loadTokenizer } from '../../src/io/tokenizer.js';
@@ -92,7 +94,7 @@ describe('synthetic scenes', () => {
       const o = scene.objects[r.object_index];
       const cellOn = (k: number) => o.mask[Math.floor(((Math.floor(k / 6) + 0.5) * 48) / 6) * 48 + Math.floor(((k % 6) + 0.5) * 8)] === 1;
       for (const type of ['box', 'mask', 'scribble', 'point'] as const) {
-        const w = regionWeights(visualPrompt({ id: r.id, image: r.image, question: r.question, answer: r.answer, synonyms: [], alternatives: [], bbox: r.bbox, mask: r.mask, scribble: r.scribble, centerPoint: r.center_point }, type, () => maskFromRgb(maskImage(scene, r.object_index))), geometry, 6).weights;
+        const w = regionWeights(visualPrompt({ index: 0, id: r.id, form: 'synthetic', text: r.question, images: [r.image], label: r.answer, name: r.answer, synonyms: [], references: [], bbox: r.bbox, mask: r.mask, scribble: r.scribble, centerPoint: r.center_point }, type, () => maskFromRgb(maskImage(scene, r.object_index))), geometry, 6).weights;
         const best = w.indexOf(Math.max(...w));
         if (type === 'mask') expect(cellOn(best)).toBe(true);
         expect(w.some((x) => x > 0)).toBe(true);
@@ -150,11 +152,13 @@ describe('model files', () => {
 
   test('written records read back through the question reader', () => {
     const lines = referSplit(3, 2, TASKS).map((x) => JSON.stringify(x.record)).join('\n');
-    const qs = parseQuestionFile(lines, 'q.json');
+    const { form, all: qs } = readQuestionFile(lines, 'q.json');
+    expect(form).toBe('synthetic');
     expect(qs).toHaveLength(6);
     expect(qs[0].bbox).toHaveLength(4);
-    expect(modelQuestion(qs[0].question)).not.toContain('location');
-    expect(modelQuestion('Is the object <location> a red circle or a blue square?')).toBe('Is the object a red circle or a blue square?');
-    expect(modelQuestion('What colour is the object <location>?')).toBe('What colour is the object?');
+    expect(modelQuestion(qs[0], 'v1')).not.toContain('location');
+    const synthetic = (text: string) => modelQuestion({ ...qs[0], text }, 'v1');
+    expect(synthetic('Is the object <location> a red circle or a blue square?')).toBe('Is the object a red circle or a blue square?');
+    expect(synthetic('What colour is the object <location>?')).toBe('What colour is the object?');
   });
 });

@@ -84,6 +84,24 @@ describe('loadSessionFromFiles', () => {
     expect(requested).toEqual([]);
   });
 
+  it('fetchFiles onBytes: reports the bytes received of each streamed file against its Content-Length', async () => {
+    const body = Uint8Array.from({ length: 3000 }, (_, i) => i % 251);
+    const fake = (async () => {
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < 3000; i += 1000) c.enqueue(body.slice(i, i + 1000));
+          c.close();
+        },
+      });
+      return new Response(stream, { status: 200, headers: { 'content-length': '3000' } });
+    }) as unknown as typeof fetch;
+    const seen: Array<[string, number, number | null]> = [];
+    const read = fetchFiles('http://h/m/', { fetchImpl: fake, onBytes: (name, n, total) => seen.push([name, n, total]) });
+    const got = await read('model.safetensors');
+    expect(Buffer.from(got!).equals(Buffer.from(body))).toBe(true);
+    expect(seen).toEqual([['model.safetensors', 1000, 3000], ['model.safetensors', 2000, 3000], ['model.safetensors', 3000, 3000]]);
+  });
+
   it('fileListFiles: paths inside a picked folder drop the folder name', async () => {
     const file = (rel: string, text: string) => ({ name: rel.split('/').pop()!, webkitRelativePath: rel, arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer });
     const read = fileListFiles([file('llava/config.json', 'a'), file('llava/sub/x.json', 'b')]);

@@ -9,7 +9,7 @@ function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string,
 }
 
 export function plotEnergy(svg: SVGSVGElement, losses: readonly number[], totalSteps: number): void {
-  const W = 320, H = 150, left = 48, right = 12, top = 12, bottom = 28;
+  const W = 320, H = 150, left = 52, right = 12, top = 12, bottom = 28;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.replaceChildren();
   const n = Math.max(totalSteps, losses.length, 2);
@@ -22,7 +22,9 @@ export function plotEnergy(svg: SVGSVGElement, losses: readonly number[], totalS
   svg.append(el('line', { x1: left, y1: H - bottom, x2: W - right, y2: H - bottom, class: 'axis' }));
   svg.append(el('line', { x1: left, y1: top, x2: left, y2: H - bottom, class: 'axis' }));
   for (let i = 0; i < n; i++) svg.append(el('text', { x: x(i), y: H - bottom + 14, class: 'tick', 'text-anchor': 'middle' }, String(i + 1)));
-  svg.append(el('text', { x: (left + W - right) / 2, y: H - 2, class: 'label', 'text-anchor': 'middle' }, 'step'));
+  svg.append(el('text', { x: (left + W - right) / 2, y: H - 2, class: 'label', 'text-anchor': 'middle' }, 'optimisation step'));
+  const midY = (top + H - bottom) / 2;
+  svg.append(el('text', { x: 10, y: midY, class: 'label', 'text-anchor': 'middle', transform: `rotate(-90 10 ${midY})` }, 'energy α·E'));
   if (!losses.length) return;
   for (const v of [hi, lo]) svg.append(el('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, v.toPrecision(3)));
   svg.append(el('polyline', { points: losses.map((v, i) => `${x(i)},${y(v)}`).join(' '), class: 'series' }));

@@ -2,10 +2,11 @@
  * Messages between the page (main.ts) and the model worker (worker.ts). Everything here survives
  * structured cloning: plain objects, typed arrays and File objects.
  */
-import type { AskOptions, PreprocessGeometry, RgbImage, VisualPrompt } from '../../src/index.js';
+import type { AskOptions, ClipProcessorConfig, PreprocessGeometry, RgbImage, VisualPrompt } from '../../src/index.js';
 
-/** Which backend the page asks for: `auto` = GPU.js WebGL2 when the browser has it, else the reference. */
-export type BackendChoice = 'auto' | 'webgl2' | 'cpu';
+import type { BackendChoice } from './backend-choice.js';
+
+export type { BackendChoice };
 
 export type ModelSource = { kind: 'url'; base: string; label: string } | { kind: 'files'; files: File[]; label: string };
 
@@ -43,7 +44,7 @@ export interface AskRequest {
 }
 
 export type ToWorker =
-  | { type: 'load'; source: ModelSource; backend: BackendChoice }
+  | { type: 'load'; source: ModelSource; backend: BackendChoice; threads?: number }
   | { type: 'ask'; id: number; request: AskRequest };
 
 export interface ModelInfo {
@@ -55,6 +56,8 @@ export interface ModelInfo {
   vocab: number;
   parameters: number;
   seconds: number;
+  /** The image processor config: the page computes the crop and token grid of an image from it. */
+  processor: ClipProcessorConfig;
 }
 
 export interface DemoAnswer {
@@ -64,6 +67,12 @@ export interface DemoAnswer {
 
 export interface DemoResult {
   id: number;
+  /** The heatmaps' shared colour scale (pooled attention per visual token). */
+  scale: { min: number; max: number };
+  /** In-region share per optimisation step (AskResult.stepInsideRatios). */
+  stepInsideRatios: number[];
+  /** Whether any region is soft (scribble, point): the in-region share is then Gaussian-weighted. */
+  soft: boolean;
   prompt: string;
   method: 'v1' | 'pp';
   baseline: DemoAnswer;
@@ -83,8 +92,9 @@ export interface DemoResult {
 
 export type FromWorker =
   /** The backend in use and why it was chosen (never a silent fallback). */
-  | { type: 'backend'; name: string; label: string; reason: string }
-  | { type: 'progress'; message: string }
+  | { type: 'backend'; name: string; label: string; reason: string; threads?: number }
+  /** fraction: of the weights received, when the size is known. */
+  | { type: 'progress'; message: string; fraction?: number }
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'phase'; id: number; phase: 'encode' | 'baseline' | 'optimize' | 'controlled' | 'heatmaps' }
   | { type: 'step'; id: number; step: number; loss: number; insideRatio: number; seconds: number }

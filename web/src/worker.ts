@@ -4,12 +4,12 @@
  * page stays responsive and shows progress. All model work happens here, off the page's thread.
  */
 import {
-  askAboutRegion, cpu, createGpuJsBackend, fetchFiles, fileListFiles, fromArray, gpuJsSupport, heatmapPair,
-  loadSessionFromFiles, matmul, onBackendLog, parameterSpecs, setBackend,
-  type Backend, type FileReader, type Session,
+  askAboutRegion, fetchFiles, fileListFiles, heatmapPair, loadSessionFromFiles, onBackendLog, parameterSpecs, setBackend,
+  type Backend, type FileReader, type Session, type WasmBackend,
 } from '../../src/index.js';
+import { chooseBackend, type BackendChoice } from './backend-choice.js';
 import { listFolder } from './listing.js';
-import { askOptions, type AskRequest, type BackendChoice, type DemoResult, type FromWorker, type ModelSource, type ToWorker } from './protocol.js';
+import { askOptions, type AskRequest, type DemoResult, type FromWorker, type ModelSource, type ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker): void;
@@ -20,51 +20,7 @@ const post = (m: FromWorker) => scope.postMessage(m);
 
 let session: Session | null = null;
 let backendName = 'cpu';
-
-/**
- * The backend for `choice`. `auto` takes GPU.js WebGL2 when this worker can create a WebGL2 context and a
- * small matmul agrees with the reference; otherwise the reference backend, with the reason reported.
- */
-function chooseBackend(choice: BackendChoice): { backend: Backend; label: string; reason: string } {
-  if (choice === 'cpu') return { backend: cpu, label: 'reference CPU', reason: 'reference backend (chosen on the page)' };
-  let why: string;
-  try {
-    const support = gpuJsSupport();
-    if (!support.webgl2) throw new Error('GPU.js reports no WebGL2 in this worker (no OffscreenCanvas WebGL2 context)');
-    // Requesting mode 'webgl2' gives GPU.js's WebGL2 kernels or an error. (GPU.js calls every GL kernel
-    // mode 'gpu', so the backend is named gpujs:gpu; the label says which GL it is.)
-    const gpu = createGpuJsBackend({ mode: 'webgl2' });
-    checkAgainstReference(gpu);
-    const how = choice === 'auto' ? 'auto: the browser has WebGL2 and a test matmul matched the reference' : 'chosen on the page';
-    return { backend: gpu, label: 'GPU.js WebGL2', reason: `GPU.js WebGL2 kernels for matmul and softmax on ${glRenderer()} (${how})` };
-  } catch (e) {
-    why = (e as Error).message;
-    if (choice === 'webgl2') throw new Error(`GPU.js WebGL2 was asked for but cannot run: ${why}`);
-  }
-  return { backend: cpu, label: 'reference CPU', reason: `reference backend (auto: WebGL2 unavailable — ${why})` };
-}
-
-/** The WebGL2 renderer string ('ANGLE (…SwiftShader…)', a GPU name), for the backend report. */
-function glRenderer(): string {
-  try {
-    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
-    if (!gl) return 'an unknown renderer';
-    const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  } catch {
-    return 'an unknown renderer';
-  }
-}
-
-/** A 17×33 @ 33×9 matmul on `gpu` must match the reference to 1e-4 (relative), or the backend is refused. */
-function checkAgainstReference(gpu: Backend): void {
-  const a = Float32Array.from({ length: 17 * 33 }, (_, i) => Math.sin(i));
-  const b = Float32Array.from({ length: 33 * 9 }, (_, i) => Math.cos(i * 0.7));
-  const g = matmul(fromArray(a, [17, 33], { backend: gpu }), fromArray(b, [33, 9], { backend: gpu })).toArray();
-  const c = matmul(fromArray(a, [17, 33], { backend: cpu }), fromArray(b, [33, 9], { backend: cpu })).toArray();
-  const err = Math.max(...g.map((v, i) => Math.abs(v - c[i]) / (1 + Math.abs(c[i]))));
-  if (!(err < 1e-4)) throw new Error(`GPU.js WebGL2 matmul differs from the reference by ${err.toExponential(2)}`);
-}
+let current: Backend | null = null;
 
 /** Keeps the small files (json, tokenizer) after the first read; weights are read once and not kept. */
 function memo(read: FileReader): FileReader {
@@ -76,20 +32,28 @@ function memo(read: FileReader): FileReader {
   };
 }
 
-async function load(source: ModelSource, choice: BackendChoice): Promise<void> {
+async function load(source: ModelSource, choice: BackendChoice, threads?: number): Promise<void> {
   const t0 = performance.now();
   session = null;
   onBackendLog((m) => post({ type: 'progress', message: m }));
-  const { backend, label, reason } = chooseBackend(choice);
+  (current as Partial<WasmBackend> | null)?.dispose?.(); // the previous load's wasm threads
+  current = null;
+  post({ type: 'progress', message: choice === 'auto' ? 'choosing a backend (verifying and timing each)…' : `starting backend ${choice}…` });
+  const { backend, label, reason, threads: used } = await chooseBackend(choice, threads);
   setBackend(backend);
+  current = backend;
   backendName = backend.name;
-  post({ type: 'backend', name: backend.name, label, reason });
+  post({ type: 'backend', name: backend.name, label, reason, threads: used });
 
   let read: FileReader;
   if (source.kind === 'url') {
     const listing = await listFolder(source.base);
     if (listing !== null && !listing.includes('config.json')) throw new Error(`${source.label}: no config.json at ${source.base}`);
-    read = memo(fetchFiles(source.base, { listing: listing ?? undefined }));
+    // The weights' bytes as they arrive drive the page's progress bar.
+    const onBytes = (name: string, n: number, total: number | null) => {
+      if (name.endsWith('.safetensors')) post({ type: 'progress', message: `reading ${name}: ${(n / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ''} MB`, fraction: total ? n / total : undefined });
+    };
+    read = memo(fetchFiles(source.base, { listing: listing ?? undefined, onBytes }));
   } else {
     read = memo(fileListFiles(source.files));
   }
@@ -99,6 +63,7 @@ async function load(source: ModelSource, choice: BackendChoice): Promise<void> {
     tiktokenWasm = await (await fetch(new URL('./tiktoken_bg.wasm', import.meta.url))).arrayBuffer();
   }
   const s = await loadSessionFromFiles(read, {
+    backend,
     name: source.label,
     tiktokenWasm,
     onProgress: (message) => post({ type: 'progress', message }),
@@ -117,6 +82,7 @@ async function load(source: ModelSource, choice: BackendChoice): Promise<void> {
       vocab: cfg.text_config.vocab_size,
       parameters,
       seconds: (performance.now() - t0) / 1000,
+      processor: s.processor,
     },
   });
 }
@@ -141,8 +107,12 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
+  const { before, after, max } = heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' });
   const result: DemoResult = {
     id,
+    scale: { min: 0, max },
+    stepInsideRatios: r.stepInsideRatios,
+    soft: r.regions.some((g) => g.soft),
     prompt: r.prompt,
     method: r.method,
     baseline: r.baseline!,
@@ -155,7 +125,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     attention: r.attention,
     geometry: r.geometry,
     timings: r.timings,
-    heatmaps: heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' }),
+    heatmaps: { before, after },
     backend: backendName,
   };
   post({ type: 'result', result });
@@ -163,6 +133,6 @@ async function ask(id: number, req: AskRequest): Promise<void> {
 
 scope.onmessage = (ev) => {
   const m = ev.data;
-  const run = m.type === 'load' ? load(m.source, m.backend) : ask(m.id, m.request);
+  const run = m.type === 'load' ? load(m.source, m.backend, m.threads) : ask(m.id, m.request);
   run.catch((e: Error) => post({ type: 'error', id: m.type === 'ask' ? m.id : undefined, message: e.message }));
 };

@@ -67,7 +67,7 @@ async function runDemo(dir: string, spec: DemoSpec, out: string, io: CommandIO):
     ...spec.options,
     onStep: (s) => io.stdout(`  step ${s.step + 1}: energy ${s.loss.toPrecision(4)}, attention inside the box ${(100 * s.insideRatio).toFixed(1)}% (${s.seconds.toFixed(2)} s)\n`),
   });
-  const files = writeHeatmaps(path.join(out, 'attention'), image, result);
+  const files = await writeHeatmaps(path.join(out, 'attention'), image, result);
   const t = result.timings;
   const line = (label: string, text: string) => io.stdout(`${label.padEnd(32)} ${text}\n`);
   io.stdout('\n');

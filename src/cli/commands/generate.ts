@@ -1,6 +1,7 @@
 /** `controlmllm generate`: answer a question about an image, streaming tokens as they are decoded. */
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../../io/image-node.js';
+import { TextStreamer } from '../../io/text-streamer.js';
 import { generate, type GenerateOptions } from '../../model/generate.js';
 import type { RgbImage } from '../../io/image.js';
 import { encodeImage, promptIds } from '../../controlmllm/session.js';
@@ -9,6 +10,7 @@ import { noGrad } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import { numberFlag } from '../flags.js';
+import { ASK_RANGES } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
@@ -42,10 +44,10 @@ export const generateCommand: Command = {
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
     const opts = {
-      maxNewTokens: numberFlag(v['max-new-tokens'], '--max-new-tokens', { integer: true }) ?? 30,
-      temperature: numberFlag(v.temperature, '--temperature') ?? 0,
+      maxNewTokens: numberFlag(v['max-new-tokens'], '--max-new-tokens', ASK_RANGES.maxNewTokens) ?? 30,
+      temperature: numberFlag(v.temperature, '--temperature', { min: 0, max: 100 }) ?? 0,
       topK: numberFlag(v['top-k'], '--top-k', { integer: true }) ?? 0,
-      topP: numberFlag(v['top-p'], '--top-p') ?? 1,
+      topP: numberFlag(v['top-p'], '--top-p', { min: 0, max: 1, aboveMin: true }) ?? 1,
       seed: numberFlag(v.seed, '--seed', { integer: true }) ?? 0,
     };
     const image = readImageFile(v.image!);
@@ -62,13 +64,15 @@ export const generateCommand: Command = {
 async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const t0 = performance.now();
+  const { prompt, ids } = promptIds(session, v.question!, opts.maxNewTokens);
   const { features } = encodeImage(session, image, v['pad-to-square']);
-  const { prompt, ids } = promptIds(session, v.question!);
   const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
+  const streamer = new TextStreamer(session.tokenizer);
   const streamed = (t: number): void => {
-    if (!v.json) io.stdout(session.tokenizer.decode([t], { skipSpecial: true }));
+    if (!v.json) io.stdout(streamer.push(t));
   };
   const result = generate(session.model, embeds, { ...opts, onToken: streamed });
+  if (!v.json) io.stdout(streamer.flush());
   const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
   const seconds = (performance.now() - t0) / 1000;
   if (v.json) io.stdout(`${JSON.stringify({ prompt, inputIds: ids, answer: text, tokens: result.tokens, finishReason: result.finishReason, seconds }, null, 2)}\n`);

@@ -15,8 +15,9 @@ import type { Command, CommandIO } from '../command.js';
 import { generate } from '../../model/generate.js';
 import { loadLlava } from '../../model/load-node.js';
 import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../model/llava.js';
-import { openSafetensorsFile, writeSafetensorsFile } from '../../safetensors/node.js';
-import type { TensorToWrite } from '../../safetensors/index.js';
+import { openSafetensorsFile } from '../../safetensors/node.js';
+import { writeSafetensors, type TensorToWrite } from '../../safetensors/index.js';
+import { checkOutputPath, writeFileAtomic } from '../../io/output-file-node.js';
 import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
 import { preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
@@ -25,6 +26,7 @@ import { promptIds } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
 import { backendOption, useBackend } from '../backend-args.js';
+import { numberFlag, withNegativeValues } from '../flags.js';
 import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
 
 const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] | --image IMG --question "…" [--pad-to-square])
@@ -117,7 +119,7 @@ function parseCount(flag: string, text: string | undefined): number {
 export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: withNegativeValues(argv, OPTIONS), options: OPTIONS, strict: true, allowPositionals: false });
   } catch (e) {
     throw new UsageError(`${(e as Error).message} (see 'controlmllm trace --help')`);
   }
@@ -140,7 +142,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   if ((energy || optimize) && !v['region-mask']) throw new UsageError('--energy and --optimize need --region-mask FILE:NAME');
   let options: AskOptions;
   try {
-    options = { ...askOptionsFromFlags(v), eps: v.eps === undefined ? undefined : Number(v.eps) };
+    options = { ...askOptionsFromFlags(v), eps: numberFlag(v.eps, '--eps', { min: 0, max: 1, aboveMin: true }) };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -221,6 +223,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
   let release = () => {};
   try {
+    checkOutputPath(request.out);
     release = await useBackend(request.backend, io.stderr);
     const { model, ids, pixels, extra } = await traceInputs(request);
     const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
@@ -231,7 +234,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       if (request.energy) tensors.push(...traceEnergy(model, ids, imageFeatures, region, request.energy, request.options));
       if (request.optimize) tensors.push(...traceOptimize(model, ids, imageFeatures, region, request.optimize, request.options, request.newTokens || 5));
     }
-    writeSafetensorsFile(request.out, tensors, { format: 'pt', producer: 'controlmllm trace' });
+    await writeFileAtomic(request.out, writeSafetensors(tensors, { format: 'pt', producer: 'controlmllm trace' }, request.out));
     io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
     return 0;
   } catch (e) {
@@ -249,9 +252,9 @@ async function traceInputs(request: TraceRequest) {
   }
   const session = await loadSession(request.model, { halfWeights: request.halfWeights });
   const image = readImageFile(request.input.image);
-  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare });
+  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare, source: request.input.image });
   const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size]);
-  const { ids } = promptIds(session, request.input.question);
+  const { ids } = promptIds(session, request.input.question, request.newTokens);
   return { model: session.model, ids, pixels, extra: [f32('pixel_values', pixels), i64('input_ids', [1, ids.length], ids)] };
 }
 

@@ -3,7 +3,8 @@
  * src/train/train-default.ts) with this engine's autograd, resumable from its checkpoint.
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../../io/output-file-node.js';
 import { join } from 'node:path';
 import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
@@ -11,22 +12,35 @@ import { cpu } from '../../kernels/cpu/index.js';
 import { numberFlag } from '../flags.js';
 import type { Command, CommandIO } from '../command.js';
 
-const usage = `usage: controlmllm train-default [--out DIR] [--checkpoint DIR] [--steps N] [--batch B] [--lr LR]
+const DEFAULT_OUT = 'weights/trained';
+
+const usage = `usage: controlmllm train-default [--out DIR] [--force] [--checkpoint DIR] [--steps N] [--batch B] [--lr LR]
         [--seed S] [--tiny] [--backend wasm|cpu] [--no-resume] [--eval-questions N]
 
 Trains the default LLaVA-architecture model on synthetic scene descriptions (never regions) and writes
 a llava-hf model folder (config.json, model.safetensors, tokenizer files, preprocessor_config.json).
 Checkpoints (weights + AdamW state + step) and train-log.jsonl go to --checkpoint (default
-OUT/checkpoint); running the same command again resumes from there.
+OUT/checkpoint); running the same command again resumes from there. The model files are written at
+the end; a folder that already holds a model (the bundled weights/default included) is only
+overwritten with --force.
 
 options:
-  --out DIR             model folder to write (default weights/default)
+  --out DIR             model folder to write (default ${DEFAULT_OUT})
+  --force               replace the model already in --out (regenerating weights/default is: --out weights/default --force)
   --checkpoint DIR      checkpoint folder (default OUT/checkpoint)
   --steps N --batch B --lr LR --seed S   override the defaults (${DEFAULT_TRAIN.steps}, ${DEFAULT_TRAIN.batch}, ${DEFAULT_TRAIN.lr}, ${DEFAULT_TRAIN.seed})
   --tiny                a tiny model (tests, smoke runs)
   --backend wasm|cpu    wasm (one thread, default) or the reference CPU backend
   --no-resume           start from scratch even if a checkpoint exists
   --eval-questions N    held-out description questions answered at the end (default ${DEFAULT_TRAIN.evalQuestions})`;
+
+/** A folder with config.json or model.safetensors holds a model: refuse to replace it unless forced. */
+export function refuseOverwrite(out: string, force: boolean): void {
+  const present = ['config.json', 'model.safetensors'].filter((f) => existsSync(join(out, f)));
+  if (present.length && !force) {
+    throw new Error(`${out} already holds a model (${present.join(', ')}); pass --force to replace it, or choose another --out`);
+  }
+}
 
 const fmtTime = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
 
@@ -46,6 +60,7 @@ export const trainDefaultCommand: Command = {
         lr: { type: 'string' },
         seed: { type: 'string' },
         tiny: { type: 'boolean' },
+        force: { type: 'boolean' },
         backend: { type: 'string' },
         'no-resume': { type: 'boolean' },
         'eval-questions': { type: 'string' },
@@ -60,10 +75,11 @@ export const trainDefaultCommand: Command = {
       seed: numberFlag(v.seed, '--seed', { integer: true }) ?? base.seed,
       evalQuestions: numberFlag(v['eval-questions'], '--eval-questions', { integer: true }) ?? base.evalQuestions,
     };
+    const out = v.out ?? DEFAULT_OUT;
+    refuseOverwrite(out, Boolean(v.force));
     const name = v.backend ?? 'wasm';
     if (name !== 'wasm' && name !== 'cpu') throw new Error(`--backend must be wasm or cpu, got '${name}'`);
     const backend = name === 'wasm' ? await createWasmBackend({ threads: 1, cacheBytes: 64 * 2 ** 20 }) : cpu;
-    const out = v.out ?? 'weights/default';
     const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY);
     let avg = 0;
     const result = trainDefaultModel(
@@ -85,7 +101,7 @@ export const trainDefaultCommand: Command = {
       v.checkpoint,
     );
     if (tty) io.stderr('\n');
-    writeFileSync(join(out, 'training-result.json'), `${JSON.stringify({ options: o, ...result }, null, 2)}\n`);
+    await writeFileAtomic(join(out, 'training-result.json'), `${JSON.stringify({ options: o, ...result }, null, 2)}\n`);
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   },

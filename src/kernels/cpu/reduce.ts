@@ -2,6 +2,10 @@
 import type { Data, ReduceOp, View } from '../backend.js';
 import { axisLast, forEachRow } from './rows.js';
 
+// Module-scope aliases: a global lookup per element is slow where the code runs in a vm context (jest).
+const { exp } = Math;
+const ln = Math.log;
+
 export function reduce(op: ReduceOp, x: View, axis: number, out: Data): void {
   const { shape, strides } = axisLast(x.shape, x.strides, axis);
   const n = shape[shape.length - 1];
@@ -42,12 +46,12 @@ export function softmax(x: View, out: Data, log: boolean): void {
     if (max === -Infinity) max = 0; // a fully masked row: exp(-inf) = 0 everywhere, sum 0 → NaN, as torch
     let sum = 0;
     for (let j = 0, p = o[0]; j < n; j++, p += s) {
-      const e = Math.exp(src[p] - max);
+      const e = exp(src[p] - max);
       out[base + j] = e;
       sum += e;
     }
     if (log) {
-      const lse = Math.log(sum);
+      const lse = ln(sum);
       for (let j = 0, p = o[0]; j < n; j++, p += s) out[base + j] = src[p] - max - lse;
     } else {
       const inv = 1 / sum;

@@ -3,6 +3,7 @@
  * `WebAssembly.Module`. wabt's own `validate()` wrongly rejects shared memory, so it is skipped;
  * V8 validates when compiling.
  */
+import { platform } from '#wasm-platform';
 import wabtInit from 'wabt';
 import { emitModule, type ModuleOptions } from './wat/module.js';
 
@@ -41,9 +42,8 @@ export async function detectFeatures(tryRelaxed: boolean): Promise<Features> {
   const wabt = await getWabt();
   const relaxedBytes = assemble(wabt, RELAXED_PROBE_WAT);
   let relaxed = simd && WebAssembly.validate(relaxedBytes);
-  if (simd && !relaxed && tryRelaxed && typeof process !== 'undefined' && process.versions?.node) {
-    const v8 = await import('node:v8');
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (simd && !relaxed && tryRelaxed && platform.enableRelaxedSimd) {
+    await platform.enableRelaxedSimd();
     relaxed = WebAssembly.validate(relaxedBytes);
   }
   const sharedMemory = typeof SharedArrayBuffer !== 'undefined' && (() => {

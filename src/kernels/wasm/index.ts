@@ -28,6 +28,8 @@ export interface WasmBackendOptions {
   relaxed?: boolean;
   /** Byte budget of the weight cache in wasm memory (default 2.5 GiB). */
   cacheBytes?: number;
+  /** Use a shared memory (default true when the runtime has one); false is one thread only. */
+  sharedMemory?: boolean;
   /** GEMM blocking (tile, unroll, block sizes); default `defaultGemmConfig`. */
   gemm?: GemmConfig;
 }
@@ -36,6 +38,8 @@ export interface WasmBackendInfo {
   simd: boolean;
   relaxed: boolean;
   threads: number;
+  /** Whether the memory is shared (always, except one thread without SharedArrayBuffer). */
+  sharedMemory: boolean;
   /** Size of the assembled kernel module. */
   moduleBytes: number;
   gemm: GemmConfig;
@@ -60,10 +64,15 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
   const features = await detectFeatures(opts.relaxed ?? true);
   if (!features.simd) throw new Error('wasm backend: this runtime has no WebAssembly SIMD (fixed-width SIMD is required)');
-  if (!features.sharedMemory) throw new Error('wasm backend: shared WebAssembly memory is unavailable (browsers need cross-origin isolation)');
+  // One thread runs on an unshared memory where SharedArrayBuffer is missing (a page that is not
+  // cross-origin isolated); more threads need it (the pool says why they cannot run).
+  const shared = (opts.sharedMemory ?? true) && features.sharedMemory;
+  if (threads > 1 && !shared) {
+    throw new Error(`wasm backend: ${threads} threads need a shared memory: ${features.sharedMemory ? 'sharedMemory: false was asked for' : 'SharedArrayBuffer is unavailable (a page must be cross-origin isolated)'}`);
+  }
   const gemm = opts.gemm ?? defaultGemmConfig;
-  const { module, bytes } = await compileKernels({ relaxed: features.relaxed, gemm });
-  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared: true });
+  const { module, bytes } = await compileKernels({ relaxed: features.relaxed, gemm, shared });
+  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared });
   const pool = await ThreadPool.create(module, memory, threads);
   const heap = new Heap(memory);
   const cache = new WeightCache(heap, opts.cacheBytes ?? 2.5 * 2 ** 30);
@@ -72,7 +81,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   return {
     ...cpu,
     name: 'wasm',
-    info: { simd: features.simd, relaxed: features.relaxed, threads, moduleBytes: bytes, gemm },
+    info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
     // the reference backend: copy, unaryBackward, reduce, gather, scatterAdd (assign is wrapped below)
     binary,

@@ -5,18 +5,16 @@
  * address into the control block, bumps the generation and notifies; workers run their share and
  * count down `pending`; the main thread, after its own share, waits for zero.
  *
- * Workers are unref'd (they never keep Node alive) and `dispose()` stops them.
+ * The workers come from `#wasm-platform` (worker_threads in Node, Web Workers in a browser; see
+ * platform.ts); `dispose()` stops them.
  */
+import { platform } from '#wasm-platform';
+import type { WorkerHandle } from './platform.js';
 import { CONTROL } from './wat/layout.js';
 import { kernelNames, type KernelName } from './wat/module.js';
 import { WORK_COUNTER } from './wat/util.js';
-import { browserWorkerSource, nodeWorkerSource } from './worker-source.js';
 
 const GEN = 0, KERNEL = 1, PARAMS = 2, PENDING = 3, NTH = 4, ERROR = 5;
-
-interface WorkerHandle {
-  terminate(): unknown;
-}
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
@@ -37,12 +35,16 @@ export class ThreadPool {
 
   /** Instantiates the module here and starts `threads − 1` workers, resolving when all are ready. */
   static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadPool> {
+    if (threads > 1) {
+      const why = platform.threadsUnavailable();
+      if (why) throw new Error(`wasm backend: ${threads} threads cannot run here: ${why}`);
+    }
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const workers: WorkerHandle[] = [];
     const starts: Promise<void>[] = [];
     for (let tid = 1; tid < threads; tid++) {
       const init = { module, memory, control: CONTROL, tid, names: [...kernelNames] };
-      const { handle, ready } = await startWorker(init);
+      const { handle, ready } = await platform.startWorker(init);
       workers.push(handle);
       starts.push(ready);
     }
@@ -75,7 +77,7 @@ export class ThreadPool {
     this.kernels[k](0, n, params);
     for (let v = Atomics.load(ctl, PENDING), spins = 0; v !== 0; v = Atomics.load(ctl, PENDING)) {
       if (++spins < 2000) continue; // the workers usually finish within a few µs of us
-      if (canBlock) Atomics.wait(ctl, PENDING, v, 1000);
+      if (platform.canBlock) Atomics.wait(ctl, PENDING, v, 1000);
     }
     if (ctl[ERROR]) throw new Error(`wasm backend: kernel '${kernel}' failed in a worker thread (see the console)`);
   }
@@ -84,34 +86,10 @@ export class ThreadPool {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.workers.length === 0) return; // (an unshared memory may have grown: ctl is then detached)
     Atomics.store(this.ctl, KERNEL, -1);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
     for (const w of this.workers) w.terminate();
   }
-}
-
-/** Atomics.wait is forbidden on a browser's main thread; there the pool spins. */
-const canBlock = typeof process !== 'undefined' && !!process.versions?.node;
-
-async function startWorker(init: object): Promise<{ handle: WorkerHandle; ready: Promise<void> }> {
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(nodeWorkerSource, { eval: true, workerData: init });
-    w.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', (e) => reject(new Error(`wasm worker failed to start: ${e.message}`)));
-    });
-    return { handle: w, ready };
-  }
-  if (typeof Worker === 'undefined') throw new Error('wasm backend: threads > 1 need worker_threads (Node) or Web Workers');
-  const url = URL.createObjectURL(new Blob([browserWorkerSource], { type: 'text/javascript' }));
-  const w = new Worker(url);
-  const ready = new Promise<void>((resolve, reject) => {
-    w.onmessage = () => resolve();
-    w.onerror = (e) => reject(new Error(`wasm worker failed to start: ${e.message}`));
-  });
-  w.postMessage(init);
-  return { handle: w, ready };
 }

@@ -16,12 +16,14 @@ export const MAX_PAGES = 65536;
 
 export interface ModuleOptions extends EmitOptions {
   gemm?: GemmConfig;
+  /** Import a shared memory (default true); false for one thread where SharedArrayBuffer is missing. */
+  shared?: boolean;
 }
 
 export function emitModule(o: ModuleOptions): string {
   const g = o.gemm ?? defaultGemmConfig;
   return `(module
-  (import "env" "memory" (memory 1 ${MAX_PAGES} shared))
+  (import "env" "memory" (memory 1 ${MAX_PAGES}${o.shared === false ? '' : ' shared'}))
 ${emitGemm(g, o)}
 ${emitGemv(g.kc, o)}
 ${emitSoftmax(o)}
