@@ -4,7 +4,7 @@
  * decode tokens/s (KV cache), and one ControlMLLM v1 step with every decoder layer recomputed in the
  * backward. Peak RSS is measured from outside:
  *
- *   node scripts/build.mjs && /usr/bin/time -v node dist/bench-7b.js /work/scratch-7b [--decode N] [--layers a-b]
+ *   node scripts/build.mjs && /usr/bin/time -v node dist/bench-7b.js /work/scratch-7b [--decode N] [--layers a-b] [--text-prefill]
  *
  * `--layers a-b` limits the step's energy to those decoder layers (the decoder then runs only up to b),
  * for machines where the full 32-layer step takes too long; the printed row says which were used.
@@ -15,11 +15,11 @@ import { makeObjective } from '../src/controlmllm/objective.js';
 import { createWasmBackend } from '../src/kernels/wasm/index.js';
 import { generate } from '../src/model/generate.js';
 import { loadLlava } from '../src/model/load-node.js';
-import { Rng, fromArray, noGrad, tidy } from '../src/tensor/index.js';
+import { Rng, cat, fromArray, noGrad, tidy } from '../src/tensor/index.js';
 import { PROMPT, REGION } from './llava-step.js';
 
 
-const { values: v, positionals } = parseArgs({ allowPositionals: true, options: { decode: { type: 'string' }, layers: { type: 'string' } } });
+const { values: v, positionals } = parseArgs({ allowPositionals: true, options: { decode: { type: 'string' }, layers: { type: 'string' }, 'text-prefill': { type: 'boolean' } } });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: bench-7b DIR [--decode N] [--layers a-b]');
 const decodeTokens = Number(v.decode ?? 4);
@@ -44,14 +44,15 @@ console.log(`vision encode ${s(encode)} (${rss()})`);
 
 /** Prefill and decode in a function of their own, so that the KV cache is garbage before the step. */
 function prefillAndDecode() {
-  const embeds = model.embedWithImageFeatures(PROMPT, features).inputsEmbeds; // [1, 597, 4096]
+  // --text-prefill: the prompt's text tokens only (21), to time the decode without the long prefill
+  const embeds = v['text-prefill'] ? model.embedText(PROMPT.filter((id) => id !== 32000)) : model.embedWithImageFeatures(PROMPT, features).inputsEmbeds; // [1, T, 4096]
   const T = embeds.shape[1];
   let t0 = performance.now();
   const cache = tidy(() => noGrad(() => model.decode(embeds, { lastLogitsOnly: true }).cache));
   const prefillMs = performance.now() - t0;
   console.log(`prefill ${T} tokens ${s(prefillMs)} = ${((T * 1000) / prefillMs).toFixed(1)} tok/s (${rss()})`);
   t0 = performance.now();
-  const out = generate(model, model.embedText([29871]), { maxNewTokens: decodeTokens, eosTokenId: null, cache });
+  const out = generate(model, cat([embeds, model.embedText([29871])], 1), { maxNewTokens: decodeTokens, eosTokenId: null, cache }); // the cache covers embeds
   const decodeMs = performance.now() - t0;
   console.log(`decode ${out.tokens.length} tokens ${s(decodeMs)} = ${((out.tokens.length * 1000) / decodeMs).toFixed(2)} tok/s (${rss()})`);
   return { T, prefillMs, decodeRate: (out.tokens.length * 1000) / decodeMs };
