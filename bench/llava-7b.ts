@@ -66,7 +66,7 @@ const step = tidy(() => {
   const e = objective(z).loss;
   const f = performance.now() - t;
   const [g] = grad(e, [z], { release: true });
-  return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: Math.sqrt(g.toTypedArray().reduce((acc: number, x: number) => acc + x * x, 0)) };
+  return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: Math.sqrt(Array.prototype.reduce.call(g.toTypedArray(), (acc: number, x: number) => acc + x * x, 0) as number) };
 });
 console.log(`step (v1, layers ${lo}-${hi}, recomputed): forward ${s(step.forward)}, total ${s(step.total)}, E ${step.energy.toPrecision(5)}, |g| ${step.gnorm.toExponential(2)} (${rss()})`);
 console.log(`\n| load | vision encode | prefill (${T} tokens) | decode | one step (v1, layers ${lo}–${hi}) |\n|---|---|---|---|---|\n` +
