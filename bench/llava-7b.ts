@@ -19,6 +19,13 @@ import { Rng, cat, fromArray, noGrad, tidy } from '../src/tensor/index.js';
 import { PROMPT, REGION } from './llava-step.js';
 
 
+/** Euclidean norm (a loop: spreading 2.4 M values into Math.hypot overflows the stack). */
+function norm(x: ArrayLike<number>): number {
+  let acc = 0;
+  for (let i = 0; i < x.length; i++) acc += x[i] * x[i];
+  return Math.sqrt(acc);
+}
+
 const { values: v, positionals } = parseArgs({ allowPositionals: true, options: { decode: { type: 'string' }, layers: { type: 'string' }, 'text-prefill': { type: 'boolean' } } });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: bench-7b DIR [--decode N] [--layers a-b]');
@@ -66,7 +73,7 @@ const step = tidy(() => {
   const e = objective(z).loss;
   const f = performance.now() - t;
   const [g] = grad(e, [z], { release: true });
-  return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: Math.sqrt(Array.prototype.reduce.call(g.toTypedArray(), (acc: number, x: number) => acc + x * x, 0) as number) };
+  return { energy: e.item(), forward: f, total: performance.now() - t, gnorm: norm(g.toTypedArray()) };
 });
 console.log(`step (v1, layers ${lo}-${hi}, recomputed): forward ${s(step.forward)}, total ${s(step.total)}, E ${step.energy.toPrecision(5)}, |g| ${step.gnorm.toExponential(2)} (${rss()})`);
 console.log(`\n| load | vision encode | prefill (${T} tokens) | decode | one step (v1, layers ${lo}–${hi}) |\n|---|---|---|---|---|\n` +
