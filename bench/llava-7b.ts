@@ -66,7 +66,7 @@ function prefillAndDecode() {
 }
 const { T, prefillMs, decodeRate } = prefillAndDecode();
 
-const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, true);
+const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, 0, true);
 t = performance.now();
 const step = tidy(() => {
   const z = features.mul(0).detach().requireGrad();

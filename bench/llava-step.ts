@@ -100,7 +100,7 @@ function ours(s: Size, dir: string, backend: Backend, label: string, repeats: nu
         const t0 = now();
         const features: Tensor = noGrad(() => model.encodeImage(pixels).imageFeatures);
         const t1 = now();
-        const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, false);
+        const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, 0, false);
         const z = features.mul(0).detach().requireGrad();
         const e = objective(z).loss;
         const t2 = now();

@@ -1,6 +1,7 @@
 /** The ControlMLLM method flags shared by `ask` and `trace` (--method, --steps, --alpha, …) → AskOptions. */
 import type { AskOptions } from '../controlmllm/pipeline.js';
 import { ASK_RANGES, contrastiveFlag, earlyStopFlag, layersFlag, numberFlag } from './flags.js';
+import { pixelsFromFlags, pixelsOption } from './pixels-args.js';
 
 export function askOptionsFromFlags(v: Record<string, string | boolean | string[] | undefined>): AskOptions {
   const method = (v.method as string | undefined) ?? 'v1';
@@ -18,6 +19,7 @@ export function askOptionsFromFlags(v: Record<string, string | boolean | string[
     maxNewTokens: numberFlag(v['max-new-tokens'] as string, '--max-new-tokens', ASK_RANGES.maxNewTokens),
     padToSquare: Boolean(v['pad-to-square']),
     contrastive: contrastiveFlag(v.contrastive as string | undefined),
+    ...pixelsFromFlags(v as { 'min-pixels'?: string; 'max-pixels'?: string }),
   };
 }
 
@@ -34,4 +36,5 @@ export const askOptionSpec = {
   'max-new-tokens': { type: 'string' },
   'pad-to-square': { type: 'boolean' },
   contrastive: { type: 'string' },
+  ...pixelsOption,
 } as const;

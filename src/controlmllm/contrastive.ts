@@ -4,8 +4,7 @@
  *   logits = (1 + α)·logit_cond − α·logit_uncond, over tokens with p_cond ≥ β · max p_cond,
  * with both prefills decoded in lockstep through their own KV caches.
  */
-import type { LlavaForConditionalGeneration } from '../model/llava.js';
-import { checkContextLength, checkFiniteLogits } from '../model/generate.js';
+import { checkContextLength, checkFiniteLogits, type Decoder } from '../model/generate.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 
 export interface ContrastiveOptions {
@@ -14,7 +13,7 @@ export interface ContrastiveOptions {
 }
 
 export function contrastiveGenerate(
-  model: LlavaForConditionalGeneration,
+  model: Decoder,
   cond: Tensor, // [1, T, C] edited prefill
   uncond: Tensor, // [1, T, C] original prefill
   opts: ContrastiveOptions & { maxNewTokens: number; onToken?: (token: number) => void },

@@ -45,21 +45,24 @@ export function meanOverLayers(perLayer: ReadonlyMap<number, Tensor>, pooling: P
   }), 0).mean(0);
 }
 
-/** E = (1 − Σ w·a / Σ a)² for one region's weights w: [N]. */
-export function regionEnergy(a: Tensor, weights: Float32Array): Tensor {
+/**
+ * E = (1 − Σ w·a / (Σ a + ε))² for one region's weights w: [N]; ε = 0 except in the official Qwen2.5-VL
+ * ++ code (`compute_activation_loss_qwen`, ε = 1e-6).
+ */
+export function regionEnergy(a: Tensor, weights: Float32Array, eps = 0): Tensor {
   if (weights.length !== a.size) {
     throw new TensorError('regionEnergy', `${weights.length} region weights for ${a.size} image tokens`);
   }
   const data = a.dtype === 'float64' ? Float64Array.from(weights) : weights.slice();
   const w = Tensor.of(data, a.shape, a.backend);
-  const act = a.mul(w).sum().div(a.sum());
+  const act = a.mul(w).sum().div(eps ? a.sum().add(eps) : a.sum());
   return act.neg().add(1).square();
 }
 
 /** Sum of the per-region energies (several regions at once; the official code never passes more than one). */
-export function energy(a: Tensor, regions: ReadonlyArray<Float32Array>): Tensor {
+export function energy(a: Tensor, regions: ReadonlyArray<Float32Array>, eps = 0): Tensor {
   if (regions.length === 0) throw new TensorError('energy', 'no region given');
-  return regions.map((w) => regionEnergy(a, w)).reduce((s, e) => s.add(e));
+  return regions.map((w) => regionEnergy(a, w, eps)).reduce((s, e) => s.add(e));
 }
 
 /** The fraction of image attention inside a region, Σ w·a / Σ a, as a number (for progress lines). */

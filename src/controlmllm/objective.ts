@@ -5,9 +5,19 @@
  * attention is pooled as soon as it is formed; with `recompute`, layers are gradient checkpoints. The pooled
  * attention comes back beside the loss, so a step's progress needs no second forward.
  */
-import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { energy, layerImageAttention, meanOverLayers, type Pooling } from './energy.js';
+import type { ImageSpan } from '../model/llava.js';
+import { energy, imageAttention, layerImageAttention, meanOverLayers, type Pooling } from './energy.js';
+
+/** The two seams the prefill needs, as both model families give them (Qwen2.5-VL bound to its prompt's positions). */
+export interface PrefillModel {
+  embedWithImageFeatures(ids: readonly number[], imageFeatures: Tensor): { inputsEmbeds: Tensor; imageSpan: ImageSpan };
+  attentionMaps(inputsEmbeds: Tensor, layers: readonly number[]): Map<number, Tensor>;
+  /** Optional (LLaVA): each layer's attention reduced as formed, layers optionally gradient checkpoints. */
+  reducedAttention?(inputsEmbeds: Tensor, layers: readonly number[], reduce: (layer: number, probs: Tensor) => Tensor, recompute: boolean): Map<number, Tensor>;
+  /** Weights kept half precision (a large checkpoint): recompute by default. */
+  readonly halfWeights?: boolean;
+}
 
 export interface ObjectiveValue {
   /** α·E, a scalar recorded for the backward to the latent. */
@@ -16,23 +26,27 @@ export interface ObjectiveValue {
   attention: Tensor;
 }
 
-/** delta [1, N, C] (added to the image features) → loss and pooled attention. */
+/** delta (the image features' shape, added to them) → loss and pooled attention. */
 export type Objective = (delta: Tensor) => ObjectiveValue;
 
 export function makeObjective(
-  model: LlavaForConditionalGeneration,
+  model: PrefillModel,
   ids: readonly number[],
-  imageFeatures: Tensor, // [1, N, C], constant
+  imageFeatures: Tensor, // [1, N, C] (LLaVA) or [N, C] (Qwen2.5-VL), constant
   regions: readonly Float32Array[],
   pooling: Pooling,
   alpha: number,
+  /** ε in the energy's denominator (see energy.ts regionEnergy). */
+  eps = 0,
   /** Recompute each decoder layer in the backward (gradient checkpointing); default: when the weights are half. */
-  recompute = model.halfWeights,
+  recompute = model.halfWeights ?? false,
 ): Objective {
   return (delta) => {
     const { inputsEmbeds, imageSpan } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
-    const pooled = model.reducedAttention(inputsEmbeds, pooling.layers, (_, probs) => layerImageAttention(probs, imageSpan, pooling), recompute); // layer → [N]
-    const attention = meanOverLayers(pooled, pooling); // [N], layers 0..max(pooling.layers) only
-    return { loss: energy(attention, regions).mul(alpha), attention };
+    // layers 0..max(pooling.layers) only; pooled per layer as formed where the model can (LLaVA)
+    const attention = model.reducedAttention
+      ? meanOverLayers(model.reducedAttention(inputsEmbeds, pooling.layers, (_, probs) => layerImageAttention(probs, imageSpan, pooling), recompute), pooling)
+      : imageAttention(model.attentionMaps(inputsEmbeds, pooling.layers), imageSpan, pooling); // [N]
+    return { loss: energy(attention, regions, eps).mul(alpha), attention };
   };
 }

@@ -13,12 +13,11 @@
  * no answer to give (the pipeline refuses to answer from it).
  */
 import { valueAndGrad } from '../autograd/grad.js';
-import type { LlavaForConditionalGeneration } from '../model/llava.js';
 import { AdamW } from '../optim/adamw.js';
 import { tidy } from '../tensor/arena.js';
 import { noGrad } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
-import { makeObjective, type Objective } from './objective.js';
+import { makeObjective, type Objective, type PrefillModel } from './objective.js';
 
 export interface StepInfo {
   step: number;
@@ -169,6 +168,8 @@ export interface LatentOptions {
   accumulate: boolean;
   /** ++ Adam ε (β1 0.9, β2 0.999). */
   eps: number;
+  /** ε in the energy's denominator (0; the official Qwen2.5-VL ++ code: 1e-6). */
+  energyEps?: number;
   onStep?: (s: StepInfo) => void;
 }
 
@@ -178,19 +179,19 @@ export interface LatentResult extends OptimizeResult {
 }
 
 /**
- * Optimises the latent added to `imageFeatures` [1, N, C] so that the prompt's attention moves into
+ * Optimises the latent added to `imageFeatures` ([1, N, C] LLaVA, [N, C] Qwen2.5-VL) so that the prompt's attention moves into
  * `regions` (grid weights [N] each): v1 pools every layer given and the tokens after the image, ++ the
  * last token. One forward and backward per step, plus one forward for the attention after.
  */
 export function optimizeLatent(
-  model: LlavaForConditionalGeneration,
+  model: PrefillModel,
   ids: readonly number[],
   imageFeatures: Tensor,
   regions: readonly Float32Array[],
   o: LatentOptions,
 ): LatentResult {
   const queries = o.method === 'pp' ? ('last' as const) : ('after-image' as const);
-  const objective = makeObjective(model, ids, imageFeatures, regions, { layers: o.layers, queries }, o.alpha);
+  const objective = makeObjective(model, ids, imageFeatures, regions, { layers: o.layers, queries }, o.alpha, o.energyEps ?? 0);
   const zeros = noGrad(() => imageFeatures.mul(0));
   const r =
     o.method === 'pp'

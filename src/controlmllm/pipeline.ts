@@ -15,8 +15,8 @@ import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';
 import { optimizeLatent, type OptimizeResult, type StepInfo } from './optimize.js';
-import { regionWeights, type RegionWeights, type VisualPrompt } from './regions.js';
-import { encodeImage, promptIds, type Session } from './session.js';
+import type { RegionWeights, VisualPrompt } from './regions.js';
+import { prepare, type PrepareOptions, type Prepared, type Session } from './session.js';
 
 export type Method = 'v1' | 'pp';
 
@@ -26,13 +26,13 @@ export interface AskInput {
   regions: readonly VisualPrompt[];
 }
 
-export interface AskOptions {
+export interface AskOptions extends PrepareOptions {
   method?: Method;
   /** v1: iterations T (5); ++: Adam steps (3). */
   steps?: number;
   /** Energy scale α (400). */
   alpha?: number;
-  /** v1: 1; ++: 0.03. */
+  /** v1: 1; ++: 0.03 (Qwen2.5-VL: 0.02, the official ROC setting). */
   lr?: number;
   /** v1 EMA β (0.5). */
   beta?: number;
@@ -50,7 +50,8 @@ export interface AskOptions {
   /** Adam ε for ++ (1e-3). */
   eps?: number;
   maxNewTokens?: number;
-  padToSquare?: boolean;
+  /** ε in the energy's denominator: 0 (LLaVA code), 1e-6 in the official Qwen2.5-VL ++ code. */
+  energyEps?: number;
   /** ++ contrastive decoding against the unedited prefill (off by default). */
   contrastive?: ContrastiveOptions | null;
   /** Also answer without the region (default true). */
@@ -87,9 +88,10 @@ export interface AskResult {
   stepInsideRatios: number[];
   /** Seconds of each optimisation step. */
   stepSeconds: number[];
-  /** Pooled image attention [N] before and after, on the grid×grid token grid. */
-  attention: { grid: number; before: Float32Array; after: Float32Array };
-  geometry: PreprocessGeometry;
+  /** Pooled image attention [N] before and after, on the rows × cols token grid (grid = cols; LLaVA's is square). */
+  attention: { grid: number; rows: number; cols: number; before: Float32Array; after: Float32Array };
+  /** LLaVA's preprocessing geometry (heatmaps); null for Qwen2.5-VL. */
+  geometry: PreprocessGeometry | null;
   regions: RegionWeights[];
   timings: { encode: number; baseline: number; optimize: number; controlled: number; total: number };
 }
@@ -112,21 +114,29 @@ export function ppDefaultLayers(L: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
-export function resolveOptions(opts: AskOptions, layerCount: number) {
+/** The official Qwen2.5-VL ++ layers 12..27 of 28 (attentions[12:28]), scaled to a decoder of L layers. */
+export function qwenPPDefaultLayers(L: number): number[] {
+  const start = Math.min(L - 1, Math.round((12 * L) / 28));
+  return Array.from({ length: L - start }, (_, i) => start + i);
+}
+
+export function resolveOptions(opts: AskOptions, layerCount: number, family: Session['family'] = 'llava') {
   const method = opts.method ?? 'v1';
   const pp = method === 'pp';
+  const qwen = family === 'qwen2_5_vl';
   return {
     method,
     steps: opts.steps ?? (pp ? 3 : 5),
     alpha: opts.alpha ?? 400,
-    lr: opts.lr ?? (pp ? 0.03 : 1),
+    lr: opts.lr ?? (pp ? (qwen ? 0.02 : 0.03) : 1),
     beta: opts.beta ?? 0.5,
     earlyStopPct: opts.earlyStopPct === undefined ? 25 : opts.earlyStopPct,
     accumulate: opts.accumulate ?? false,
     sigma: opts.sigma ?? (pp ? 0.4 : 0.1),
-    layers: resolveLayers(opts.layers, pp, layerCount),
+    layers: pp && qwen && opts.layers === undefined ? qwenPPDefaultLayers(layerCount) : resolveLayers(opts.layers, pp, layerCount),
     eps: opts.eps ?? 1e-3,
     maxNewTokens: opts.maxNewTokens ?? 30,
+    energyEps: opts.energyEps ?? (pp && qwen ? 1e-6 : 0),
   };
 }
 
@@ -145,8 +155,8 @@ export function insideWeights(regions: readonly RegionWeights[]): Float32Array {
 }
 
 /** One answer, generated (streamed through opts.onToken) from the prefill with the latent `delta` added (null: none). */
-function answerFrom(session: Session, ids: number[], features: Tensor, delta: Tensor | null, which: 'baseline' | 'controlled', maxNewTokens: number, opts: AskOptions): Answer {
-  const { model, tokenizer } = session;
+function answerFrom(p: Prepared, tokenizer: Tokenizer, delta: Tensor | null, which: 'baseline' | 'controlled', maxNewTokens: number, opts: AskOptions): Answer {
+  const { model, ids, features } = p;
   const embeds = noGrad(() => model.embedWithImageFeatures(ids, delta ? features.add(delta) : features).inputsEmbeds);
   const onToken = streamTo(tokenizer, model.config.text_config.eos_token_id, maxNewTokens, (t, text) => opts.onToken?.(which, t, text));
   const tokens =
@@ -198,18 +208,15 @@ function controlledAnswer(result: OptimizeResult, partial: PartialAskResult, ans
 }
 
 export async function askAboutRegion(session: Session, input: AskInput, opts: AskOptions = {}): Promise<AskResult> {
-  const { model } = session;
-  const o = resolveOptions(opts, model.config.text_config.num_hidden_layers);
+  const o = resolveOptions(opts, session.model.config.text_config.num_hidden_layers, session.family);
   const t0 = performance.now();
-  const { prompt, ids } = promptIds(session, input.question, o.maxNewTokens);
-  const { features, geometry } = encodeImage(session, input.image, opts.padToSquare);
-  const grid = Math.round(Math.sqrt(features.shape[1]));
-  if (grid * grid !== features.shape[1]) throw new Error(`${features.shape[1]} image tokens do not form a square grid`);
   if (input.regions.length === 0) throw new Error('no region given: pass a box, mask, scribble or point');
-  const regions = input.regions.map((r) => regionWeights(r, geometry, grid, o.sigma));
+  const p = prepare(session, input.image, input.question, { ...opts, maxNewTokens: o.maxNewTokens });
+  const { model, features, ids, prompt, geometry } = p;
+  const regions = input.regions.map((r) => p.regionWeights(r, o.sigma));
   const tEncode = seconds(t0);
 
-  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(session, ids, features, delta, which, o.maxNewTokens, opts);
+  const answer = (delta: Tensor | null, which: 'baseline' | 'controlled') => answerFrom(p, session.tokenizer, delta, which, o.maxNewTokens, opts);
 
   const t1 = performance.now();
   const baseline = opts.computeBaseline === false ? undefined : answer(null, 'baseline');
@@ -238,7 +245,7 @@ export async function askAboutRegion(session: Session, input: AskInput, opts: As
     insideRatio: { before: insideRatio(before, inside), after: insideRatio(after, inside) },
     stepInsideRatios: track.ratios,
     stepSeconds: track.seconds,
-    attention: { grid, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
+    attention: { grid: p.cols, rows: p.rows, cols: p.cols, before: Float32Array.from(before.toArray()), after: Float32Array.from(after.toArray()) },
     geometry,
     regions,
     timings: { encode: tEncode, baseline: tBaseline, optimize: tOptimize, controlled: tControlled, total: seconds(t0) },

@@ -19,7 +19,7 @@ import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { loadTokenizer, type TokenizerFiles } from '../io/tokenizer.js';
 import { loadLlavaFromSource, type LoadOptions } from '../model/load.js';
 import { SafetensorsFile, ShardedCheckpoint, bytesSource, type TensorSource } from '../safetensors/index.js';
-import type { Session } from './session.js';
+import type { LlavaSession } from './session.js';
 
 /** The bytes of `name` in the model folder, or undefined when the folder has no such file. */
 export type FileReader = (name: string) => Promise<Uint8Array | undefined>;
@@ -36,7 +36,7 @@ export interface SessionFilesOptions extends LoadOptions {
 const utf8 = new TextDecoder('utf-8');
 
 /** Reads the folder through `read` and builds the Session; errors start with the session name. */
-export async function loadSessionFromFiles(read: FileReader, opts: SessionFilesOptions = {}): Promise<Session> {
+export async function loadSessionFromFiles(read: FileReader, opts: SessionFilesOptions = {}): Promise<LlavaSession> {
   const name = opts.name ?? 'model';
   const say = opts.onProgress ?? (() => {});
   const text = async (file: string): Promise<string | undefined> => {
@@ -78,7 +78,7 @@ export async function loadSessionFromFiles(read: FileReader, opts: SessionFilesO
     } catch (e) {
       throw new Error(`preprocessor_config.json: ${(e as Error).message}`);
     }
-    return { name, model, tokenizer, processor: parseClipProcessorConfig(processorJson), template };
+    return { family: 'llava', name, model, tokenizer, processor: parseClipProcessorConfig(processorJson), template };
   } catch (e) {
     const message = (e as Error).message;
     throw new Error(message.startsWith(`${name}:`) ? message : `${name}: ${message}`, { cause: e });

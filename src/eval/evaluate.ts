@@ -5,12 +5,13 @@
  * report from the answers.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AskOptions, Method } from '../controlmllm/pipeline.js';
-import { loadSession } from '../controlmllm/session-node.js';
+import { loadSession, modelFamily } from '../controlmllm/session-node.js';
 import { appendAnswer, latestByKey, lineKey, openAnswers, type AnswerLine, type RunMeta } from './answers-file.js';
 import { missingFiles, runEval, type EvalPlan } from './loop.js';
-import { describeSettings, preset, presetForForm, PROJECT_DEFAULTS, withOverrides, type Preset } from './presets.js';
+import { describeSettings, preset, presetForForm, PROJECT_DEFAULTS, withOverrides, type ModelFamily, type Preset } from './presets.js';
 import { Progress } from './progress.js';
 import { PROMPT_TYPES, type EvalQuestion, type PromptType } from './question.js';
 import { readQuestionFile, type QuestionFile, type Split } from './questions-official.js';
@@ -52,11 +53,16 @@ export interface Printer {
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The preset of a request: explicit, 'none', or the form's own (printed with the reason). */
+/** The model folder's family for the presets (a folder without config.json fails later, when it is loaded). */
+function familyOf(model: string): ModelFamily {
+  return existsSync(join(model, 'config.json')) ? modelFamily(model) : 'llava';
+}
+
 function choosePreset(req: EvalRequest, file: QuestionFile, io: Printer): Preset | null {
   if (req.preset === 'none') return null;
   const name = req.preset ?? presetForForm(file.form);
   if (!name) return null;
-  const p = preset(name);
+  const p = preset(name, familyOf(req.model));
   io.stderr(`preset ${p.name}${req.preset ? '' : ` (chosen from the ${file.form} form of ${req.questions})`}: ${p.source}\n`);
   return p;
 }
@@ -74,7 +80,7 @@ export function settle(req: EvalRequest, p: Preset | null) {
 }
 
 /** The request's meta (what --resume and merge compare) and its questions before sharding. */
-export function planOf(req: EvalRequest, io: Printer): { meta: RunMeta; selection: EvalQuestion[]; all: QuestionFile } {
+export function planOf(req: EvalRequest, io: Printer): { meta: RunMeta; selection: EvalQuestion[]; all: QuestionFile; questionSuffix: string } {
   const text = readFileSync(req.questions, 'utf8');
   const file = readQuestionFile(text, req.questions, req.split);
   const p = choosePreset(req, file, io);
@@ -84,7 +90,7 @@ export function planOf(req: EvalRequest, io: Printer): { meta: RunMeta; selectio
     questions: { file: req.questions, sha256: sha256(text), form: file.form, split: file.split, offset: req.offset, limit: req.limit },
     preset: p?.name ?? null, methods, prompts, settings, padToSquare: req.padToSquare, shard: req.shard,
   };
-  return { meta, selection, all: file };
+  return { meta, selection, all: file, questionSuffix: p?.questionSuffix ?? '' };
 }
 
 function announce(meta: RunMeta, selection: number, slice: number, io: Printer): void {
@@ -95,10 +101,10 @@ function announce(meta: RunMeta, selection: number, slice: number, io: Printer):
 }
 
 export async function evaluate(req: EvalRequest, io: Printer): Promise<EvalOutcome> {
-  const { meta, selection } = planOf(req, io);
+  const { meta, selection, questionSuffix } = planOf(req, io);
   const slice = shardOf(selection, req.shard);
   announce(meta, selection.length, slice.length, io);
-  const plan: EvalPlan = { data: req.data, questions: slice, methods: meta.methods, prompts: meta.prompts, settings: meta.settings as Record<Method, AskOptions>, padToSquare: req.padToSquare };
+  const plan: EvalPlan = { data: req.data, questions: slice, methods: meta.methods, prompts: meta.prompts, settings: meta.settings as Record<Method, AskOptions>, padToSquare: req.padToSquare, questionSuffix };
   const missing = missingFiles(plan);
   if (missing.length && !req.keepGoing) throw new Error(`${missing.length} file(s) missing under --data ${req.data} (pass --keep-going to count them as failed):\n  ${missing.slice(0, 5).join('\n  ')}`);
   if ((req.resume || req.shard) && !req.answersFile) throw new Error(`--${req.resume ? 'resume' : 'shard'} needs --answers-file`);

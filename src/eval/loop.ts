@@ -21,6 +21,8 @@ export interface EvalPlan {
   prompts: readonly PromptType[];
   settings: Record<Method, AskOptions>;
   padToSquare: boolean;
+  /** Appended to every question (the preset's answer-format instruction; '' for none). */
+  questionSuffix?: string;
 }
 
 /** The first existing image candidate of a question, or an error naming every path tried. */
@@ -78,7 +80,7 @@ export async function runEval(session: Session, plan: EvalPlan, hooks: LoopHooks
         try {
           const image = read(imagePath(plan.data, q));
           const region = visualPrompt(q, prompt, (p) => maskFromRgb(read(join(plan.data, p))));
-          const question = modelQuestion(q, method);
+          const question = modelQuestion(q, method) + (plan.questionSuffix ?? '');
           const s = plan.settings[method];
           const bkey = `${question}\n${s.maxNewTokens}`;
           const r = await askAboutRegion(session, { image, question, regions: [region] }, { ...s, padToSquare: plan.padToSquare, computeBaseline: !baselines.has(bkey) });

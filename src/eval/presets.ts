@@ -10,6 +10,12 @@
  *
  * RefCOCOg and ScreenSpot have no official v1 script: their v1 preset is the paper's defaults (T 5, ES,
  * accumulation) with the task's token budget.
+ *
+ * Qwen2.5-VL (controlmllm++/qwen2_5_vl/{roc,rtc}/qwen2_5_vl_7b_<task>.py): boxes only, T − 1 Adam steps with
+ * T = 2, lr 0.02 (ROC) / T = 3, lr 0.03 (RTC), α 400, ε 1e-3, layers 12..27 (the family default), no
+ * contrastive decoding, max_pixels 512·28·28, 30 new tokens, and " Answer the question using a single word
+ * or phrase." appended to the question. There is no official Qwen v1 script: v1 is the LLaVA v1 preset at the
+ * same max_pixels.
  */
 import type { AskOptions, Method } from '../controlmllm/pipeline.js';
 import type { PromptType, QuestionForm } from './question.js';
@@ -24,7 +30,11 @@ export interface Preset {
   settings: Record<Method, AskOptions>;
   /** The prompt types the official script of this task supports. */
   prompts: readonly PromptType[];
+  /** Appended to every question (the official Qwen2.5-VL scripts' answer-format instruction). */
+  questionSuffix?: string;
 }
+
+export type ModelFamily = 'llava' | 'qwen2_5_vl';
 
 const v1 = (T: number, maxNewTokens: number): AskOptions => ({ method: 'v1', steps: T, alpha: 400, lr: 1, beta: 0.5, earlyStopPct: 25, accumulate: true, sigma: 0.1, layers: 'all', maxNewTokens });
 const pp = (T: number, cdAlpha: number, maxNewTokens: number): AskOptions => ({
@@ -38,9 +48,20 @@ const TABLE: Record<PresetName, Preset> = {
   screenspot: { name: 'screenspot', source: 'controlmllm++/llava/screenspot/llava_7b_screenspot.sh (v1: paper defaults)', settings: { v1: v1(5, 30), pp: pp(3, 0.1, 30) }, prompts: ['box', 'point'] },
 };
 
-export function preset(name: string): Preset {
+const QWEN_MAX_PIXELS = 512 * 28 * 28;
+const QWEN_SUFFIX = ' Answer the question using a single word or phrase.';
+const qpp = (T: number, lr: number): AskOptions => ({ method: 'pp', steps: T - 1, alpha: 400, lr, eps: 1e-3, maxNewTokens: 30, maxPixels: QWEN_MAX_PIXELS });
+const QWEN_TABLE: Partial<Record<PresetName, Preset>> = {
+  roc: { name: 'roc', source: 'controlmllm++/qwen2_5_vl/roc/qwen2_5_vl_7b_roc.py (v1: the LLaVA v1 script)', settings: { v1: { ...v1(5, 30), maxPixels: QWEN_MAX_PIXELS }, pp: qpp(2, 0.02) }, prompts: ['box'], questionSuffix: QWEN_SUFFIX },
+  rtc: { name: 'rtc', source: 'controlmllm++/qwen2_5_vl/rtc/qwen2_5_vl_7b_rtc.py (v1: the LLaVA v1 script)', settings: { v1: { ...v1(4, 30), maxPixels: QWEN_MAX_PIXELS }, pp: qpp(3, 0.03) }, prompts: ['box'], questionSuffix: QWEN_SUFFIX },
+};
+
+export function preset(name: string, family: ModelFamily = 'llava'): Preset {
   if (!(PRESETS as readonly string[]).includes(name)) throw new Error(`--preset must be ${PRESETS.join(', ')} or none, got '${name}'`);
-  return TABLE[name as PresetName];
+  if (family === 'llava') return TABLE[name as PresetName];
+  const q = QWEN_TABLE[name as PresetName];
+  if (!q) throw new Error(`--preset ${name}: no official Qwen2.5-VL settings for this task are encoded (roc, rtc); pass --preset none and the flags`);
+  return q;
 }
 
 /** The preset a question file's form implies (none for the synthetic form). */

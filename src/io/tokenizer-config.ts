@@ -22,7 +22,7 @@ export interface SpecialTokenConfig {
   eosToken?: string;
   padToken?: string;
   unkToken?: string;
-  /** `add_bos_token` (HF LlamaTokenizer default: true). */
+  /** `add_bos_token` (HF LlamaTokenizer default: true; Qwen2Tokenizer adds none, so false for it). */
   addBos: boolean;
   /** `add_eos_token` (HF LlamaTokenizer default: false). */
   addEos: boolean;
@@ -83,6 +83,9 @@ function addedTokensDecoder(value: unknown, file: string): AddedTokenSpec[] {
   return tokens.sort((a, b) => a.id - b.id);
 }
 
+/** Byte-level BPE tokenizers of Qwen2 / Qwen2.5-VL: no BOS token (`bos_token: null`), nothing prepended. */
+const QWEN2_CLASSES = ['Qwen2Tokenizer', 'Qwen2TokenizerFast'];
+
 /**
  * Merges tokenizer_config.json with special_tokens_map.json (the config wins where both say something,
  * as in HF `from_pretrained`). Either file may be absent; at least one must name the special tokens that
@@ -100,7 +103,7 @@ export function readSpecialTokenConfig(configText?: string, specialMapText?: str
     eosToken: special('eos_token'),
     padToken: special('pad_token'),
     unkToken: special('unk_token'),
-    addBos: booleanOr(config.add_bos_token, true, 'add_bos_token', CONFIG),
+    addBos: booleanOr(config.add_bos_token, !QWEN2_CLASSES.includes(config.tokenizer_class as string), 'add_bos_token', CONFIG),
     addEos: booleanOr(config.add_eos_token, false, 'add_eos_token', CONFIG),
     cleanUpSpaces: booleanOr(config.clean_up_tokenization_spaces, false, 'clean_up_tokenization_spaces', CONFIG),
     addedTokens: addedTokensDecoder(config.added_tokens_decoder, CONFIG),

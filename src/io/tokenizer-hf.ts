@@ -42,7 +42,7 @@ function useRustByteFallback(decoder: Decoder | null): void {
 
 export class HfTokenizer implements Tokenizer {
   readonly kind = 'hf' as const;
-  readonly bosId: number;
+  readonly bosId?: number;
   readonly eosId: number;
   readonly padId?: number;
   readonly vocabSize: number;
@@ -71,7 +71,8 @@ export class HfTokenizer implements Tokenizer {
   ) {
     useRustByteFallback(lib.decoder);
     const lookup = (t: string): number | undefined => lib.token_to_id(t);
-    this.bosId = requireTokenId(config.bosToken, 'bos_token', lookup);
+    // A tokenizer that never prepends BOS (Qwen2: `bos_token: null`) may have none.
+    this.bosId = config.bosToken === undefined && !config.addBos ? undefined : requireTokenId(config.bosToken, 'bos_token', lookup);
     this.eosId = requireTokenId(config.eosToken, 'eos_token', lookup);
     this.padId = config.padToken === undefined ? undefined : lookup(config.padToken);
 
@@ -87,7 +88,10 @@ export class HfTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     const ids = this.lib.encode(text, { add_special_tokens: false }).ids;
-    if (options.addBos ?? this.config.addBos) ids.unshift(this.bosId);
+    if (options.addBos ?? this.config.addBos) {
+      if (this.bosId === undefined) throw new Error('encode: addBos was asked for, but tokenizer_config.json names no bos_token');
+      ids.unshift(this.bosId);
+    }
     if (options.addEos ?? this.config.addEos) ids.push(this.eosId);
     return ids;
   }

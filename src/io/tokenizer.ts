@@ -29,8 +29,8 @@ export interface DecodeOptions {
 export interface Tokenizer {
   /** Which implementation this is. */
   readonly kind: 'hf' | 'tiktoken';
-  /** Id of the beginning-of-sequence token (`<s>` = 1 for LLaVA-1.5). */
-  readonly bosId: number;
+  /** Id of the beginning-of-sequence token (`<s>` = 1 for LLaVA-1.5; none for Qwen2, which adds no BOS). */
+  readonly bosId?: number;
   /** Id of the end-of-sequence token; generation stops here (`</s>` = 2 for LLaVA-1.5). */
   readonly eosId: number;
   /** Id of the padding token, when the tokenizer has one (`<pad>` = 32001 for LLaVA-1.5). */

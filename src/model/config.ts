@@ -91,7 +91,7 @@ function show(v: unknown): string {
 }
 
 /** Reads typed keys of one JSON object, with HF defaults and errors that name `prefix.key`. */
-class Reader {
+export class Reader {
   constructor(private readonly obj: Json, private readonly prefix: string) {}
   private key(k: string) {
     return this.prefix ? `${this.prefix}.${k}` : k;
@@ -137,7 +137,7 @@ class Reader {
   }
 }
 
-function asObject(v: unknown, key: string): Json {
+export function asObject(v: unknown, key: string): Json {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(key, `expected an object, got ${show(v)}`);
   return v as Json;
@@ -207,14 +207,8 @@ export function parseVisionConfig(json: Json, prefix = 'vision_config'): ClipVis
   return cfg;
 }
 
-/** The CLIP ViT-L/14-336 config LlavaConfig builds when `vision_config` is absent. */
-const LLAVA_DEFAULT_VISION = {
-  hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16,
-  image_size: 336, patch_size: 14, projection_dim: 768, vocab_size: 32000,
-};
-
-/** Parses a LlavaForConditionalGeneration config.json (text or already-parsed JSON). */
-export function parseLlavaConfig(input: string | unknown): LlavaConfig {
+/** config.json's top-level object, from its text or already-parsed JSON. */
+export function configObject(input: string | unknown): Json {
   let json: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -223,7 +217,18 @@ export function parseLlavaConfig(input: string | unknown): LlavaConfig {
       throw new ConfigError('(file)', `not valid JSON (${(e as Error).message})`);
     }
   }
-  const top = asObject(json, '(top level)');
+  return asObject(json, '(top level)');
+}
+
+/** The CLIP ViT-L/14-336 config LlavaConfig builds when `vision_config` is absent. */
+const LLAVA_DEFAULT_VISION = {
+  hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16,
+  image_size: 336, patch_size: 14, projection_dim: 768, vocab_size: 32000,
+};
+
+/** Parses a LlavaForConditionalGeneration config.json (text or already-parsed JSON). */
+export function parseLlavaConfig(input: string | unknown): LlavaConfig {
+  const top = configObject(input);
   const r = new Reader(top, '');
   const model_type = r.oneOf('model_type', 'llava', ['llava'] as const);
   const vision = top.vision_config === undefined || top.vision_config === null ? LLAVA_DEFAULT_VISION : asObject(top.vision_config, 'vision_config');

@@ -7,7 +7,6 @@
  * Stops at an EOS id (included in the output, as HF does) or after maxNewTokens.
  * Runs under noGrad: generation never records a graph, even from a prefill that requires grad.
  */
-import type { LlavaForConditionalGeneration } from './llava.js';
 import type { KVCache } from './llama.js';
 import { Rng, Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 
@@ -41,7 +40,13 @@ export interface GenerateResult {
   stepLogits: Float32Array[];
 }
 
-type Decoder = Pick<LlavaForConditionalGeneration, 'decode' | 'embedText' | 'config'>;
+/** What generation drives: any model family's decoder (LLaVA, or Qwen2.5-VL bound to its prompt's positions). */
+export interface Decoder {
+  config: { text_config: { eos_token_id: number[]; max_position_embeddings: number } };
+  embedText(ids: readonly number[]): Tensor;
+  /** `lastLogitsOnly`: the LM head on the last position only (a family may ignore it: the last row is what is read). */
+  decode(inputsEmbeds: Tensor, opts?: { cache?: KVCache; lastLogitsOnly?: boolean }): { logits: Tensor; cache: KVCache };
+}
 
 /** Generates up to maxNewTokens ids after `inputsEmbeds` [1, T, C]. */
 export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOptions): GenerateResult {

@@ -47,17 +47,29 @@ export interface DecodeResult {
   hiddenStates?: Tensor[]; // (L+1) × [1, T, C]
 }
 
+/**
+ * What a Llama-shaped decoder layer needs; Qwen2 (Qwen2.5-VL's decoder) is the same layer with q/k/v
+ * biases and no o_proj bias (`o_proj_bias: false`, default: attention_bias).
+ */
+export type DecoderLayerConfig = Pick<
+  LlamaTextConfig,
+  'hidden_size' | 'intermediate_size' | 'num_attention_heads' | 'num_key_value_heads' | 'head_dim' | 'hidden_act' | 'rms_norm_eps' | 'attention_bias' | 'mlp_bias'
+> & { o_proj_bias?: boolean };
+
+/** A gated MLP's sizes: down(act(gate(x)) · up(x)), C → I → C (Llama, Qwen2, Qwen2.5-VL's vision blocks). */
+export type GatedMlpConfig = Pick<LlamaTextConfig, 'hidden_size' | 'intermediate_size' | 'hidden_act' | 'mlp_bias'>;
+
 export class LlamaAttention {
   readonly q_proj: Linear;
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly o_proj: Linear;
-  constructor(p: Params, private readonly cfg: LlamaTextConfig) {
+  constructor(p: Params, private readonly cfg: DecoderLayerConfig) {
     const { hidden_size: C, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D, attention_bias: b } = cfg;
     this.q_proj = new Linear(p.at('q_proj'), C, H * D, b);
     this.k_proj = new Linear(p.at('k_proj'), C, Hkv * D, b);
     this.v_proj = new Linear(p.at('v_proj'), C, Hkv * D, b);
-    this.o_proj = new Linear(p.at('o_proj'), H * D, C, b);
+    this.o_proj = new Linear(p.at('o_proj'), H * D, C, cfg.o_proj_bias ?? b);
   }
 
   /** x [B, T, C], cos/sin [T, D] → out [B, T, C], new k/v [B, Hkv, S, D], probs [B, H, T, S]. */
@@ -83,14 +95,14 @@ export class LlamaMlp {
   readonly up_proj: Linear;
   readonly down_proj: Linear;
   private readonly act: (x: Tensor) => Tensor;
-  constructor(p: Params, cfg: LlamaTextConfig) {
+  constructor(p: Params, cfg: GatedMlpConfig) {
     const { hidden_size: C, intermediate_size: I, mlp_bias: b } = cfg;
     this.gate_proj = new Linear(p.at('gate_proj'), C, I, b);
     this.up_proj = new Linear(p.at('up_proj'), C, I, b);
     this.down_proj = new Linear(p.at('down_proj'), I, C, b);
     this.act = activation(cfg.hidden_act);
   }
-  /** [B, T, C] → [B, T, C]. */
+  /** [..., C] → [..., C]. */
   forward(x: Tensor): Tensor {
     return this.down_proj.forward(this.act(this.gate_proj.forward(x)).mul(this.up_proj.forward(x)));
   }
@@ -101,7 +113,7 @@ export class LlamaDecoderLayer {
   readonly mlp: LlamaMlp;
   readonly input_layernorm: RMSNorm;
   readonly post_attention_layernorm: RMSNorm;
-  constructor(p: Params, cfg: LlamaTextConfig) {
+  constructor(p: Params, cfg: DecoderLayerConfig) {
     this.self_attn = new LlamaAttention(p.at('self_attn'), cfg);
     this.mlp = new LlamaMlp(p.at('mlp'), cfg);
     this.input_layernorm = new RMSNorm(p.at('input_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
@@ -261,6 +273,7 @@ export function resolveLayerIndices(sel: readonly number[] | 'all', L: number, w
   });
 }
 
-function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
+/** captureAttention's selection as a set of layer indices. */
+export function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
   return new Set(sel === undefined ? [] : resolveLayerIndices(sel, L, 'decode: captureAttention layer'));
 }

@@ -12,6 +12,11 @@ import type { TensorSource } from '../safetensors/index.js';
 
 /** Reads and parses `dir/config.json`; errors name the file. */
 export function readLlavaConfig(dir: string): LlavaConfig {
+  return readConfigFile(dir, parseLlavaConfig);
+}
+
+/** `dir/config.json` through a family's parser; errors name the file. */
+export function readConfigFile<C>(dir: string, parse: (text: string) => C): C {
   const file = path.join(dir, 'config.json');
   let text: string;
   try {
@@ -20,7 +25,7 @@ export function readLlavaConfig(dir: string): LlavaConfig {
     throw new Error(`${file}: cannot read (${(e as Error).message})`);
   }
   try {
-    return parseLlavaConfig(text);
+    return parse(text);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message.replace(/^config\.json: /, "")}`);
   }

@@ -26,12 +26,17 @@ export interface ParamSpec {
 
 /** The module tree's checkpoint names and shapes, in construction order, without allocating weights. */
 export function parameterSpecs(config: LlavaConfig): ParamSpec[] {
+  return specsOf((p) => new LlavaForConditionalGeneration(p, config));
+}
+
+/** The checkpoint names and shapes a module tree built by `build` takes, without allocating weights. */
+export function specsOf(build: (p: Params) => unknown): ParamSpec[] {
   const specs: ParamSpec[] = [];
   const placeholder = Tensor.of(new Float32Array(0), [0], cpu); // never computed with
-  new LlavaForConditionalGeneration(new Params((name, shape) => {
+  build(new Params((name, shape) => {
     specs.push({ name, shape: [...shape] });
     return placeholder;
-  }), config);
+  }));
   return specs;
 }
 
@@ -64,12 +69,16 @@ export interface WeightProblems {
 
 /** Compares a checkpoint's tensors with the module tree; collects every problem, sorted by name. */
 export function checkWeights(source: TensorSource, config: LlavaConfig): WeightProblems {
-  const specs = parameterSpecs(config);
+  return matchWeights(source, parameterSpecs(config), sanitize);
+}
+
+/** Compares a checkpoint's tensors (names bent by `rename`, null = skip) with `specs`; collects every problem. */
+export function matchWeights(source: TensorSource, specs: readonly ParamSpec[], rename: (stored: string) => string | null): WeightProblems {
   const byModel = new Map<string, string>(); // model name → stored name
   const unexpected: WeightProblems['unexpected'] = [];
   const wanted = new Set(specs.map((s) => s.name));
   for (const stored of source.names()) {
-    const name = sanitize(stored);
+    const name = rename(stored);
     if (name === null) continue;
     const other = byModel.get(name);
     if (other !== undefined) throw new Error(`checkpoint holds "${name}" twice: as "${other}" and as "${stored}" (mixed layouts?)`);
@@ -95,8 +104,8 @@ export function checkWeights(source: TensorSource, config: LlavaConfig): WeightP
 
 /** All loading problems in one error; `problems` keeps the groups for programs. */
 export class WeightLoadError extends Error {
-  constructor(readonly source: string, readonly problems: WeightProblems) {
-    super(formatProblems(source, problems));
+  constructor(readonly source: string, readonly problems: WeightProblems, family = 'LLaVA') {
+    super(formatProblems(source, problems, family));
     this.name = 'WeightLoadError';
   }
 }
@@ -104,13 +113,13 @@ export class WeightLoadError extends Error {
 /** Rows listed per problem group; the rest are counted. */
 const MAX_LISTED = 50;
 
-export function formatProblems(source: string, p: WeightProblems): string {
+export function formatProblems(source: string, p: WeightProblems, family = 'LLaVA'): string {
   const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
   const counts = [
     `${p.missing.length} missing`, `${p.unexpected.length} unexpected`, `${p.misshaped.length} mis-shaped`,
     ...(p.badDtype.length ? [`${p.badDtype.length} with a non-float dtype`] : []),
   ];
-  const lines = [`cannot load LLaVA weights from ${source}: ${counts.join(', ')}`];
+  const lines = [`cannot load ${family} weights from ${source}: ${counts.join(', ')}`];
   const group = (title: string, rows: string[]) => {
     if (rows.length === 0) return;
     lines.push(`${title} (${rows.length}):`);
@@ -148,9 +157,23 @@ export interface LoadOptions {
  */
 export function loadLlavaFromSource(source: TensorSource, config: LlavaConfig | string | object, opts: LoadOptions = {}): LlavaForConditionalGeneration {
   const cfg = isParsed(config) ? config : parseLlavaConfig(config);
+  return buildFromSource(source, { family: 'LLaVA', specs: parameterSpecs(cfg), rename: sanitize, build: (p) => new LlavaForConditionalGeneration(p, cfg) }, opts);
+}
+
+/** What a model family gives the strict loader: its names, how stored names are bent, and its constructor. */
+export interface ModelRecipe<M> {
+  family: string;
+  specs: readonly ParamSpec[];
+  rename: (stored: string) => string | null;
+  build: (p: Params) => M;
+}
+
+/** Checks every name and shape of `source` against the recipe, then builds the model (nothing half-loaded). */
+export function buildFromSource<M>(source: TensorSource, recipe: ModelRecipe<M>, opts: LoadOptions = {}): M {
   const label = opts.label ?? sourceLabel(source);
-  const problems = checkWeights(source, cfg);
-  if (hasProblems(problems)) throw new WeightLoadError(label, problems);
+  const problems = matchWeights(source, recipe.specs, recipe.rename);
+  if (hasProblems(problems)) throw new WeightLoadError(label, problems, recipe.family);
+  if (opts.halfWeights && opts.dtype === 'float64') throw new Error(`${label}: halfWeights computes in float32; it cannot be combined with dtype float64`);
   const backend = opts.backend ?? getBackend();
   forgetOnReuse(backend);
   const read = opts.dtype === 'float64' ? (n: string) => source.readFloat64(n) : (n: string) => source.readFloat32(n);
@@ -161,8 +184,7 @@ export function loadLlavaFromSource(source: TensorSource, config: LlavaConfig | 
     if (!opts.halfWeights || (dtype !== 'F16' && dtype !== 'BF16')) return take(name, shape);
     return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16', backend);
   };
-  if (opts.halfWeights && opts.dtype === 'float64') throw new Error(`${label}: halfWeights computes in float32; it cannot be combined with dtype float64`);
-  return new LlavaForConditionalGeneration(new Params(take, '', takeMatrix), cfg);
+  return recipe.build(new Params(take, '', takeMatrix));
 }
 
 function isParsed(c: unknown): c is LlavaConfig {

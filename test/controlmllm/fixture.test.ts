@@ -27,7 +27,7 @@ const zeros = T.zeros([1, 25, 32]);
 const allLayers = [0, 1];
 
 function energyAndGrad(weights: Float32Array, queries: 'last' | 'after-image', recompute = false) {
-  const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1, recompute);
+  const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1, 0, recompute);
   const z = zeros.detach().requireGrad();
   const { loss: e, attention: a } = objective(z);
   const [g] = grad(e, [z]);

@@ -110,4 +110,11 @@ describe('controlmllm eval on the official ROC form', () => {
     writeFileSync(file, src.map((x) => JSON.stringify(x)).join('\n'));
     await expect(run(args)).rejects.toThrow(/1 file\(s\) missing under --data .*image\/synthetic\/missing\.png/s);
   });
+
+  test('--out and --markdown are checked before any question runs, and written both or neither', async () => {
+    const out = join(dir, 'never.json');
+    const bad = join(dir, 'no-such-folder', 'table.md');
+    await expect(run([...common, '--out', out, '--markdown', bad])).rejects.toThrow(/no-such-folder\/table\.md: cannot write: the folder .* does not exist/);
+    expect(existsSync(out)).toBe(false);
+  });
 });

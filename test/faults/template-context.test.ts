@@ -61,6 +61,7 @@ describe('chat template limits (finding 4)', () => {
 describe('prompt length against max_position_embeddings (finding 5)', () => {
   it('a question longer than the context is refused before the image is encoded', async () => {
     const session = await loadSession(model);
+    if (session.family !== 'llava') throw new Error('expected a LLaVA folder');
     const limit = session.model.config.text_config.max_position_embeddings; // 128
     const { error } = bounded(() => promptIds(session, 'a'.repeat(500), 30), { seconds: 2, megabytes: 50 });
     expect(error!.message).toMatch(new RegExp(`^the prompt is \\d+ tokens \\+ 30 new tokens = \\d+, over the model's context of ${limit} positions \\(text_config\\.max_position_embeddings\\)`));

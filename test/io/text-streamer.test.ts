@@ -54,7 +54,7 @@ describe('TextStreamer, llava-1.5-7b-hf tokenizer', () => {
   });
 
   test('special ids (BOS, EOS) are skipped; without trim the leading/trailing whitespace is kept', () => {
-    const ids = [llava.bosId, ...llava.encode(' hi there \n', { addBos: false }), llava.eosId];
+    const ids = [llava.bosId!, ...llava.encode(' hi there \n', { addBos: false }), llava.eosId];
     expect(stream(llava, ids).join('')).toBe('hi there');
     const raw = stream(llava, ids, false).join('');
     expect(raw).toBe(llava.decode(ids, { skipSpecial: true }));

@@ -147,6 +147,14 @@ describe('the demo page', () => {
     // The box outline (green) is drawn on the heatmap at its left edge.
     const [R, G, B] = await pixel(page, 'heat-after', r.box[0], r.box[1] + Math.floor(r.box[3] / 2));
     expect([R < 120, G > 150, B > 100]).toEqual([true, true, true]);
+    // The mask's outline: its edge pixels in the region's exact green, around where it was painted (x 32–48, y 40–48).
+    const outline = await page.evaluate(() => {
+      const px = (document.getElementById('heat-after') as HTMLCanvasElement).getContext('2d')!.getImageData(16, 24, 48, 40).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] === 52 && px[i + 1] === 211 && px[i + 2] === 153) n++;
+      return n;
+    });
+    expect(outline).toBeGreaterThan(20);
     expect(await page.locator('#legend').isVisible()).toBe(true);
     await expect(text(page, '#legend-max')).resolves.toBe(r.max.toPrecision(3));
     await expect(text(page, '#energy')).resolves.toContain('energy α·E');

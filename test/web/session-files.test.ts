@@ -18,8 +18,9 @@ const diskReader = (files: Record<string, Uint8Array>): FileReader => async (nam
 const folder = (): Record<string, Uint8Array> => Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(path.join(dir, f)))]));
 
 function sameSession(a: Session, b: Session): void {
+  if (a.family !== 'llava' || b.family !== 'llava') throw new Error('expected LLaVA sessions');
   expect(a.model.config).toEqual(b.model.config);
-  const weights = (s: Session) => [(s.model.language_model.model.embed_tokens.weight as Tensor).toArray(), (s.model.language_model.lm_head?.weight as Tensor | undefined)?.toArray()];
+  const weights = (s: typeof a) => [(s.model.language_model.model.embed_tokens.weight as Tensor).toArray(), (s.model.language_model.lm_head?.weight as Tensor | undefined)?.toArray()];
   expect(weights(a)).toEqual(weights(b));
   expect(promptIds(a, 'What is it?')).toEqual(promptIds(b, 'What is it?'));
   expect(a.processor).toEqual(b.processor);

@@ -107,7 +107,9 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     },
   });
   phase('heatmaps');
-  const { before, after, max } = heatmapPair(req.image, r.attention, r.geometry, { colormap: 'inferno' });
+  const geometry = r.geometry;
+  if (!geometry) throw new Error('the page draws heatmaps on LLaVA\'s square grid only');
+  const { before, after, max } = heatmapPair(req.image, r.attention, geometry, { colormap: 'inferno' });
   const result: DemoResult = {
     id,
     scale: { min: 0, max },
@@ -123,7 +125,7 @@ async function ask(id: number, req: AskRequest): Promise<void> {
     warnings: r.warnings,
     insideRatio: r.insideRatio,
     attention: r.attention,
-    geometry: r.geometry,
+    geometry,
     timings: r.timings,
     heatmaps: { before, after },
     backend: backendName,

@@ -20,10 +20,14 @@ const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (
         [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
         [--accumulate] [--sigma S] [--layers all|last|a-b|a,b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
         [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights]
+        [--min-pixels N] [--max-pixels N]
 
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
 prompt's attention falls inside the region (ControlMLLM v1 or ++), and answers again.
---box may be repeated (several regions: their energies are summed).`;
+--box may be repeated (several regions: their energies are summed).
+Qwen2.5-VL folders: boxes only (as the official ControlMLLM++ code); --min-pixels / --max-pixels bound the
+resized image's area (the official evaluation uses --max-pixels 401408 = 512·28·28): fewer pixels, fewer
+image tokens, faster on a CPU.`;
 
 const ASK_FLAGS = {
   model: { type: 'string' },
@@ -111,6 +115,7 @@ async function answer(v: { model?: string; question?: string; heatmap?: string; 
   const t = result.timings;
   say(`baseline:   ${result.baseline?.text ?? '(skipped)'}\ncontrolled: ${result.controlled.text}\n`);
   say(`energy: ${result.losses.map((l) => l.toPrecision(4)).join(' → ')} (${result.steps} steps, ${result.stop})\n`);
+  say(`image tokens: ${result.attention.rows}×${result.attention.cols} = ${result.attention.rows * result.attention.cols}\n`);
   say(`attention inside the region: ${(100 * result.insideRatio.before).toFixed(1)}% → ${(100 * result.insideRatio.after).toFixed(1)}%\n`);
   say(`timings: encode ${t.encode.toFixed(2)} s, baseline ${t.baseline.toFixed(2)} s, optimise ${t.optimize.toFixed(2)} s, controlled ${t.controlled.toFixed(2)} s, total ${t.total.toFixed(2)} s\n`);
   if (files.length) say(`heatmaps: ${files.join(', ')}\n`);

@@ -3,7 +3,7 @@
  * project's synthetic form) — src/eval/ does the work; this parses flags, prints and writes the report.
  * `controlmllm eval merge` combines the answers files of a sharded run.
  */
-import { writeFileSync } from 'node:fs';
+import { checkOutputPath, writeFilesAtomic } from '../../io/output-file-node.js';
 import { parseArgs } from 'node:util';
 import { evaluate } from '../../eval/evaluate.js';
 import { mergeAnswers, writeMerged } from '../../eval/merge.js';
@@ -32,11 +32,21 @@ with BLEU-4 and CIDEr-D. --answers-file appends one official-form line per answe
 slice (0-based i) for \`eval merge\`. Failed questions are counted apart; the exit code is 1 when any
 failed, unless --keep-going.`;
 
-function printReport(report: Report, v: { out?: string; markdown?: string }, io: CommandIO): void {
+/** Refuses, before any question runs, a --out or --markdown path that cannot be written. */
+function checkReportPaths(v: { out?: string; markdown?: string }): void {
+  for (const file of [v.out, v.markdown]) if (file) checkOutputPath(file);
+}
+
+/** Prints the table; writes --out and --markdown atomically, both or neither. */
+async function printReport(report: Report, v: { out?: string; markdown?: string }, io: CommandIO): Promise<void> {
   const md = markdownReport(report);
-  if (v.out) writeFileSync(v.out, `${JSON.stringify(report, null, 1)}\n`);
-  if (v.markdown) writeFileSync(v.markdown, `${md}\n`);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const files = [
+    ...(v.out ? [{ path: v.out, bytes: text(`${JSON.stringify(report, null, 1)}\n`) }] : []),
+    ...(v.markdown ? [{ path: v.markdown, bytes: text(`${md}\n`) }] : []),
+  ];
   io.stdout(`${md}\n`);
+  if (files.length) await writeFilesAtomic(files);
 }
 
 /** Exit code for a finished report: 1 when something failed, unless --keep-going. */
@@ -52,10 +62,11 @@ async function merge(argv: string[], io: CommandIO): Promise<number> {
     options: { questions: { type: 'string' }, 'answers-file': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'string' }, 'keep-going': { type: 'boolean' } },
   });
   if (!v.questions) throw new Error(`eval merge: --questions is required\n${usage}`);
+  checkReportPaths(v);
   const r = mergeAnswers(v.questions, positionals, io.stderr);
   if (v['answers-file']) writeMerged(v['answers-file'], r);
   io.stderr(`merged ${positionals.length} file(s): ${r.lines.length} answers\n`);
-  printReport(r.report, v, io);
+  await printReport(r.report, v, io);
   return exitCode(r.report.failures.length, v['keep-going'], io);
 }
 
@@ -67,10 +78,11 @@ export const evalCommand: Command = {
     if (argv[0] === 'merge') return merge(argv.slice(1), io);
     const { values: v } = parseArgs({ args: argv, strict: true, options: EVAL_OPTIONS });
     const req = evalRequest(v, usage);
+    checkReportPaths(v);
     const release = await useBackend(v.backend, io.stderr);
     try {
       const outcome = await evaluate(req, io);
-      printReport(outcome.report, v, io);
+      await printReport(outcome.report, v, io);
       io.stderr(`${outcome.seconds.toFixed(0)} s\n`);
       return exitCode(outcome.failed, req.keepGoing, io);
     } finally {

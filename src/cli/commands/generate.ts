@@ -4,20 +4,23 @@ import { readImageFile } from '../../io/image-node.js';
 import { TextStreamer } from '../../io/text-streamer.js';
 import { generate, type GenerateOptions } from '../../model/generate.js';
 import type { RgbImage } from '../../io/image.js';
-import { encodeImage, promptIds } from '../../controlmllm/session.js';
+import { prepare } from '../../controlmllm/session.js';
 import { loadSession } from '../../controlmllm/session-node.js';
 import { noGrad } from '../../tensor/index.js';
 import type { Command, CommandIO } from '../command.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import { numberFlag } from '../flags.js';
+import { pixelsFromFlags, pixelsOption, type PixelsOptions } from '../pixels-args.js';
 import { ASK_RANGES } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
-        [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights]
+        [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights] [--min-pixels N] [--max-pixels N]
 
 Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.
---half-weights keeps F16/BF16 Linear weights at 2 bytes per parameter (widened inside the matmul).`;
+--half-weights keeps F16/BF16 Linear weights at 2 bytes per parameter (widened inside the matmul).
+--min-pixels / --max-pixels (Qwen2.5-VL folders) bound the resized image's area: fewer pixels, fewer image
+tokens, faster on a CPU (the token count is printed on stderr).`;
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -40,6 +43,7 @@ export const generateCommand: Command = {
         json: { type: 'boolean' },
         ...backendOption,
         'half-weights': { type: 'boolean' },
+        ...pixelsOption,
       },
     });
     for (const flag of ['model', 'image', 'question'] as const) if (!v[flag]) throw new Error(`--${flag} is required\n${usage}`);
@@ -50,10 +54,11 @@ export const generateCommand: Command = {
       topP: numberFlag(v['top-p'], '--top-p', { min: 0, max: 1, aboveMin: true }) ?? 1,
       seed: numberFlag(v.seed, '--seed', { integer: true }) ?? 0,
     };
+    const pixels = pixelsFromFlags(v);
     const image = readImageFile(v.image!);
     const release = await useBackend(v.backend, (s) => !v.json && io.stderr(s));
     try {
-      return await answer(v, io, image, opts);
+      return await answer(v, io, image, opts, pixels);
     } finally {
       release();
     }
@@ -61,17 +66,18 @@ export const generateCommand: Command = {
 };
 
 /** Loads the model and streams the answer. */
-async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>): Promise<number> {
+async function answer(v: { model?: string; question?: string; json?: boolean; 'pad-to-square'?: boolean; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, opts: Omit<GenerateOptions, 'onToken'>, pixels: PixelsOptions): Promise<number> {
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
   const t0 = performance.now();
-  const { prompt, ids } = promptIds(session, v.question!, opts.maxNewTokens);
-  const { features } = encodeImage(session, image, v['pad-to-square']);
-  const embeds = noGrad(() => session.model.embedWithImageFeatures(ids, features).inputsEmbeds);
+  const p = prepare(session, image, v.question!, { padToSquare: v['pad-to-square'], ...pixels, maxNewTokens: opts.maxNewTokens });
+  if (!v.json) io.stderr(`image tokens: ${p.rows}×${p.cols} = ${p.rows * p.cols}\n`);
+  const { prompt, ids } = p;
+  const embeds = noGrad(() => p.model.embedWithImageFeatures(ids, p.features).inputsEmbeds);
   const streamer = new TextStreamer(session.tokenizer);
   const streamed = (t: number): void => {
     if (!v.json) io.stdout(streamer.push(t));
   };
-  const result = generate(session.model, embeds, { ...opts, onToken: streamed });
+  const result = generate(p.model, embeds, { ...opts, onToken: streamed });
   if (!v.json) io.stdout(streamer.flush());
   const text = session.tokenizer.decode(result.tokens, { skipSpecial: true }).trim();
   const seconds = (performance.now() - t0) / 1000;

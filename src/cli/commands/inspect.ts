@@ -4,7 +4,11 @@
  * model), the stored dtypes, and the loader's verdict (missing / unexpected / mis-shaped tensors).
  * Exit status: 0 loadable, 1 a problem (config, files, weights), 2 usage error.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isQwen25VLConfig } from '../../model/qwen2_5_vl/config.js';
+import { inspectQwen } from './inspect-qwen.js';
 import type { Command, CommandIO } from '../command.js';
 import { numImageTokens, type LlavaConfig } from '../../model/config.js';
 import { checkWeights, formatProblems, parameterSpecs, sanitize } from '../../model/load.js';
@@ -14,7 +18,7 @@ import type { TensorSource } from '../../safetensors/index.js';
 
 const USAGE = `usage: controlmllm inspect --model DIR
 
-Summarises a LLaVA checkpoint folder (config.json + safetensors weights, single file or sharded):
+Summarises a LLaVA or Qwen2.5-VL checkpoint folder (config.json + safetensors weights, single file or sharded):
 config, parameters per component, stored dtypes, and whether the weights load (headers only).
 
 options:
@@ -54,6 +58,14 @@ export function describeParameters(c: LlavaConfig): string[] {
 /** Tensors, files and dtypes of the stored checkpoint. */
 export function describeStorage(src: TensorSource): string[] {
   const names = src.names();
+  const layout = names.some((s) => s.startsWith('model.') || s === 'lm_head.weight') ? 'newer transformers names' : 'llava-hf names';
+  const renamed = names.filter((s) => sanitize(s) !== s).length;
+  return storageLines(src, `${layout}${renamed ? `, ${renamed} renamed or skipped` : ''}`);
+}
+
+/** The tensor, file and dtype counts of a checkpoint, with a note on its name layout. */
+export function storageLines(src: TensorSource, note: string): string[] {
+  const names = src.names();
   const dtypes = new Map<string, number>();
   const files = new Set<string>();
   for (const name of names) {
@@ -61,10 +73,8 @@ export function describeStorage(src: TensorSource): string[] {
     dtypes.set(info.dtype, (dtypes.get(info.dtype) ?? 0) + 1);
     files.add(info.file);
   }
-  const layout = names.some((s) => s.startsWith('model.') || s === 'lm_head.weight') ? 'newer transformers names' : 'llava-hf names';
-  const renamed = names.filter((s) => sanitize(s) !== s).length;
   return [
-    `checkpoint: ${names.length} tensors in ${files.size} file${files.size === 1 ? '' : 's'} (${layout}${renamed ? `, ${renamed} renamed or skipped` : ''})`,
+    `checkpoint: ${names.length} tensors in ${files.size} file${files.size === 1 ? '' : 's'}${note ? ` (${note})` : ''}`,
     `stored dtypes: ${[...dtypes].map(([d, k]) => `${d} × ${k}`).join(', ')}`,
   ];
 }
@@ -83,6 +93,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     io.stderr(`controlmllm inspect: ${(e as Error).message} (see 'controlmllm inspect --help')\n`);
     return 2;
   }
+  if (isQwenFolder(model)) return inspectQwen(model, io);
   let config: LlavaConfig;
   try {
     config = readLlavaConfig(model);
@@ -104,9 +115,18 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
+/** Whether config.json says Qwen2.5-VL (an unreadable config is reported by the LLaVA path). */
+function isQwenFolder(dir: string): boolean {
+  try {
+    return isQwen25VLConfig(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'summarise a LLaVA checkpoint folder: config, parameters, dtypes, loading problems',
+  summary: 'summarise a LLaVA or Qwen2.5-VL checkpoint folder: config, parameters, dtypes, loading problems',
   usage: USAGE,
   run,
 };

@@ -9,7 +9,7 @@ import { makeObjective } from '../../controlmllm/objective.js';
 import { optimizeLatent } from '../../controlmllm/optimize.js';
 import { resolveOptions, type AskOptions } from '../../controlmllm/pipeline.js';
 import { generate } from '../../model/generate.js';
-import type { LlavaForConditionalGeneration } from '../../model/llava.js';
+import type { PromptModel, Session } from '../../controlmllm/session.js';
 import type { TensorToWrite } from '../../safetensors/index.js';
 import { noGrad, type Tensor } from '../../tensor/index.js';
 
@@ -20,15 +20,22 @@ const f32 = (name: string, t: Tensor | Float32Array, shape?: number[]): TensorTo
     ? { name, dtype: 'F32', shape: shape ?? [t.length], data: t }
     : { name, dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.toTypedArray()) };
 
-/** Layers and queries of an energy mode (pp: --layers or the spec's range scaled to the depth). */
-function pooling(model: LlavaForConditionalGeneration, mode: EnergyMode, opts: AskOptions) {
-  const L = model.config.text_config.num_hidden_layers;
-  const { layers } = resolveOptions({ ...opts, method: mode === 'pp' ? 'pp' : 'v1' }, L); // v1 default: all layers
-  return { layers, queries: mode === 'v1' ? ('after-image' as const) : ('last' as const) };
+/** What the method runs on: a model bound to its prompt, its depth and its family (defaults differ). */
+export interface TraceTarget {
+  model: PromptModel;
+  numLayers: number;
+  family: Session['family'];
 }
 
-export function traceEnergy(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, mode: EnergyMode, opts: AskOptions): TensorToWrite[] {
-  const objective = makeObjective(model, ids, features, [region], pooling(model, mode, opts), 1);
+/** Layers, queries and ε of an energy mode (pp: --layers or the family's default range scaled to the depth). */
+function pooling(t: TraceTarget, mode: EnergyMode, opts: AskOptions) {
+  const { layers, energyEps } = resolveOptions({ ...opts, method: mode === 'pp' ? 'pp' : 'v1' }, t.numLayers, t.family); // v1 default: all layers
+  return { pooling: { layers, queries: mode === 'v1' ? ('after-image' as const) : ('last' as const) }, eps: energyEps };
+}
+
+export function traceEnergy(t: TraceTarget, ids: readonly number[], features: Tensor, region: Float32Array, mode: EnergyMode, opts: AskOptions): TensorToWrite[] {
+  const p = pooling(t, mode, opts);
+  const objective = makeObjective(t.model, ids, features, [region], p.pooling, 1, p.eps);
   const f = valueAndGrad((z: Tensor) => {
     const { loss, attention } = objective(z);
     return { value: loss, aux: attention };
@@ -37,9 +44,9 @@ export function traceEnergy(model: LlavaForConditionalGeneration, ids: readonly 
   return [f32('energy', e.reshape([1])), f32('energy_grad_z', g), f32('attn_to_image', attention)];
 }
 
-export function traceOptimize(model: LlavaForConditionalGeneration, ids: readonly number[], features: Tensor, region: Float32Array, method: 'v1' | 'pp', opts: AskOptions, newTokens: number): TensorToWrite[] {
-  const L = model.config.text_config.num_hidden_layers;
-  const r = optimizeLatent(model, ids, features, [region], resolveOptions({ ...opts, method }, L));
+export function traceOptimize(t: TraceTarget, ids: readonly number[], features: Tensor, region: Float32Array, method: 'v1' | 'pp', opts: AskOptions, newTokens: number): TensorToWrite[] {
+  const { model } = t;
+  const r = optimizeLatent(model, ids, features, [region], resolveOptions({ ...opts, method }, t.numLayers, t.family));
   const embeds = noGrad(() => model.embedWithImageFeatures(ids, features.add(r.finalDelta)).inputsEmbeds);
   const { tokens } = generate(model, embeds, { maxNewTokens: newTokens, eosTokenId: null });
   return [

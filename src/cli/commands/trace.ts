@@ -23,24 +23,31 @@ import { preprocess } from '../../io/clip-preprocess.js';
 import { readImageFile } from '../../io/image-node.js';
 import type { AskOptions } from '../../controlmllm/pipeline.js';
 import { promptIds } from '../../controlmllm/session.js';
-import { loadSession } from '../../controlmllm/session-node.js';
+import { loadSession, modelFamily } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
 import { backendOption, useBackend } from '../backend-args.js';
+import type { PixelsOptions } from '../pixels-args.js';
 import { numberFlag, withNegativeValues } from '../flags.js';
-import { traceEnergy, traceOptimize, type EnergyMode } from './trace-controlmllm.js';
+import { traceEnergy, traceOptimize, type EnergyMode, type TraceTarget } from './trace-controlmllm.js';
+import { traceQwen } from './trace-qwen.js';
 
-const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] | --image IMG --question "…" [--pad-to-square])
+const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] [--image-grid-thw t,h,w] | --image IMG --question "…" [--pad-to-square])
                          --out OUT.safetensors [--new-tokens N]
                          [--region-mask FILE[:NAME] (--energy v1|last|pp | --optimize v1|pp [optimiser flags])]
 
-Runs the LLaVA model in DIR (config.json + safetensors weights) and writes every intermediate
-(vision hidden states, selected features, image features, merged embeddings, decoder hidden states,
-attention probabilities, logits, image token positions) to OUT.safetensors.
+Runs the LLaVA or Qwen2.5-VL model in DIR (config.json + safetensors weights) and writes every
+intermediate to OUT.safetensors, named as in the family's fixture (LLaVA: vision hidden states, selected
+features, image features, merged embeddings, decoder hidden states, attention probabilities, logits,
+image token positions; Qwen2.5-VL: vision_patch_embed, vision_blocks.i, image_embeds, position_ids,
+rope_deltas, merged_inputs_embeds, decoder_hidden_states.i, attentions.i, logits).
 
 options:
   --model DIR              the model folder
   --input-ids IDS          comma-separated prompt ids with one image token (or N of them), e.g. 1,23,98,57
-  --pixel-values FILE:NAME a [1,3,H,W] tensor in a safetensors file (NAME defaults to pixel_values)
+  --pixel-values FILE:NAME a [1,3,H,W] tensor in a safetensors file (NAME defaults to pixel_values);
+                           for a Qwen2.5-VL folder the processor's [N, 1176] patches
+  --image-grid-thw t,h,w   Qwen2.5-VL: the image grid in patches (required with --pixel-values)
+  --min-pixels/--max-pixels  Qwen2.5-VL with --image: the processor's area bounds
   --out FILE               the output .safetensors file
   --new-tokens N           also decode N greedy tokens with the KV cache (greedy_new_tokens)
   --image IMG --question Q instead of ids and pixels: preprocess, tokenise with the chat template, and
@@ -58,6 +65,7 @@ const OPTIONS = {
   model: { type: 'string' },
   'input-ids': { type: 'string' },
   'pixel-values': { type: 'string' },
+  'image-grid-thw': { type: 'string' },
   out: { type: 'string' },
   'new-tokens': { type: 'string' },
   image: { type: 'string' },
@@ -78,7 +86,7 @@ export class UsageError extends Error {}
 export interface TraceRequest {
   model: string;
   input:
-    | { kind: 'tensors'; inputIds: number[]; pixels: { file: string; name: string } }
+    | { kind: 'tensors'; inputIds: number[]; pixels: { file: string; name: string }; gridThw?: [number, number, number] }
     | { kind: 'image'; image: string; question: string; padToSquare: boolean };
   out: string;
   newTokens: number;
@@ -86,6 +94,7 @@ export interface TraceRequest {
   energy?: EnergyMode;
   optimize?: 'v1' | 'pp';
   options: AskOptions;
+  pixels: PixelsOptions;
   backend?: string;
   halfWeights: boolean;
 }
@@ -108,6 +117,13 @@ export function parseTensorRef(flag: string, text: string, dflt: string): { file
   if (at > 1 && tail !== '' && !/[\\/]/.test(tail)) return { file: text.slice(0, at), name: tail };
   if (text === '') throw new UsageError(`${flag}: no file given`);
   return { file: text, name: dflt };
+}
+
+/** `t,h,w` (Qwen2.5-VL's image_grid_thw, in patches). */
+export function parseGridThw(text: string): [number, number, number] {
+  const parts = parseIdList('--image-grid-thw', text);
+  if (parts.length !== 3 || parts.some((x) => x === 0)) throw new UsageError(`--image-grid-thw: expected three positive integers t,h,w, got "${text}"`);
+  return parts as [number, number, number];
 }
 
 function parseCount(flag: string, text: string | undefined): number {
@@ -136,7 +152,10 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
   const input: TraceRequest['input'] =
     v.image !== undefined
       ? { kind: 'image', image: v.image, question: need('question', '"…" (with --image)'), padToSquare: Boolean(v['pad-to-square']) }
-      : { kind: 'tensors', inputIds: parseIdList('--input-ids', need('input-ids', 'IDS')), pixels: parseTensorRef('--pixel-values', need('pixel-values', 'FILE:NAME'), 'pixel_values') };
+      : {
+          kind: 'tensors', inputIds: parseIdList('--input-ids', need('input-ids', 'IDS')), pixels: parseTensorRef('--pixel-values', need('pixel-values', 'FILE:NAME'), 'pixel_values'),
+          ...(v['image-grid-thw'] === undefined ? {} : { gridThw: parseGridThw(v['image-grid-thw']) }),
+        };
   const energy = oneOf('--energy', v.energy, ['v1', 'last', 'pp'] as const);
   const optimize = oneOf('--optimize', v.optimize, ['v1', 'pp'] as const);
   if ((energy || optimize) && !v['region-mask']) throw new UsageError('--energy and --optimize need --region-mask FILE:NAME');
@@ -155,6 +174,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
     energy,
     optimize,
     options,
+    pixels: { minPixels: options.minPixels, maxPixels: options.maxPixels },
     backend: v.backend,
     halfWeights: Boolean(v['half-weights']),
   };
@@ -174,13 +194,13 @@ export function readTensor(ref: { file: string; name: string }): Tensor {
 }
 
 /** F32 entry over the tensor's own memory when it is contiguous float32 (no copy: a 7B trace is ~2 GB). */
-const f32 = (name: string, t: Tensor): TensorToWrite => ({
+export const f32 = (name: string, t: Tensor): TensorToWrite => ({
   name,
   dtype: 'F32',
   shape: [...t.shape],
   data: t.isContiguous && t.data instanceof Float32Array ? t.data.subarray(t.offset, t.offset + t.size) : Float32Array.from(t.toTypedArray()),
 });
-const i64 = (name: string, shape: number[], ids: readonly number[]): TensorToWrite => ({ name, dtype: 'I64', shape, data: BigInt64Array.from(ids, (x) => BigInt(x)) });
+export const i64 = (name: string, shape: number[], ids: readonly number[]): TensorToWrite => ({ name, dtype: 'I64', shape, data: BigInt64Array.from(ids, (x) => BigInt(x)) });
 
 /** The forward pass with every intermediate, plus the merged embeddings for later steps. */
 export function traceForward(model: LlavaForConditionalGeneration, ids: readonly number[], pixels: Tensor) {
@@ -225,15 +245,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     checkOutputPath(request.out);
     release = await useBackend(request.backend, io.stderr);
-    const { model, ids, pixels, extra } = await traceInputs(request);
-    const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
-    tensors.push(...extra);
-    if (request.newTokens > 0) tensors.push(traceGreedy(model, inputsEmbeds, request.newTokens));
-    if (request.region) {
-      const region = readTensor(request.region).toTypedArray() as Float32Array;
-      if (request.energy) tensors.push(...traceEnergy(model, ids, imageFeatures, region, request.energy, request.options));
-      if (request.optimize) tensors.push(...traceOptimize(model, ids, imageFeatures, region, request.optimize, request.options, request.newTokens || 5));
-    }
+    const tensors = modelFamily(request.model) === 'qwen2_5_vl' ? await traceQwen(request) : await traceLlava(request);
     await writeFileAtomic(request.out, writeSafetensors(tensors, { format: 'pt', producer: 'controlmllm trace' }, request.out));
     io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
     return 0;
@@ -245,12 +257,33 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
+/** LLaVA: the forward's intermediates, greedy tokens, and the method's outputs when a region is given. */
+async function traceLlava(request: TraceRequest): Promise<TensorToWrite[]> {
+  const { model, ids, pixels, extra } = await traceInputs(request);
+  const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
+  tensors.push(...extra);
+  if (request.newTokens > 0) tensors.push(traceGreedy(model, inputsEmbeds, request.newTokens));
+  tensors.push(...traceMethod(request, { model, numLayers: model.config.text_config.num_hidden_layers, family: 'llava' }, ids, imageFeatures));
+  return tensors;
+}
+
+/** --energy / --optimize on the region mask (either family). */
+export function traceMethod(request: TraceRequest, target: TraceTarget, ids: readonly number[], features: Tensor): TensorToWrite[] {
+  if (!request.region) return [];
+  const region = readTensor(request.region).toTypedArray() as Float32Array;
+  return [
+    ...(request.energy ? traceEnergy(target, ids, features, region, request.energy, request.options) : []),
+    ...(request.optimize ? traceOptimize(target, ids, features, region, request.optimize, request.options, request.newTokens || 5) : []),
+  ];
+}
+
 /** The model and its inputs: given ids + pixels, or an image + question through the session's processor. */
 async function traceInputs(request: TraceRequest) {
   if (request.input.kind === 'tensors') {
     return { model: loadLlava(request.model, { halfWeights: request.halfWeights }), ids: request.input.inputIds, pixels: readTensor(request.input.pixels), extra: [] as TensorToWrite[] };
   }
   const session = await loadSession(request.model, { halfWeights: request.halfWeights });
+  if (session.family !== 'llava') throw new Error(`${request.model}: expected a LLaVA folder`);
   const image = readImageFile(request.input.image);
   const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare, source: request.input.image });
   const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size]);
@@ -260,7 +293,7 @@ async function traceInputs(request: TraceRequest) {
 
 export const traceCommand: Command = {
   name: 'trace',
-  summary: 'run LLaVA on ids + pixel values and write every intermediate to safetensors',
+  summary: 'run LLaVA or Qwen2.5-VL on ids + pixel values and write every intermediate to safetensors',
   usage: USAGE,
   run,
 };
