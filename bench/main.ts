@@ -21,6 +21,8 @@ import { benchBackends } from './backends.js';
 import { randomData } from './random-data.js';
 import { STEP_DESCRIPTION, benchControlmllmStep, benchPooling } from './controlmllm-step.js';
 import { Peer, type PeerTask, type Timing } from './peers.js';
+import { MainThreadOrt } from './ort-main.js';
+import { benchLlavaStep } from './llava-step.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -206,7 +208,9 @@ async function main() {
   console.log(`kernel bench — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, node ${process.version}`);
   const ours = await Promise.all(benchBackends.map(async (b) => ({ spec: b, backend: await b.create() })));
   for (const o of ours) console.log(`${o.spec.name}: ${JSON.stringify((o.backend as { info?: unknown }).info ?? {})}`);
-  const peers = [await Peer.start('ort', 1), await Peer.start('ort', 2), await Peer.start('tfjs', 1)];
+  // onnxruntime-web runs on the main thread, as its users run it (one thread count per process: 2);
+  // tfjs-backend-wasm stays in a worker thread (single-threaded either way).
+  const peers = [await MainThreadOrt.start(2), await Peer.start('tfjs', 1)];
   const table: Row[] = [];
   const started = Date.now();
   const loadBefore = os.loadavg()[0];
@@ -275,6 +279,8 @@ async function main() {
     console.log('\nControlMLLM step (end to end) …');
     md += `\n## One ControlMLLM step, end to end\n\n${STEP_DESCRIPTION}\n\n${await benchControlmllmStep()}\n`;
     md += `\n### Buffer reuse (tidy scopes) on the same model, wasm 1 thread, pool off/on interleaved\n\n${await benchPooling()}\n`;
+    console.log('\nControlMLLM step on LLaVA-1.5 geometry (sizes s, m) vs PyTorch …');
+    md += `\n## One ControlMLLM step on LLaVA-1.5's geometry, vs PyTorch\n\n${await benchLlavaStep()}\n`;
   }
   console.log('\n' + md);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');
@@ -305,7 +311,7 @@ function render(rows: Row[], seconds: number, load: number[]): string {
     `1-minute load average ${load.map((l) => l.toFixed(1)).join(' → ')} on ${os.cpus().length} cores: other processes were running). ` +
     `Contenders are validated against a float64 reference at the benchmarked shape (sampled rows for GEMMs) before they are timed ` +
     `with benchmark.js. Rates and ratios use the best sample (the machine is shared: means carry other processes' load); ` +
-    `"× best peer" divides by the fastest of onnxruntime-web 1T/2T and tfjs-backend-wasm on that case (peers multiply float32 weights).\n\n${lines.join('\n')}\n`;
+    `"× best peer" divides by the fastest of onnxruntime-web 2T (main thread) and tfjs-backend-wasm (worker thread) on that case (peers multiply float32 weights).\n\n${lines.join('\n')}\n`;
 }
 
 main().catch((e) => {

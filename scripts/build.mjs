@@ -17,6 +17,8 @@ const entries = [
   { in: 'src/node.ts', out: 'dist/node.js' },
   { in: 'src/index.ts', out: 'dist/browser.js', platform: 'browser', target: 'es2022', external: browserExternal, plugins: [wabtFsStub] },
   { in: 'bench/main.ts', out: 'dist/bench.js' },
+  { in: 'bench/llava-7b.ts', out: 'dist/bench-7b.js' },
+  { in: 'bench/llava-step.ts', out: 'dist/llava-step.mjs' },
 ].filter((e) => existsSync(e.in));
 
 for (const e of entries) {

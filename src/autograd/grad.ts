@@ -17,6 +17,11 @@ export interface GradOptions {
   seed?: Tensor;
   /** Called for every input gradient the walk forms (for inspection and tests). */
   onGradient?: (input: Tensor, gradient: Tensor) => void;
+  /**
+   * Cut the graph as the walk consumes it (PyTorch's retain_graph=False), so each activation can be
+   * freed as soon as its gradient is formed; `loss`'s graph cannot be differentiated again afterwards.
+   */
+  release?: boolean;
 }
 
 /** Tensors reachable from `root` through recorded nodes, inputs before outputs. */
@@ -53,21 +58,27 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     throw new TensorError('grad', `seed shape ${formatShape(opts.seed.shape)} does not match loss shape ${formatShape(loss.shape)}`);
   }
   const targets = new Set(wrt);
-  const order = topoOrder(loss);
+  const order: Array<Tensor | undefined> = topoOrder(loss);
   // A tensor "leads to" a target when it is one or one of its inputs leads to one.
   const leads = new Set<Tensor>();
   for (const t of order) {
-    if (targets.has(t) || t.node?.inputs.some((i) => leads.has(i))) leads.add(t);
+    if (targets.has(t!) || t!.node?.inputs.some((i) => leads.has(i))) leads.add(t!);
   }
   const grads = new Map<Tensor, Tensor>();
   const seed = opts.seed ?? full(loss.shape, 1, { like: loss });
   grads.set(loss, seed);
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
-      const t = order[n];
+      const t = order[n]!;
+      const [lead, node] = [leads.has(t), t.node];
+      if (opts.release) {
+        order[n] = undefined; // every consumer of t is behind us: drop our references to it
+        leads.delete(t);
+        t.node = null;
+      }
       const gy = grads.get(t);
-      if (!t.node || !gy || !leads.has(t)) continue;
-      const { op, inputs } = t.node;
+      if (!node || !gy || !lead) continue;
+      const { op, inputs } = node;
       const needs = inputs.map((i) => leads.has(i));
       const vjp = gradients[op.kind] as (a: VjpArgs<OpKind>) => Array<Tensor | null>;
       const gis = vjp({ op, inputs, out: t, gy, needs } as VjpArgs<OpKind>);
@@ -94,7 +105,8 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
  * Arguments are re-wrapped as fresh leaves (sharing storage), so the caller's tensors are untouched.
  * With `{ hasAux: true }` (as JAX's `has_aux`), `fn` returns `{ value, aux }`: the gradients are of
  * `value`, and `aux` (a tensor or an object of tensors computed on the way) comes back detached, so it
- * holds no graph.
+ * holds no graph. The graph is released as the backward walks it (nothing else can reach it), so
+ * activations are freed as their gradients are formed.
  */
 export function valueAndGrad(fn: (...args: Tensor[]) => Tensor): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] };
 export function valueAndGrad<A extends Aux>(
@@ -107,10 +119,10 @@ export function valueAndGrad(fn: (...args: Tensor[]) => Tensor | { value: Tensor
     const out = fn(...leaves);
     if (!opts?.hasAux) {
       const value = out as Tensor;
-      return { value: value.detach(), grads: grad(value, leaves) };
+      return { value: value.detach(), grads: grad(value, leaves, { release: true }) };
     }
     const { value, aux } = out as { value: Tensor; aux: Aux };
-    return { value: value.detach(), aux: detachAux(aux), grads: grad(value, leaves) };
+    return { value: value.detach(), aux: detachAux(aux), grads: grad(value, leaves, { release: true }) };
   };
 }
 

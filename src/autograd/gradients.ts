@@ -10,6 +10,8 @@ import type { Op, OpKind } from '../tensor/record.js';
 import { Tensor } from '../tensor/tensor.js';
 import { expand, permute, reshape, slice } from '../tensor/views.js';
 import { linearHalfInputGrad } from '../tensor/half.js';
+import { withGrad } from '../tensor/record.js';
+import { grad } from './grad.js';
 
 export interface VjpArgs<K extends OpKind> {
   op: Extract<Op, { kind: K }>;
@@ -101,5 +103,11 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
       : [mul(y, sub(gy, sum(mul(gy, y), -1, true)))], // softmax: y ⊙ (gy − Σ gy ⊙ y)
 
   linearHalf: ({ op, gy }) => [linearHalfInputGrad(gy, op.weight)], // dx = gy · W; the weight is frozen
+
+  checkpoint: ({ op, inputs: [x], gy }) => {
+    const leaf = x.detach().requireGrad();
+    const y = withGrad(() => op.fn(leaf)); // the recomputed forward, recorded this time
+    return [grad(y, [leaf], { seed: gy, release: true })[0]];
+  },
 };
 

@@ -22,20 +22,27 @@ export interface Pooling {
  * attentions: per layer, probabilities [1, H, T, S] of the prefill (T = S = sequence length).
  */
 export function imageAttention(attentions: ReadonlyMap<number, Tensor>, span: ImageSpan, pooling: Pooling): Tensor {
-  const perLayer = pooling.layers.map((layer) => {
-    const probs = attentions.get(layer);
-    if (!probs) {
-      throw new TensorError('imageAttention', `no attention captured for layer ${layer} (captured: ${[...attentions.keys()].join(', ') || 'none'})`);
-    }
-    const T = probs.shape[2];
-    const end = span.start + span.length;
-    if (end > probs.shape[3] || (pooling.queries === 'after-image' && end >= T)) {
-      throw new TensorError('imageAttention', `image span ${span.start}..${end} does not fit attention of shape (${probs.shape.join(',')}) with queries after it`);
-    }
-    const rows = pooling.queries === 'last' ? probs.slice(2, T - 1) : probs.slice(2, end);
-    return rows.slice(3, span.start, end).mean([0, 1, 2]); // [N]
-  });
-  return stack(perLayer, 0).mean(0);
+  return meanOverLayers(new Map([...attentions].map(([l, probs]) => [l, layerImageAttention(probs, span, pooling)])), pooling);
+}
+
+/** One layer's share of {@link imageAttention}: probabilities [1, H, T, S] → mean over heads and pooled queries [N]. */
+export function layerImageAttention(probs: Tensor, span: ImageSpan, pooling: Pooling): Tensor {
+  const T = probs.shape[2];
+  const end = span.start + span.length;
+  if (end > probs.shape[3] || (pooling.queries === 'after-image' && end >= T)) {
+    throw new TensorError('imageAttention', `image span ${span.start}..${end} does not fit attention of shape (${probs.shape.join(',')}) with queries after it`);
+  }
+  const rows = pooling.queries === 'last' ? probs.slice(2, T - 1) : probs.slice(2, end);
+  return rows.slice(3, span.start, end).mean([0, 1, 2]); // [N]
+}
+
+/** The mean over `pooling.layers` of per-layer pooled attention (layer → [N]): [N]. */
+export function meanOverLayers(perLayer: ReadonlyMap<number, Tensor>, pooling: Pooling): Tensor {
+  return stack(pooling.layers.map((layer) => {
+    const a = perLayer.get(layer);
+    if (!a) throw new TensorError('imageAttention', `no attention captured for layer ${layer} (captured: ${[...perLayer.keys()].join(', ') || 'none'})`);
+    return a;
+  }), 0).mean(0);
 }
 
 /**

@@ -44,7 +44,8 @@ export interface GenerateResult {
 export interface Decoder {
   config: { text_config: { eos_token_id: number[]; max_position_embeddings: number } };
   embedText(ids: readonly number[]): Tensor;
-  decode(inputsEmbeds: Tensor, opts?: { cache?: KVCache }): { logits: Tensor; cache: KVCache };
+  /** `lastLogitsOnly`: the LM head on the last position only (a family may ignore it: the last row is what is read). */
+  decode(inputsEmbeds: Tensor, opts?: { cache?: KVCache; lastLogitsOnly?: boolean }): { logits: Tensor; cache: KVCache };
 }
 
 /** Generates up to maxNewTokens ids after `inputsEmbeds` [1, T, C]. */
@@ -61,7 +62,7 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
     for (let step = 0; step < opts.maxNewTokens; step++) {
       // One step's activations go back to the buffer pool; the new cache and the last logits survive.
       const decoded = tidy(() => {
-        const out = model.decode(useCache ? next : seq, useCache ? { cache } : {});
+        const out = model.decode(useCache ? next : seq, { cache: useCache ? cache : undefined, lastLogitsOnly: true });
         return { cache: useCache ? out.cache : undefined, last: Float32Array.from(out.logits.select(1, -1).toTypedArray()) };
       });
       cache = decoded.cache;

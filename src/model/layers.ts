@@ -8,7 +8,7 @@
  * allocating any weight.
  */
 import { Tensor, embedding, layerNorm, linear, rmsNorm } from '../tensor/index.js';
-import { HalfWeight, linearHalf } from '../tensor/half.js';
+import { HalfWeight, embeddingHalf, linearHalf } from '../tensor/half.js';
 
 /** Where module constructors get their weights: `take(fullName, shape)` returns a tensor of that shape. */
 export class Params {
@@ -84,5 +84,24 @@ export class Embedding {
   }
   forward(ids: readonly number[], shape: readonly number[] = [1, ids.length]): Tensor {
     return embedding(this.weight, ids, shape);
+  }
+}
+
+/**
+ * The token embedding of a decoder: like Embedding, but its table may stay half-precision bits (F16/BF16
+ * checkpoints loaded with `halfWeights`): only the gathered rows are widened. `project` is the tied LM
+ * head, h · weightᵀ. weight [V, C]; ids (B·T of them) → [B, T, C].
+ */
+export class TokenEmbedding {
+  readonly weight: Tensor | HalfWeight;
+  constructor(p: Params, num: number, dim: number) {
+    this.weight = p.matrix('weight', [num, dim]);
+  }
+  forward(ids: readonly number[], shape: readonly number[] = [1, ids.length]): Tensor {
+    return this.weight instanceof HalfWeight ? embeddingHalf(this.weight, ids, shape) : embedding(this.weight, ids, shape);
+  }
+  /** h [..., C] → [..., V]. */
+  project(h: Tensor): Tensor {
+    return this.weight instanceof HalfWeight ? linearHalf(h, this.weight) : h.matmul(this.weight.transpose(0, 1));
   }
 }

@@ -13,8 +13,9 @@
  *      optionally the hidden states (HF `hidden_states`: L+1 entries, the last one after the final norm).
  */
 import type { LlamaTextConfig } from './config.js';
-import { Embedding, Linear, Params, RMSNorm } from './layers.js';
+import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
 import { Tensor, activation, applyRope, attention, cat, ropeTables } from '../tensor/index.js';
+import { checkpoint } from '../tensor/checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
 export class KVCache {
@@ -34,6 +35,8 @@ export interface DecodeOptions {
   positionOffset?: number;
   /** Also return HF-style hidden states (L+1 entries). */
   outputHiddenStates?: boolean;
+  /** Run the LM head on the last position only: logits [1, 1, V] (what generation needs). */
+  lastLogitsOnly?: boolean;
 }
 
 export interface DecodeResult {
@@ -125,11 +128,11 @@ export class LlamaDecoderLayer {
 
 /** LlamaModel (`language_model.model`). */
 export class LlamaModel {
-  readonly embed_tokens: Embedding;
+  readonly embed_tokens: TokenEmbedding;
   readonly layers: LlamaDecoderLayer[];
   readonly norm: RMSNorm;
   constructor(p: Params, cfg: LlamaTextConfig) {
-    this.embed_tokens = new Embedding(p.at('embed_tokens'), cfg.vocab_size, cfg.hidden_size);
+    this.embed_tokens = new TokenEmbedding(p.at('embed_tokens'), cfg.vocab_size, cfg.hidden_size);
     const layers = p.at('layers');
     this.layers = Array.from({ length: cfg.num_hidden_layers }, (_, i) => new LlamaDecoderLayer(layers.at(i), cfg));
     this.norm = new RMSNorm(p.at('norm'), cfg.hidden_size, cfg.rms_norm_eps);
@@ -168,6 +171,43 @@ export class LlamaForCausalLM {
   }
 
   /**
+   * Like attentionMaps, but each captured layer's probabilities [1, H, T, T] are reduced at once by
+   * `reduce(layer, probs)` (e.g. pooled to the image tokens), and only the reductions are returned.
+   * With `recompute`, every decoder layer is a gradient checkpoint: its activations are dropped after the
+   * forward and rebuilt during the backward, so a step holds one layer's activations instead of all of
+   * them (what a 7B needs), for one more forward pass.
+   */
+  reducedAttention(inputsEmbeds: Tensor, layers: readonly number[], reduce: (layer: number, probs: Tensor) => Tensor, recompute: boolean): Map<number, Tensor> {
+    const capture = resolveLayers(layers, this.model.layers.length);
+    const [, T, C] = inputsEmbeds.shape;
+    const positions = Array.from({ length: T }, (_, t) => t);
+    const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
+    const reduced = new Map<number, Tensor>();
+    let h = inputsEmbeds;
+    for (let i = 0; i <= Math.max(...capture); i++) {
+      const layer = this.model.layers[i];
+      if (!recompute) {
+        const r = layer.forward(h, cos, sin);
+        if (capture.has(i)) reduced.set(i, reduce(i, r.probs));
+        h = r.h;
+        continue;
+      }
+      let shape: readonly number[] = [];
+      // One checkpoint per layer: h [1, T, C] → [T·C + numel(reduction)] (the next h, then the reduction).
+      const packed = checkpoint((x) => {
+        const r = layer.forward(x, cos, sin);
+        if (!capture.has(i)) return r.h.reshape([T * C]);
+        const red = reduce(i, r.probs);
+        shape = red.shape;
+        return cat([r.h.reshape([T * C]), red.reshape([red.size])], 0);
+      }, h);
+      if (capture.has(i)) reduced.set(i, packed.slice(0, T * C).reshape(shape));
+      h = packed.slice(0, 0, T * C).reshape([1, T, C]);
+    }
+    return reduced;
+  }
+
+  /**
    * The decoder body, one loop for inference and training: layers 0..upTo on x [B, T, C] at `positions`
    * (causal; `past` only with B = 1), calling `each` with every layer's outputs in order.
    */
@@ -183,7 +223,7 @@ export class LlamaForCausalLM {
 
   /** The LM head on final-normed hidden states: [..., C] → logits [..., V] (tied to embed_tokens when lm_head is absent). */
   lmHead(h: Tensor): Tensor {
-    return this.lm_head ? this.lm_head.forward(h) : h.matmul(this.model.embed_tokens.weight.transpose(0, 1));
+    return this.lm_head ? this.lm_head.forward(h) : this.model.embed_tokens.project(h);
   }
 
   /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
@@ -207,11 +247,11 @@ export class LlamaForCausalLM {
       h = r.h;
       kv.push({ k: r.k, v: r.v });
       if (capture.has(i)) attentions.set(i, r.probs);
-      if (i < L - 1) hidden.push(h);
+      if (i < L - 1 && opts.outputHiddenStates) hidden.push(h);
     });
     h = this.model.norm.forward(h); // [1, T, C]
     hidden.push(h);
-    const logits = this.lmHead(h); // [1, T, V]
+    const logits = this.lmHead(opts.lastLogitsOnly ? h.slice(1, T - 1) : h); // [1, T or 1, V]
     const result: DecodeResult = { logits, cache: new KVCache(kv), attentions };
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;

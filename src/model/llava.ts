@@ -19,6 +19,7 @@ import type { Params } from './layers.js';
 import { KVCache, LlamaForCausalLM, type DecodeOptions, type DecodeResult } from './llama.js';
 import { LlavaMultiModalProjector } from './projector.js';
 import { Tensor, cat, fromArray } from '../tensor/index.js';
+import { HalfWeight } from '../tensor/half.js';
 
 /** Where the image features sit in the merged sequence: rows start..start+length−1. */
 export interface ImageSpan {
@@ -54,12 +55,13 @@ export class LlavaForConditionalGeneration {
 
   /** The dtype the weights were loaded in; inputs are converted to it. */
   get dtype() {
-    return this.language_model.model.embed_tokens.weight.dtype;
+    const w = this.language_model.model.embed_tokens.weight;
+    return w instanceof HalfWeight ? 'float32' : w.dtype; // half weights compute in float32
   }
 
   /** The backend the weights live on; inputs are created there. */
   get backend() {
-    return this.language_model.model.embed_tokens.weight.backend;
+    return this.language_model.model.norm.weight.backend; // a float tensor in every loading mode
   }
 
   /** pixel_values [1, 3, H, W] → vision hidden states, selected features and projected image features. */
@@ -124,8 +126,18 @@ export class LlavaForConditionalGeneration {
     return this.language_model.attentionMaps(inputsEmbeds, layers);
   }
 
+  /** Per-layer reductions of the prefill attention, optionally recomputed in the backward; see llama.ts. */
+  reducedAttention(inputsEmbeds: Tensor, layers: readonly number[], reduce: (layer: number, probs: Tensor) => Tensor, recompute: boolean): Map<number, Tensor> {
+    return this.language_model.reducedAttention(inputsEmbeds, layers, reduce, recompute);
+  }
+
+  /** True when the weights are kept half precision (a large checkpoint loaded with halfWeights). */
+  get halfWeights(): boolean {
+    return this.language_model.model.embed_tokens.weight instanceof HalfWeight;
+  }
+
   private asModelDtype(x: Tensor): Tensor {
-    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { like: this.language_model.model.embed_tokens.weight });
+    return x.dtype === this.dtype ? x : fromArray(x.toTypedArray(), x.shape, { like: this.language_model.model.norm.weight });
   }
 }
 

@@ -141,9 +141,9 @@ export interface LoadOptions {
   /** Names the source in errors (default: the first tensor's file). */
   label?: string;
   /**
-   * Keep F16/BF16 Linear weights as their 2-byte bits, widened inside the matmul (a 7B checkpoint then
-   * needs ~14 GB instead of ~28 GB). Embeddings, norms and biases are still widened at load; float32
-   * compute only.
+   * Keep F16/BF16 Linear weights and the token embedding as their 2-byte bits, widened inside the matmul
+   * (or, for the embedding, row by row as tokens are looked up): a 7B checkpoint then needs ~14 GB instead
+   * of ~28 GB. Norms, biases and the vision embeddings are widened at load; float32 compute only.
    */
   halfWeights?: boolean;
   /** The backend the weights live on (default: the default backend, `setBackend`). */
@@ -182,7 +182,7 @@ export function buildFromSource<M>(source: TensorSource, recipe: ModelRecipe<M>,
     const stored = problems.matched.get(name)!;
     const { dtype } = source.info(stored);
     if (!opts.halfWeights || (dtype !== 'F16' && dtype !== 'BF16')) return take(name, shape);
-    return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16');
+    return new HalfWeight(source.read(stored).data as Uint16Array, shape, dtype === 'F16' ? 'f16' : 'bf16', backend);
   };
   return recipe.build(new Params(take, '', takeMatrix));
 }

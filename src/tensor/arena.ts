@@ -9,6 +9,11 @@
  * every enclosing scope too). Nothing else created inside may be used after the scope ends. Graphs are
  * not followed: returning a recorded tensor (one a later backward would walk) is an error — run the
  * backward inside the scope, or return `detach()`ed values. If `fn` throws, nothing is released.
+ *
+ * Scopes hold on to at most MAX_TRACKED_BYTES of arrays in all (the first ones allocated); later
+ * arrays are left to the garbage collector, so a scope never keeps a large run's dead activations alive
+ * (a 7B prefill allocates several times the machine's memory over its layers). Weak references would not
+ * do: an object behind a WeakRef stays alive until the current job ends, i.e. for the whole scope.
  */
 import type { Data, DType } from '../kernels/backend.js';
 import { TensorError } from './errors.js';
@@ -20,6 +25,8 @@ const MAX_POOL_BYTES = 512 * 2 ** 20;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
+const MAX_TRACKED_BYTES = 256 * 2 ** 20;
+let trackedBytes = 0;
 interface Scope {
   arrays: Data[];
   kept: Set<Data>;
@@ -64,7 +71,10 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  scope?.arrays.push(data);
+  if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) {
+    scope.arrays.push(data);
+    trackedBytes += data.byteLength;
+  }
   return data;
 }
 
@@ -80,16 +90,24 @@ export function tidy<T>(fn: () => T): T {
   const mine: Scope = { arrays: [], kept: new Set() };
   scope = mine;
   let result: T;
+  let returned: Set<unknown>;
   try {
     result = fn();
+    returned = returnedStorage(result);
+  } catch (e) {
+    for (const data of mine.arrays) trackedBytes -= data.byteLength; // nothing released, nothing tracked any more
+    throw e;
   } finally {
     scope = outer;
   }
-  const returned = returnedStorage(result);
   for (const data of mine.arrays) {
+    if (returned.has(data) && outer && !mine.kept.has(data)) {
+      outer.arrays.push(data); // survives into the enclosing scope, still tracked
+      continue;
+    }
+    trackedBytes -= data.byteLength;
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
-    else if (returned.has(data)) outer?.arrays.push(data); // survives into the enclosing scope
-    else release(data);
+    else if (!returned.has(data)) release(data);
   }
   return result;
 }

@@ -25,7 +25,8 @@ export type Op =
   | { kind: 'gather'; ids: Int32Array }
   | { kind: 'where'; cond: Tensor }
   | { kind: 'softmax'; log: boolean }
-  | { kind: 'linearHalf'; weight: HalfWeight }; // y = x Wᵀ, W frozen half precision (tensor/half.ts)
+  | { kind: 'linearHalf'; weight: HalfWeight } // y = x Wᵀ, W frozen half precision (tensor/half.ts)
+  | { kind: 'checkpoint'; fn: (x: Tensor) => Tensor }; // y = fn(x), re-run in the backward (tensor/checkpoint.ts)
 
 export type OpKind = Op['kind'];
 
@@ -42,8 +43,17 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` with recording off: no node is created inside, whatever requires grad. */
 export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs `fn` with recording on (inside a backward, which runs with it off). */
+export function withGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+function withGradMode<T>(on: boolean, fn: () => T): T {
   const previous = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = on;
   try {
     return fn();
   } finally {

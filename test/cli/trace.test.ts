@@ -2,12 +2,13 @@
  * `controlmllm trace` in-process: reproduces the tiny-llava fixture arrays (read back with the project's
  * reader), and reports usage errors with exit status 2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { traceCommand, parseTensorRef } from '../../src/cli/commands/trace.js';
 import { main } from '../../src/cli/main.js';
-import { openSafetensorsFile } from '../../src/safetensors/node.js';
+import { openSafetensorsFile, writeSafetensorsFile } from '../../src/safetensors/node.js';
+import { f32ToF16 } from '../../src/safetensors/half.js';
 import { inputIds, ref, relErr, tinyDir, tinyMeta } from '../model/tiny-fixture.js';
 
 function capture() {
@@ -44,6 +45,27 @@ describe('controlmllm trace', () => {
     expect(f.info('greedy_new_tokens')).toMatchObject({ dtype: 'I64', shape: [1, 5] });
     expect(Array.from(f.readFloat64('greedy_new_tokens'))).toEqual(Array.from(ref('greedy_new_tokens').data));
     expect(f.names().sort()).toEqual([...floats, 'image_token_positions', 'greedy_new_tokens'].sort());
+  });
+
+  it('--half-weights on an F16 checkpoint: the same intermediates as its float32 widening, and the same tokens', async () => {
+    const f16Dir = path.join(dir, 'f16');
+    mkdirSync(f16Dir);
+    copyFileSync(path.join(tinyDir, 'config.json'), path.join(f16Dir, 'config.json'));
+    const src = openSafetensorsFile(path.join(tinyDir, 'model.safetensors'));
+    writeSafetensorsFile(path.join(f16Dir, 'model.safetensors'), src.names().map((name) => ({
+      name, dtype: 'F16' as const, shape: src.info(name).shape, data: Uint16Array.from(src.readFloat32(name), f32ToF16),
+    })));
+    const outs = [] as ReturnType<typeof openSafetensorsFile>[];
+    for (const half of [false, true]) {
+      const out = path.join(dir, `trace-${half}.safetensors`);
+      const argv = ['--model', f16Dir, '--input-ids', inputIds().join(','), '--pixel-values', `${path.join(tinyDir, 'fixture.safetensors')}:pixel_values`, '--out', out, '--new-tokens', '3', ...(half ? ['--half-weights'] : [])];
+      expect(await traceCommand.run(argv, capture().io)).toBe(0);
+      outs.push(openSafetensorsFile(out));
+    }
+    for (const name of ['image_features', 'decoder_hidden_states.2', 'attentions.1', 'logits']) {
+      expect([name, relErr(outs[1].readFloat32(name), outs[0].readFloat32(name)) < 1e-5]).toEqual([name, true]);
+    }
+    expect(Array.from(outs[1].readFloat64('greedy_new_tokens'))).toEqual(Array.from(outs[0].readFloat64('greedy_new_tokens')));
   });
 
   it('is registered with the dispatcher; usage errors exit 2 with a clear message', async () => {

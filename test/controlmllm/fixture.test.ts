@@ -26,8 +26,8 @@ const soft = fx.readFloat32('soft_weights');
 const zeros = T.zeros([1, 25, 32]);
 const allLayers = [0, 1];
 
-function energyAndGrad(weights: Float32Array, queries: 'last' | 'after-image') {
-  const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1);
+function energyAndGrad(weights: Float32Array, queries: 'last' | 'after-image', recompute = false) {
+  const objective = makeObjective(model, ids, features, [weights], { layers: allLayers, queries }, 1, 0, recompute);
   const z = zeros.detach().requireGrad();
   const { loss: e, attention: a } = objective(z);
   const [g] = grad(e, [z]);
@@ -45,6 +45,13 @@ describe('energies and gradients w.r.t. the latent', () => {
     expect(relError([e], fx.readFloat32('v1_energy'))).toBeLessThan(1e-4);
     expect(relError(g, fx.readFloat32('v1_energy_grad_z'))).toBeLessThan(1e-3);
     expect(relError(a, fx.readFloat32('v1_attn_to_image'))).toBeLessThan(1e-4);
+  });
+  it('v1 energy with every decoder layer recomputed in the backward (checkpoints) matches too', () => {
+    const plain = energyAndGrad(hard, 'after-image');
+    const { e, g } = energyAndGrad(hard, 'after-image', true);
+    expect(relError([e], fx.readFloat32('v1_energy'))).toBeLessThan(1e-4);
+    expect(relError(g, fx.readFloat32('v1_energy_grad_z'))).toBeLessThan(1e-3);
+    expect(relError(g, plain.g)).toBeLessThan(1e-6);
   });
   it('soft energy with Gaussian weights (soft_energy, soft_energy_grad_z)', () => {
     const { e, g } = energyAndGrad(soft, 'after-image');

@@ -29,6 +29,7 @@ it('widening: f16 (normals, subnormals, ±0, inf) and bf16', () => {
 describe.each(['f16', 'bf16'] as const)('%s', (format) => {
   it.each([
     [1, 8, 4], [1, 13, 7], [1, 4096, 33], [1, 100, 1], [3, 13, 7], [7, 40, 1030], [20, 300, 19],
+    [1, 4096, 600], [2, 1100, 5], // several streamed blocks: GEMV rows, GEMM columns of x·W
   ])('M=%i K=%i N=%i: x·Wᵀ and x·W match the widened reference', (M, K, N) => {
     const w = weight(format, N, K);
     const x = contiguous(random(M * K, 1), [M, K]);
@@ -56,6 +57,15 @@ describe.each(['f16', 'bf16'] as const)('%s', (format) => {
     two.matmulHalf!(x, w, out);
     expect(relErr(out, ref)).toBeLessThan(1e-5);
   });
+});
+
+it('streams half weights: no copy is cached and wasm memory grows by less than the weight', () => {
+  const w = weight('f16', 8192, 4096); // 64 MiB of bits
+  const fresh = two;
+  const before = fresh.memoryBytes();
+  for (const M of [1, 5]) fresh.matmulHalf!(contiguous(random(M * 4096, 3), [M, 4096]), w, new Float32Array(M * 8192));
+  expect(fresh.cachedBytes()).toBe(0);
+  expect(fresh.memoryBytes() - before).toBeLessThan(w.bits.byteLength);
 });
 
 it('linearHalf on the Tensor API: forward and the gradient w.r.t. x equal linear with the widened weight', () => {

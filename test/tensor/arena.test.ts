@@ -76,4 +76,19 @@ describe('tidy', () => {
     T.tidy(() => work(x));
     expect(forgotten.length).toBeGreaterThan(0);
   });
+
+  it('holds at most 256 MB of a scope\'s arrays: later ones are left to the garbage collector', () => {
+    T.setBufferPooling(false); // start from an empty pool
+    T.setBufferPooling(true);
+    T.resetArenaStats();
+    const n = 2 ** 21; // 8 MiB of float32 each
+    T.tidy(() => {
+      for (let i = 0; i < 40; i++) T.zeros([n]); // 320 MiB allocated, none returned
+      return null;
+    });
+    expect(T.arenaStats.fresh).toBe(40);
+    expect(T.arenaStats.released).toBe(32); // the first 256 MiB went back to the pool, the rest was never held
+    T.setBufferPooling(false);
+    T.setBufferPooling(true);
+  });
 });

@@ -20,7 +20,7 @@ const folder = (): Record<string, Uint8Array> => Object.fromEntries(readdirSync(
 function sameSession(a: Session, b: Session): void {
   if (a.family !== 'llava' || b.family !== 'llava') throw new Error('expected LLaVA sessions');
   expect(a.model.config).toEqual(b.model.config);
-  const weights = (s: typeof a) => [s.model.language_model.model.embed_tokens.weight.toArray(), (s.model.language_model.lm_head?.weight as Tensor | undefined)?.toArray()];
+  const weights = (s: typeof a) => [(s.model.language_model.model.embed_tokens.weight as Tensor).toArray(), (s.model.language_model.lm_head?.weight as Tensor | undefined)?.toArray()];
   expect(weights(a)).toEqual(weights(b));
   expect(promptIds(a, 'What is it?')).toEqual(promptIds(b, 'What is it?'));
   expect(a.processor).toEqual(b.processor);

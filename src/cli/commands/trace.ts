@@ -58,6 +58,7 @@ options:
                            (--new-tokens of them, default 5); flags as in 'controlmllm ask':
                            --steps --alpha --lr --beta --early-stop PCT|off --accumulate --layers a-b --eps
   --backend NAME           cpu, wasm[:threads] (default) or gpujs[:mode]
+  --half-weights           keep F16/BF16 weights at 2 bytes per parameter (a 7B in ~14 GB)
   -h, --help               show this help`;
 
 const OPTIONS = {
@@ -75,6 +76,7 @@ const OPTIONS = {
   eps: { type: 'string' },
   ...askOptionSpec,
   ...backendOption,
+  'half-weights': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +96,7 @@ export interface TraceRequest {
   options: AskOptions;
   pixels: PixelsOptions;
   backend?: string;
+  halfWeights: boolean;
 }
 
 /** `1,23,57` (spaces and surrounding brackets allowed) → ids. */
@@ -173,6 +176,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
     options,
     pixels: { minPixels: options.minPixels, maxPixels: options.maxPixels },
     backend: v.backend,
+    halfWeights: Boolean(v['half-weights']),
   };
 }
 
@@ -189,7 +193,13 @@ export function readTensor(ref: { file: string; name: string }): Tensor {
   return fromArray(f.readFloat32(ref.name), f.info(ref.name).shape);
 }
 
-export const f32 = (name: string, t: Tensor): TensorToWrite => ({ name, dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.toTypedArray()) });
+/** F32 entry over the tensor's own memory when it is contiguous float32 (no copy: a 7B trace is ~2 GB). */
+export const f32 = (name: string, t: Tensor): TensorToWrite => ({
+  name,
+  dtype: 'F32',
+  shape: [...t.shape],
+  data: t.isContiguous && t.data instanceof Float32Array ? t.data.subarray(t.offset, t.offset + t.size) : Float32Array.from(t.toTypedArray()),
+});
 export const i64 = (name: string, shape: number[], ids: readonly number[]): TensorToWrite => ({ name, dtype: 'I64', shape, data: BigInt64Array.from(ids, (x) => BigInt(x)) });
 
 /** The forward pass with every intermediate, plus the merged embeddings for later steps. */
@@ -270,9 +280,9 @@ export function traceMethod(request: TraceRequest, target: TraceTarget, ids: rea
 /** The model and its inputs: given ids + pixels, or an image + question through the session's processor. */
 async function traceInputs(request: TraceRequest) {
   if (request.input.kind === 'tensors') {
-    return { model: loadLlava(request.model), ids: request.input.inputIds, pixels: readTensor(request.input.pixels), extra: [] as TensorToWrite[] };
+    return { model: loadLlava(request.model, { halfWeights: request.halfWeights }), ids: request.input.inputIds, pixels: readTensor(request.input.pixels), extra: [] as TensorToWrite[] };
   }
-  const session = await loadSession(request.model);
+  const session = await loadSession(request.model, { halfWeights: request.halfWeights });
   if (session.family !== 'llava') throw new Error(`${request.model}: expected a LLaVA folder`);
   const image = readImageFile(request.input.image);
   const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare, source: request.input.image });

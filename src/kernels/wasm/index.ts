@@ -1,7 +1,8 @@
 /**
- * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf }`. The hot ops
- * run kernels that are written as WAT from TypeScript (wat/), assembled at startup by `wabt`, and
- * shared by a pool of threads over one shared memory; every other op is the reference kernel,
+ * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf, binary, unary,
+ * where }`. The products and softmax run kernels that are written as WAT from TypeScript (wat/),
+ * assembled at startup by `wabt`, and shared by a pool of threads over one shared memory; binary,
+ * unary and where are specialised JS loops (elementwise.ts); every other op is the reference kernel,
  * inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
  *
  * SIMD is required: without it `createWasmBackend` throws. Relaxed-SIMD FMA is used when the runtime
@@ -10,6 +11,7 @@
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { compileKernels, detectFeatures } from './assemble.js';
+import { binary, unary, where } from './elementwise.js';
 import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
 import { ThreadPool } from './pool.js';
@@ -49,6 +51,8 @@ export interface WasmBackend extends Backend {
   invalidate(data: Data | Uint16Array): void;
   /** Bytes of wasm memory held by cached weights. */
   cachedBytes(): number;
+  /** Size of the wasm memory (it grows, never shrinks). */
+  memoryBytes(): number;
   /** Stops the worker threads; the backend cannot be used afterwards. */
   dispose(): void;
 }
@@ -78,8 +82,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     ...cpu,
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
-    // inherited from the reference backend: copy, unary, unaryBackward, binary, reduce, gather,
-    // scatterAdd, where (assign is wrapped below)
+    // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
+    // the reference backend: copy, unaryBackward, reduce, gather, scatterAdd (assign is wrapped below)
+    binary,
+    unary,
+    where,
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
       cpu.assign(src, dst);
@@ -99,6 +106,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,
+    memoryBytes: () => memory.buffer.byteLength,
     dispose: () => pool.dispose(),
   };
 }

@@ -36,6 +36,8 @@ export interface Matrix {
 const THREAD_MIN_WORK = 1 << 18;
 /** Column block of the half-precision GEMM: widened into f32 panels block by block. */
 const HALF_BLOCK = 1024;
+/** Bytes of half-precision weight rows the GEMV streams through wasm memory per block. */
+const HALF_BLOCK_BYTES = 4 * 2 ** 20;
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -189,14 +191,17 @@ export class WasmMatmul {
       cpu.copy(x, flat);
       xm = { data: flat, offset: 0, rows, cols: inner, rs: inner, cs: 1 };
     }
-    const W = this.cache.get(w.bits, `${w.format}:${N}:${K}`, 2 * N * K, (at) => this.heap.u16.set(w.bits, at / 2));
     const c = this.heap.scratch('c', 4 * rows * outer);
-    if (rows === 1 && transposeW) this.gemvHalf(xm, W, w.format, N, K, c);
-    else this.gemmHalf(xm, W, w.format, N, K, transposeW, c);
+    if (rows === 1 && transposeW) this.gemvHalf(xm, w, N, K, c);
+    else this.gemmHalf(xm, w, transposeW, c);
     out.set(this.heap.f32.subarray(c / 4, c / 4 + rows * outer), 0);
   }
 
-  private gemvHalf(x: Matrix, W: number, format: 'f16' | 'bf16', N: number, K: number, y: number): void {
+  /**
+   * y = x · Wᵀ streaming W through wasm memory in blocks of whole rows (HALF_BLOCK_BYTES each): a half
+   * weight is never copied whole nor kept, so a 7B's 14 GB of bits stay host memory only.
+   */
+  private gemvHalf(x: Matrix, w: HalfBits, N: number, K: number, y: number): void {
     // x permuted per group of 8 as [x0 x2 x4 x6 x1 x3 x5 x7] (gemv.ts), plus the plain copy for the tail
     const xp = this.heap.scratch('xperm', 4 * K);
     const xs = this.heap.scratch('x', 4 * K);
@@ -209,24 +214,37 @@ export class WasmMatmul {
       const i = k & 7;
       f32[P + g + (i & 1) * 4 + (i >> 1)] = v;
     }
-    const p = this.params([xp, xs, W, y, N, K]);
-    this.pool.run(format === 'f16' ? 'gemv_f16' : 'gemv_bf16', p, this.threadsFor(N * K * 4));
+    const rowsPer = Math.max(8, Math.floor(HALF_BLOCK_BYTES / (2 * K) / 8) * 8);
+    const W = this.heap.scratch('wblock', 2 * Math.min(N, rowsPer) * K);
+    const kernel = w.format === 'f16' ? 'gemv_f16' : 'gemv_bf16';
+    for (let n0 = 0; n0 < N; n0 += rowsPer) {
+      const nb = Math.min(rowsPer, N - n0);
+      this.heap.u16.set(w.bits.subarray(n0 * K, (n0 + nb) * K), W / 2);
+      this.pool.run(kernel, this.params([xp, xs, W, y + 4 * n0, nb, K]), this.threadsFor(nb * K * 4));
+    }
   }
 
   /**
-   * GEMM against the half weight, one block of HALF_BLOCK output columns at a time: the block is
-   * widened into f32 panels (pack_b_f16/bf16, any strides), then multiplied into C's columns.
-   * B(k', n') = W[n', k'] when transposeW (the Linear product), else W[k', n'].
+   * GEMM against the half weight, one block of HALF_BLOCK output columns at a time: the block's bits
+   * are copied into wasm memory, widened into f32 panels (pack_b_f16/bf16), then multiplied into C's
+   * columns. B(k', n') = W[n', k'] when transposeW (the Linear product; a block is nb whole rows of W),
+   * else W[k', n'] (a block is nb columns of every row). Only one block is ever widened.
    */
-  private gemmHalf(x: Matrix, W: number, format: 'f16' | 'bf16', N: number, K: number, transposeW: boolean, c: number): void {
+  private gemmHalf(x: Matrix, w: HalfBits, transposeW: boolean, c: number): void {
+    const [N, K] = w.shape;
     const [inner, outer] = transposeW ? [K, N] : [N, K];
-    const [ssk, ssn] = transposeW ? [1, K] : [K, 1];
+    const kernel = w.format === 'f16' ? 'pack_b_f16' : 'pack_b_bf16';
+    const W = this.heap.scratch('wblock', 2 * inner * Math.min(HALF_BLOCK, outer));
     for (let n0 = 0; n0 < outer; n0 += HALF_BLOCK) {
       const nb = Math.min(HALF_BLOCK, outer - n0);
+      const u16 = this.heap.u16;
+      if (transposeW) u16.set(w.bits.subarray(n0 * K, (n0 + nb) * K), W / 2);
+      else for (let r = 0; r < N; r++) u16.set(w.bits.subarray(r * K + n0, r * K + n0 + nb), W / 2 + r * nb);
+      const [ssk, ssn] = transposeW ? [1, K] : [nb, 1];
       const nbPad = roundUp(nb, 8);
       const bp = this.heap.scratch('bpack', 4 * inner * nbPad);
-      const p = this.params([W + 2 * n0 * ssn, ssk, ssn, inner, nb, bp, nbPad]);
-      this.pool.run(format === 'f16' ? 'pack_b_f16' : 'pack_b_bf16', p, this.threadsFor(inner * nb * 8));
+      const p = this.params([W, ssk, ssn, inner, nb, bp, nbPad]);
+      this.pool.run(kernel, p, this.threadsFor(inner * nb * 8));
       this.run(x, { at: bp, nbPad }, nb, c + 4 * n0, outer);
     }
   }
