@@ -71,11 +71,8 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
     for (let n = order.length - 1; n >= 0; n--) {
       const t = order[n]!;
       const [lead, node] = [leads.has(t), t.node];
-      if (opts.release) {
-        order[n] = undefined; // every consumer of t is behind us: drop our references to it
-        leads.delete(t);
-        t.node = null;
-      }
+      // every consumer of t is behind us: with release, drop our references to it
+      if (opts.release) { order[n] = undefined; t.node = null; leads.delete(t); }
       const gy = grads.get(t);
       if (!node || !gy || !lead) continue;
       const { op, inputs } = node;

@@ -105,9 +105,8 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
   linearHalf: ({ op, gy }) => [linearHalfInputGrad(gy, op.weight)], // dx = gy · W; the weight is frozen
 
   checkpoint: ({ op, inputs: [x], gy }) => {
-    const leaf = x.detach().requireGrad();
-    const y = withGrad(() => op.fn(leaf)); // the recomputed forward, recorded this time
-    return [grad(y, [leaf], { seed: gy, release: true })[0]];
+    const leaf = x.detach().requireGrad(); // then the recomputed forward, recorded this time:
+    return [grad(withGrad(() => op.fn(leaf)), [leaf], { seed: gy, release: true })[0]];
   },
 };
 

@@ -8,7 +8,10 @@
  * allocating any weight.
  */
 import { Tensor, embedding, layerNorm, linear, rmsNorm } from '../tensor/index.js';
-import { HalfWeight, embeddingHalf, linearHalf } from '../tensor/half.js';
+import { HalfWeight, linearHalf } from '../tensor/half.js';
+import { TensorError } from '../tensor/errors.js';
+import { formatShape } from '../kernels/layout.js';
+import { bf16Value, f16Value } from '../kernels/cpu/half.js';
 
 /** Where module constructors get their weights: `take(fullName, shape)` returns a tensor of that shape. */
 export class Params {
@@ -104,4 +107,24 @@ export class TokenEmbedding {
   project(h: Tensor): Tensor {
     return this.weight instanceof HalfWeight ? linearHalf(h, this.weight) : h.matmul(this.weight.transpose(0, 1));
   }
+}
+
+let f16Wide: Float32Array | undefined;
+
+/**
+ * Embedding lookup in a half-precision table: only the gathered rows are widened to float32 (exact).
+ * w: [V, C]; ids (idsShape) → [...idsShape, C], on w's backend. Not recorded: the table is frozen.
+ */
+export function embeddingHalf(w: HalfWeight, ids: readonly number[] | Int32Array, idsShape: readonly number[] = [ids.length]): Tensor {
+  const [V, C] = w.shape;
+  if (idsShape.reduce((n, d) => n * d, 1) !== ids.length) throw new TensorError('embeddingHalf', `${ids.length} ids do not fill shape ${formatShape(idsShape)}`);
+  const out = new Float32Array(ids.length * C);
+  const wide = w.format === 'f16' ? (f16Wide ??= Float32Array.from({ length: 65536 }, (_, b) => f16Value(b))) : null;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!Number.isInteger(id) || id < 0 || id >= V) throw new TensorError('embeddingHalf', `id ${id} at position ${i} is out of range for ${V} rows`);
+    const row = w.bits.subarray(id * C, (id + 1) * C);
+    for (let c = 0; c < C; c++) out[i * C + c] = wide ? wide[row[c]] : bf16Value(row[c]);
+  }
+  return Tensor.of(out, [...idsShape, C], w.backend);
 }

@@ -15,7 +15,7 @@
 import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
 import { Tensor, activation, applyRope, attention, cat, ropeTables } from '../tensor/index.js';
-import { checkpoint } from '../tensor/checkpoint.js';
+import { checkpoint } from './checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
 export class KVCache {

@@ -71,10 +71,7 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) {
-    scope.arrays.push(data);
-    trackedBytes += data.byteLength;
-  }
+  if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) { scope.arrays.push(data); trackedBytes += data.byteLength; }
   return data;
 }
 
@@ -95,16 +92,12 @@ export function tidy<T>(fn: () => T): T {
     result = fn();
     returned = returnedStorage(result);
   } catch (e) {
-    for (const data of mine.arrays) trackedBytes -= data.byteLength; // nothing released, nothing tracked any more
-    throw e;
+    for (const data of mine.arrays) trackedBytes -= data.byteLength; throw e; // nothing released, nothing tracked any more
   } finally {
     scope = outer;
   }
   for (const data of mine.arrays) {
-    if (returned.has(data) && outer && !mine.kept.has(data)) {
-      outer.arrays.push(data); // survives into the enclosing scope, still tracked
-      continue;
-    }
+    if (returned.has(data) && outer && !mine.kept.has(data)) { outer.arrays.push(data); continue; } // survives, still tracked
     trackedBytes -= data.byteLength;
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
     else if (!returned.has(data)) release(data);

@@ -4,12 +4,10 @@
  * activations only: the weight is data, never a variable.
  */
 import type { Backend, HalfBits } from '../kernels/backend.js';
-import { bf16Value, f16Value } from '../kernels/cpu/half.js';
 import { formatShape } from '../kernels/layout.js';
 import { checkSame } from './checks.js';
 import { TensorError } from './errors.js';
 import { getBackend } from './backend-select.js';
-import { alloc } from './checks.js';
 import { add, empty } from './ops.js';
 import { Tensor } from './tensor.js';
 import { record } from './record.js';
@@ -60,24 +58,4 @@ export function linearHalfInputGrad(gy: Tensor, w: HalfWeight): Tensor {
   const out = empty(gy, [...gy.shape.slice(0, -1), w.shape[1]]);
   backendOf('linearHalf backward', gy).call(gy.backend, gy, w, out.data, false);
   return out;
-}
-
-let f16Wide: Float32Array | undefined;
-
-/**
- * Embedding lookup in a half-precision table: only the gathered rows are widened to float32 (exact).
- * w: [V, C]; ids (idsShape) → [...idsShape, C], on w's backend. Not recorded: the table is frozen.
- */
-export function embeddingHalf(w: HalfWeight, ids: readonly number[] | Int32Array, idsShape: readonly number[] = [ids.length]): Tensor {
-  const [V, C] = w.shape;
-  if (idsShape.reduce((n, d) => n * d, 1) !== ids.length) throw new TensorError('embeddingHalf', `${ids.length} ids do not fill shape ${formatShape(idsShape)}`);
-  const out = alloc('float32', ids.length * C);
-  const wide = w.format === 'f16' ? (f16Wide ??= Float32Array.from({ length: 65536 }, (_, b) => f16Value(b))) : null;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (!Number.isInteger(id) || id < 0 || id >= V) throw new TensorError('embeddingHalf', `id ${id} at position ${i} is out of range for ${V} rows`);
-    const row = w.bits.subarray(id * C, (id + 1) * C);
-    for (let c = 0; c < C; c++) out[i * C + c] = wide ? wide[row[c]] : bf16Value(row[c]);
-  }
-  return Tensor.of(out, [...idsShape, C], w.backend);
 }

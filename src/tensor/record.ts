@@ -26,7 +26,7 @@ export type Op =
   | { kind: 'where'; cond: Tensor }
   | { kind: 'softmax'; log: boolean }
   | { kind: 'linearHalf'; weight: HalfWeight } // y = x Wᵀ, W frozen half precision (tensor/half.ts)
-  | { kind: 'checkpoint'; fn: (x: Tensor) => Tensor }; // y = fn(x), re-run in the backward (tensor/checkpoint.ts)
+  | { kind: 'checkpoint'; fn: (x: Tensor) => Tensor }; // y = fn(x), re-run in the backward (model/checkpoint.ts)
 
 export type OpKind = Op['kind'];
 
@@ -42,14 +42,9 @@ export function isGradEnabled(): boolean {
 }
 
 /** Runs `fn` with recording off: no node is created inside, whatever requires grad. */
-export function noGrad<T>(fn: () => T): T {
-  return withGradMode(false, fn);
-}
-
+export const noGrad = <T>(fn: () => T): T => withGradMode(false, fn);
 /** Runs `fn` with recording on (inside a backward, which runs with it off). */
-export function withGrad<T>(fn: () => T): T {
-  return withGradMode(true, fn);
-}
+export const withGrad = <T>(fn: () => T): T => withGradMode(true, fn);
 
 function withGradMode<T>(on: boolean, fn: () => T): T {
   const previous = gradEnabled;

@@ -4,7 +4,7 @@
  * `release` cutting the graph as the backward walks it.
  */
 import { grad } from '../../src/autograd/index.js';
-import { checkpoint } from '../../src/tensor/checkpoint.js';
+import { checkpoint } from '../../src/model/checkpoint.js';
 import * as T from '../../src/tensor/index.js';
 
 const w = T.fromArray(Float64Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)), [4, 3], { dtype: 'float64' });

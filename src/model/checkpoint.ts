@@ -5,8 +5,8 @@
  * more forward of fn. `fn` must be deterministic and may depend on tensors that require grad only
  * through `x` (anything else it closes over is treated as a constant).
  */
-import { isGradEnabled, noGrad, record } from './record.js';
-import type { Tensor } from './tensor.js';
+import { isGradEnabled, noGrad, record } from '../tensor/record.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export function checkpoint(fn: (x: Tensor) => Tensor, x: Tensor): Tensor {
   if (!isGradEnabled() || !x.requiresGrad) return fn(x);
