@@ -6,8 +6,9 @@
  * Names and shapes come from the module tree (`parameterSpecs(config)`); shard assignment from the source
  * directory's model.safetensors.index.json when it has one, else `shards` equal-sized groups in order.
  * Every tensor is streamed through the project's safetensors writer in chunks, so memory stays at one
- * chunk. Values: norm weights 1, biases 0, everything else uniform with std 0.02 drawn from a per-tensor
- * xorshift stream (deterministic for a given `seed`). Tokenizer, processor and config files are copied.
+ * chunk. Values: norm weights (and Qwen's merger `ln_q`) 1, biases 0, everything else uniform with std
+ * 0.02 drawn from a per-tensor xorshift stream (deterministic for a given `seed`). Tokenizer, processor and
+ * config files are copied. `writeRandomShards` and `equalShards` also serve random-qwen-checkpoint.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,12 +36,24 @@ const STD = 0.02;
 
 /** Writes `outDir` (created; must not already hold a checkpoint) from `srcDir`'s config; returns the shard files. */
 export function writeRandomCheckpoint(srcDir: string, outDir: string, opts: RandomCheckpointOptions = {}): string[] {
-  const dtype = opts.dtype ?? 'F16';
   const config = readLlavaConfig(srcDir);
-  const specs = parameterSpecs(config);
-  const groups = shardGroups(srcDir, specs, opts.shards ?? 1);
+  const groups = shardGroups(srcDir, parameterSpecs(config), opts.shards ?? 1);
+  writeRandomShards(outDir, groups, opts.dtype ?? 'F16', opts);
+  for (const f of fs.readdirSync(srcDir)) {
+    if (f === INDEX || f.endsWith('.safetensors')) continue;
+    if (fs.statSync(path.join(srcDir, f)).isFile()) fs.copyFileSync(path.join(srcDir, f), path.join(outDir, f));
+  }
+  return [...groups.keys()];
+}
+
+/**
+ * Streams random values for `groups` (shard file → its parameters) into `outDir` (created) and writes the
+ * index. Refuses, before writing anything, when `outDir` already holds the index, model.safetensors, one of
+ * the shards or one of `alsoWritten` (files the caller writes afterwards).
+ */
+export function writeRandomShards(outDir: string, groups: Map<string, ParamSpec[]>, dtype: 'F16' | 'BF16', opts: RandomCheckpointOptions = {}, alsoWritten: string[] = []): void {
   fs.mkdirSync(outDir, { recursive: true });
-  for (const f of [INDEX, 'model.safetensors', ...groups.keys()]) {
+  for (const f of [INDEX, 'model.safetensors', ...groups.keys(), ...alsoWritten]) {
     if (fs.existsSync(path.join(outDir, f))) throw new Error(`${path.join(outDir, f)} already exists; refusing to overwrite a checkpoint`);
   }
   const tables = uniformTables(dtype);
@@ -56,32 +69,30 @@ export function writeRandomCheckpoint(srcDir: string, outDir: string, opts: Rand
   }
   const index = { metadata: { total_size: totalBytes }, weight_map: Object.fromEntries(Object.entries(weightMap).sort()) };
   fs.writeFileSync(path.join(outDir, INDEX), JSON.stringify(index, null, 2) + '\n');
-  for (const f of fs.readdirSync(srcDir)) {
-    if (f === INDEX || f.endsWith('.safetensors')) continue;
-    if (fs.statSync(path.join(srcDir, f)).isFile()) fs.copyFileSync(path.join(srcDir, f), path.join(outDir, f));
-  }
-  return [...groups.keys()];
 }
 
 /** Shard file → its parameters: the source index's assignment, or `n` groups of about equal bytes. */
 function shardGroups(srcDir: string, specs: ParamSpec[], n: number): Map<string, ParamSpec[]> {
-  const groups = new Map<string, ParamSpec[]>();
-  const add = (file: string, s: ParamSpec) => (groups.get(file) ?? groups.set(file, []).get(file)!).push(s);
   const indexFile = path.join(srcDir, INDEX);
-  if (fs.existsSync(indexFile)) {
-    const weightMap = (JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
-    const missing = specs.filter((s) => !(s.name in weightMap)).map((s) => s.name);
-    if (missing.length) throw new Error(`${indexFile}: weight_map lacks ${missing.length} parameters of the config (${missing.slice(0, 3).join(', ')}...)`);
-    for (const s of specs) add(weightMap[s.name], s);
-    return groups;
-  }
+  if (!fs.existsSync(indexFile)) return equalShards(specs, n);
+  const weightMap = (JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
+  const missing = specs.filter((s) => !(s.name in weightMap)).map((s) => s.name);
+  if (missing.length) throw new Error(`${indexFile}: weight_map lacks ${missing.length} parameters of the config (${missing.slice(0, 3).join(', ')}...)`);
+  const groups = new Map<string, ParamSpec[]>();
+  for (const s of specs) (groups.get(weightMap[s.name]) ?? groups.set(weightMap[s.name], []).get(weightMap[s.name])!).push(s);
+  return groups;
+}
+
+/** `n` shards `model-0000k-of-0000n.safetensors` of about equal bytes, parameters in order. */
+export function equalShards(specs: ParamSpec[], n: number): Map<string, ParamSpec[]> {
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`shards must be a positive integer, got ${n}`);
   const size = (s: ParamSpec) => s.shape.reduce((p, d) => p * d, 1);
   const total = specs.reduce((t, s) => t + size(s), 0);
+  const groups = new Map<string, ParamSpec[]>();
   let done = 0;
   for (const s of specs) {
-    const k = Math.min(n - 1, Math.floor((done / total) * n));
-    add(`model-${String(k + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`, s);
+    const file = `model-${String(Math.min(n - 1, Math.floor((done / total) * n)) + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
+    (groups.get(file) ?? groups.set(file, []).get(file)!).push(s);
     done += size(s);
   }
   return groups;
@@ -101,7 +112,7 @@ const streams = new Map<string, number>();
 
 function fillChunk(e: Entry, chunk: Uint8Array, first: number, t: { uniform: Uint16Array; one: number }, seed: number): void {
   const out = new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 2);
-  if (/norm\d?\.weight$/.test(e.name)) return void out.fill(t.one);
+  if (/(norm\d?|ln_q)\.weight$/.test(e.name)) return void out.fill(t.one);
   if (e.name.endsWith('.bias')) return void out.fill(0);
   let x = first === 0 ? hash(e.name, seed) : streams.get(e.name)!;
   const u = t.uniform;
