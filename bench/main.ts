@@ -9,7 +9,7 @@
  *     --external:onnxruntime-web --external:@tensorflow/* --external:wabt --external:benchmark && node dist/bench.mjs
  * Options: --quick (short timings, small cases only), --only=<substring of a case name>.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,7 +284,19 @@ async function main() {
   }
   console.log('\n' + md);
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'RESULTS.md');
-  if (!only && !quick) writeFileSync(file, md);
+  if (!only && !quick) writeResults(file, md);
+}
+
+/** The line in RESULTS.md below which this bench writes; what is above it (rows measured by their own commands) is kept. */
+const GENERATED_BELOW = '<!-- `npm run bench` replaces everything below this line; the sections above are measured by their own commands and kept -->';
+
+/** Replaces the generated part of RESULTS.md (below GENERATED_BELOW), keeping the hand-measured sections above it. */
+function writeResults(file: string, md: string): void {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = old.indexOf(GENERATED_BELOW);
+  const kept = at >= 0 ? old.slice(0, at) : '# Bench results\n\n';
+  writeFileSync(`${file}.tmp`, `${kept}${GENERATED_BELOW}\n\n${md}`);
+  renameSync(`${file}.tmp`, file);
 }
 
 /** The results table; ratios are to the best timed peer of the same case. */
@@ -307,7 +319,7 @@ function render(rows: Row[], seconds: number, load: number[]): string {
     }
   }
   const cpuModel = os.cpus()[0]?.model ?? 'cpu';
-  return `# Kernel bench results\n\n${cpuModel} ×${os.cpus().length}, node ${process.version}, one run of bench/main.ts (${seconds.toFixed(0)} s, ` +
+  return `## Kernels\n\n${cpuModel} ×${os.cpus().length}, node ${process.version}, one run of bench/main.ts (${seconds.toFixed(0)} s, ` +
     `1-minute load average ${load.map((l) => l.toFixed(1)).join(' → ')} on ${os.cpus().length} cores: other processes were running). ` +
     `Contenders are validated against a float64 reference at the benchmarked shape (sampled rows for GEMMs) before they are timed ` +
     `with benchmark.js. Rates and ratios use the best sample (the machine is shared: means carry other processes' load); ` +
