@@ -74,6 +74,11 @@ function chunkData(bytes: Uint8Array, type: string): Uint8Array {
     if (t === type) parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
     at += 12 + length;
   }
+  return concatBytes(parts);
+}
+
+/** The parts one after another in one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

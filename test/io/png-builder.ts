@@ -1,5 +1,6 @@
 /** Hand-built PNG files for decoder edge cases (node:zlib for the IDAT stream; tests only). */
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../../src/io/image-png.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -27,15 +28,6 @@ export function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export interface PngSpec {
   width: number;
@@ -55,8 +47,8 @@ export function buildPng(s: PngSpec): Uint8Array {
   dv.setUint32(0, s.width);
   dv.setUint32(4, s.height);
   ihdr.set([s.bitDepth, s.colorType, 0, 0, 0], 8);
-  const raw = concat(s.rows.flatMap((r) => [new Uint8Array([0]), r]));
-  return concat([
+  const raw = concatBytes(s.rows.flatMap((r) => [new Uint8Array([0]), r]));
+  return concatBytes([
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
     ...(s.extra ?? []).map(([t, d]) => chunk(t, d)),
