@@ -86,34 +86,29 @@ export interface StepResult {
 
 const now = () => performance.now();
 
-/** Best-of-`repeats` step on `backend` (the model is loaded on it once). */
-function ours(s: Size, dir: string, backend: Backend, label: string, repeats: number): StepResult {
-  {
-    const model = loadLlava(dir, { halfWeights: s.halfWeights, backend });
-    const rng = new Rng(5);
-    const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336], { backend });
-    let best: StepResult | null = null;
-    const layers = Array.from({ length: s.text[2] }, (_, i) => i);
-    for (let r = 0; r < repeats; r++) {
-      // as optimizeV1 runs a step: inside a tidy scope, so later repeats reuse the earlier ones' buffers
-      const res = tidy(() => {
-        const t0 = now();
-        const features: Tensor = noGrad(() => model.encodeImage(pixels).imageFeatures);
-        const t1 = now();
-        const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, 0, false);
-        const z = features.mul(0).detach().requireGrad();
-        const e = objective(z).loss;
-        const t2 = now();
-        const [g] = grad(e, [z], { release: true });
-        const t3 = now();
-        const gv = Array.from(g.toTypedArray());
-        return { contender: label, encode: t1 - t0, forward: t2 - t1, backward: t3 - t2, energy: e.item(), gradSum: gv.reduce((a: number, v: number) => a + v, 0), gradSq: gv.reduce((a: number, v: number) => a + v * v, 0) };
-      });
-      if (!best || res.forward + res.backward < best.forward + best.backward) best = res;
-    }
-    return best!;
-  }
+/** A model loaded on `backend`, and one timed step on it (as optimizeV1 runs a step). */
+function ours(s: Size, dir: string, backend: Backend, label: string): () => StepResult {
+  const model = loadLlava(dir, { halfWeights: s.halfWeights, backend });
+  const rng = new Rng(5);
+  const pixels = fromArray(Float32Array.from({ length: 3 * 336 * 336 }, () => rng.normal()), [1, 3, 336, 336], { backend });
+  const layers = Array.from({ length: s.text[2] }, (_, i) => i);
+  // inside a tidy scope, so later repeats reuse the earlier ones' buffers
+  return () => tidy(() => {
+    const t0 = now();
+    const features: Tensor = noGrad(() => model.encodeImage(pixels).imageFeatures);
+    const t1 = now();
+    const objective = makeObjective(model, PROMPT, features, [REGION], { layers, queries: 'after-image' }, 1, 0, false);
+    const z = features.mul(0).detach().requireGrad();
+    const e = objective(z).loss;
+    const t2 = now();
+    const [g] = grad(e, [z], { release: true });
+    const t3 = now();
+    const gv = Array.from(g.toTypedArray());
+    return { contender: label, encode: t1 - t0, forward: t2 - t1, backward: t3 - t2, energy: e.item(), gradSum: gv.reduce((a: number, v: number) => a + v, 0), gradSq: gv.reduce((a: number, v: number) => a + v * v, 0) };
+  });
 }
+
+const faster = (a: StepResult | undefined, b: StepResult) => (!a || b.forward + b.backward < a.forward + a.backward ? b : a);
 
 /** The PyTorch peer, or the reason it cannot run. */
 function pytorch(dir: string, inputs: string, repeats: number): StepResult | string {
@@ -129,36 +124,54 @@ function pytorch(dir: string, inputs: string, repeats: number): StepResult | str
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
 /** Runs both sizes; returns a Markdown section. `log` gets progress lines. */
-export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES, only?: string): Promise<string> {
+/** Rounds of alternation between PyTorch and ours. */
+const ROUNDS = 2;
+
+export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES, only?: string, noPeer = false): Promise<string> {
   const lines = [
     '| size | contender | vision encode | forward (prefill + energy) | backward | step (fwd + bwd) | step × PyTorch | encode × PyTorch | energy / grad vs PyTorch |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const s of sizes) {
     const { dir, inputs } = prepare(s);
-    const peer = only && !only.startsWith('torch') ? 'skipped (--only)' : pytorch(dir, inputs, 2);
-    log(`${s.name}: PyTorch ${typeof peer === 'string' ? peer : `${(peer.forward + peer.backward).toFixed(0)} ms per step`}`);
-    const rows: Array<StepResult | string> = [];
+    const withPeer = !noPeer;
     const contenders: Array<[string, () => Promise<Backend & { dispose?: () => void }>]> = [
       ['cpu (reference)', async () => cpu],
       ['wasm 1T', () => createWasmBackend({ threads: 1 })],
       ['wasm 2T', () => createWasmBackend({ threads: 2 })],
     ];
+    const rows: Array<StepResult | string> = [];
+    const live: Array<{ label: string; backend: Backend & { dispose?: () => void }; step: () => StepResult; best?: StepResult }> = [];
     for (const [label, create] of contenders) {
-      if (only && !label.startsWith(only)) continue;
+      if (only && only !== 'torch' && !label.startsWith(only)) continue;
+      if (only === 'torch') continue;
       if (label.startsWith('cpu') && s.name === 'm') {
         rows.push(`${label}: skipped (the reference kernels need tens of minutes at the 7B's widths)`);
         continue;
       }
       const backend = await create();
-      try {
-        const r = ours(s, dir, backend, label, label.startsWith('cpu') ? 1 : 2);
-        rows.push(r);
-        log(`${s.name}: ${label} ${(r.forward + r.backward).toFixed(0)} ms per step`);
-      } finally {
-        backend.dispose?.();
-      }
+      live.push({ label, backend, step: ours(s, dir, backend, label) });
     }
+    // PyTorch (a subprocess, best of 2 inside) and each of ours (best of 2) take turns, ROUNDS times:
+    // the ratios carry no load change between contenders that a run one after the other would.
+    let peer: StepResult | string | undefined = withPeer ? undefined : 'skipped (--no-torch)';
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        if (peer === undefined || typeof peer !== 'string') {
+          const p = pytorch(dir, inputs, 2);
+          peer = typeof p === 'string' ? p : faster(peer, p);
+          log(`${s.name} round ${round + 1}: PyTorch ${typeof p === 'string' ? p : `${(p.forward + p.backward).toFixed(0)} ms per step`}`);
+        }
+        for (const c of live) {
+          for (let r = 0; r < (c.label.startsWith('cpu') ? 1 : 2); r++) c.best = faster(c.best, c.step());
+          log(`${s.name} round ${round + 1}: ${c.label} ${(c.best!.forward + c.best!.backward).toFixed(0)} ms per step (best so far)`);
+        }
+        if (live.some((c) => c.label.startsWith('cpu'))) break; // the reference backend: one round
+      }
+    } finally {
+      for (const c of live) c.backend.dispose?.();
+    }
+    rows.push(...live.map((c) => c.best!));
     const ms = (x: number) => `${x.toFixed(0)} ms`;
     const ref = typeof peer === 'string' ? null : peer;
     for (const r of [...(ref ? [ref] : []), ...rows]) {
@@ -179,7 +192,9 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
 }
 
 if (process.argv[1]?.endsWith('llava-step.mjs')) {
-  // node dist/llava-step.mjs [s|m] [contender prefix: torch | cpu | wasm 1T | wasm 2T]
-  const [size, contender] = process.argv.slice(2);
-  benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender).then((md) => console.log(`\n${md}`));
+  // node dist/llava-step.mjs [s|m] [contender prefix: torch | cpu | wasm 1T | wasm 2T] [--no-torch]
+  // A contender runs alternately with the PyTorch peer in this process unless --no-torch; `torch` runs the peer alone.
+  const args = process.argv.slice(2).filter((a) => a !== '--no-torch');
+  const [size, contender] = args;
+  benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender, process.argv.includes('--no-torch')).then((md) => console.log(`\n${md}`));
 }

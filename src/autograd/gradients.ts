@@ -12,6 +12,7 @@ import { expand, permute, reshape, slice } from '../tensor/views.js';
 import { linearHalfInputGrad } from '../tensor/half.js';
 import { withGrad } from '../tensor/record.js';
 import { grad } from './grad.js';
+import { fusedGradients, softmaxGrad } from './fused-gradients.js';
 
 export interface VjpArgs<K extends OpKind> {
   op: Extract<Op, { kind: K }>;
@@ -100,7 +101,9 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
   softmax: ({ op, out: y, gy }) =>
     op.log
       ? [sub(gy, mul(y.exp(), sum(gy, -1, true)))] // log-softmax: gy − softmax · Σ gy
-      : [mul(y, sub(gy, sum(mul(gy, y), -1, true)))], // softmax: y ⊙ (gy − Σ gy ⊙ y)
+      : [softmaxGrad(y, gy, 1)], // softmax: y ⊙ (gy − Σ gy ⊙ y)
+
+  ...fusedGradients,
 
   linearHalf: ({ op, gy }) => [linearHalfInputGrad(gy, op.weight)], // dx = gy · W; the weight is frozen
 

@@ -33,6 +33,12 @@ export interface HalfBits {
   readonly format: 'f16' | 'bf16';
 }
 
+/** The scores of scaled-dot-product attention: p = softmax(scale · q kᵀ), optionally causal (key j masked for query i when j > i + S − T). */
+export interface AttentionSpec {
+  readonly scale: number;
+  readonly causal: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -71,4 +77,28 @@ export interface Backend {
    * input gradient of `linearHalf`). Backends without it cannot run `linearHalf`.
    */
   matmulHalf?(x: View, w: HalfBits, out: Data, transposeW?: boolean): void;
+
+  // Fused ops (one pass each instead of the composition of the primitives above; the reference
+  // kernels in cpu/fused.ts and cpu/attention.ts are their definition).
+  /** p [B, H, T, S] from q [B, H, T, D], k [B, Hkv, S, D]; query head h reads KV head ⌊h / (H/Hkv)⌋. */
+  attentionProbs(q: View, k: View, spec: AttentionSpec, p: Data): void;
+  /** The backward of softmax over the last axis: out = scale · y ⊙ (gy − Σ gy ⊙ y); y contiguous, gy any strides. */
+  softmaxBackward(y: View, gy: View, scale: number, out: Data): void;
+  /** Llama RMSNorm over the last axis: out = w · x / √(mean(x²) + ε); x [..., C], w [C]. */
+  rmsNorm(x: View, w: View, eps: number, out: Data): void;
+  /** gx [..., C]; gw [C] (Σ over rows) unless null. */
+  rmsNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null): void;
+  /** Layer norm over the last axis: out = (x − μ)/√(σ² + ε) · w + b; x [..., C], w, b [C]. */
+  layerNorm(x: View, w: View, b: View, eps: number, out: Data): void;
+  /** gx [..., C]; gw, gb [C] (Σ over rows) unless null. */
+  layerNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null, gb: Data | null): void;
+  /**
+   * Half-split RoPE: out = x·cos + rotate_half(x)·sin; x [..., T, D], cos, sin [T, D]. With `transpose`,
+   * the adjoint (the backward): out = x·cos + rotate_halfᵀ(x·sin).
+   */
+  rope(x: View, cos: View, sin: View, out: Data, transpose: boolean): void;
+  /** SwiGLU: out = silu(gate) · up, all of one shape. */
+  swiglu(gate: View, up: View, out: Data): void;
+  /** gGate, gUp from gy (contiguous, gate's shape). */
+  swigluBackward(gate: View, up: View, gy: View, gGate: Data, gUp: Data): void;
 }

@@ -14,7 +14,7 @@
  */
 import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
-import { Tensor, activation, applyRope, attention, cat, ropeTables } from '../tensor/index.js';
+import { Tensor, activation, applyRope, attention, cat, ropeTables, swiglu } from '../tensor/index.js';
 import { checkpoint } from './checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
@@ -94,17 +94,18 @@ export class LlamaMlp {
   readonly gate_proj: Linear;
   readonly up_proj: Linear;
   readonly down_proj: Linear;
-  private readonly act: (x: Tensor) => Tensor;
+  private readonly act: ((x: Tensor) => Tensor) | null; // null: silu, fused with the product (SwiGLU)
   constructor(p: Params, cfg: GatedMlpConfig) {
     const { hidden_size: C, intermediate_size: I, mlp_bias: b } = cfg;
     this.gate_proj = new Linear(p.at('gate_proj'), C, I, b);
     this.up_proj = new Linear(p.at('up_proj'), C, I, b);
     this.down_proj = new Linear(p.at('down_proj'), I, C, b);
-    this.act = activation(cfg.hidden_act);
+    this.act = cfg.hidden_act === 'silu' ? null : activation(cfg.hidden_act);
   }
   /** [..., C] → [..., C]. */
   forward(x: Tensor): Tensor {
-    return this.down_proj.forward(this.act(this.gate_proj.forward(x)).mul(this.up_proj.forward(x)));
+    const [gate, up] = [this.gate_proj.forward(x), this.up_proj.forward(x)]; // [..., I]
+    return this.down_proj.forward(this.act ? this.act(gate).mul(up) : swiglu(gate, up));
   }
 }
 

@@ -1,30 +1,22 @@
 /**
  * Composed ops used by the models, each built from the recorded primitives so their gradients come
- * for free: linear, norms, activations, RoPE, attention, cross-entropy, patch embedding.
+ * for free: linear, activations, RoPE tables, attention, cross-entropy, patch embedding; the norms, RoPE,
+ * SwiGLU and the attention scores are fused ops with an explicit backward (fused.ts).
  */
 import { formatShape } from '../kernels/layout.js';
 import { alloc } from './checks.js';
 import { TensorError } from './errors.js';
-import { add, gather, matmul, mean, mul, sum, unary, where } from './ops.js';
+import { attentionProbs } from './fused.js';
+import { add, gather, matmul, mul, sum, unary } from './ops.js';
 import { Tensor } from './tensor.js';
-import { cat, reshape } from './views.js';
+import { reshape } from './views.js';
+
+export { applyRope, layerNorm, rmsNorm, swiglu, attentionProbs } from './fused.js';
 
 /** y = x Wᵀ + b, W: [out, in] as stored in checkpoints. x: [..., in] → [..., out]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = matmul(x, weight.transpose(-1, -2));
   return bias ? add(y, bias) : y;
-}
-
-/** Layer norm over the last axis: (x − μ)/√(σ² + ε) · w + b (biased variance, as PyTorch). */
-export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-5): Tensor {
-  const centred = x.sub(mean(x, -1, true));
-  const variance = mean(centred.square(), -1, true);
-  return centred.mul(variance.add(eps).rsqrt()).mul(weight).add(bias);
-}
-
-/** Llama RMSNorm: w · x / √(mean(x²) + ε) over the last axis. */
-export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
-  return x.mul(mean(x.square(), -1, true).add(eps).rsqrt()).mul(weight);
 }
 
 export const gelu = (x: Tensor) => unary('gelu', x);
@@ -74,17 +66,6 @@ export function ropeTables(positions: readonly number[], headDim: number, theta:
   return { cos: Tensor.of(cos, shape, like.backend), sin: Tensor.of(sin, shape, like.backend) };
 }
 
-/** rotate_half(x) = cat(−x[..., D/2:], x[..., :D/2]). */
-export function rotateHalf(x: Tensor): Tensor {
-  const D = x.shape[x.ndim - 1];
-  return cat([x.slice(-1, D / 2).neg(), x.slice(-1, 0, D / 2)], -1);
-}
-
-/** HF `apply_rotary_pos_emb`: x·cos + rotate_half(x)·sin. x: [B, H, T, D], cos/sin: [T, D]. */
-export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  return x.mul(cos).add(rotateHalf(x).mul(sin));
-}
-
 export interface AttentionOptions {
   /** Mask key j for query i when j > i + (S − T) (queries are the last T of S positions). */
   causal?: boolean;
@@ -106,26 +87,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
       `q ${formatShape(q.shape)}, k ${formatShape(k.shape)}, v ${formatShape(v.shape)}: expected q [B,H,T,D], k/v [B,Hkv,S,D] with H % Hkv = 0`,
     );
   }
-  const kh = repeatKv(k, H / Hkv);
-  const vh = repeatKv(v, H / Hkv);
-  let scores = matmul(q, kh.transpose(-1, -2)).mul(opts.scale ?? 1 / Math.sqrt(D)); // [B, H, T, S]
-  if (opts.causal) scores = where(causalMask(T, S, q), scores, -Infinity);
-  const probs = scores.softmax(-1);
-  return { out: matmul(probs, vh), probs };
-}
-
-/** [B, Hkv, S, D] → [B, Hkv·n, S, D], each KV head repeated n times in place (HF repeat_kv). */
-export function repeatKv(x: Tensor, n: number): Tensor {
-  if (n === 1) return x;
-  const [B, Hkv, S, D] = x.shape;
-  return reshape(x.unsqueeze(2).expand([B, Hkv, n, S, D]), [B, Hkv * n, S, D]);
-}
-
-/** 1 where query i (of the last T positions) may see key j, else 0: [T, S]. */
-export function causalMask(T: number, S: number, like: Tensor): Tensor {
-  const m = alloc(like.dtype, T * S);
-  for (let i = 0; i < T; i++) for (let j = 0; j <= i + S - T && j < S; j++) m[i * S + j] = 1;
-  return Tensor.of(m, [T, S], like.backend);
+  const g = H / Hkv;
+  const probs = attentionProbs(q, k, { scale: opts.scale ?? 1 / Math.sqrt(D), causal: opts.causal ?? false }); // [B, H, T, S]
+  // GQA without copying V: probs as [B, Hkv, g, T, S] times V [B, Hkv, 1, S, D] broadcast over the group
+  const out = g === 1 ? matmul(probs, v) : matmul(probs.reshape([B, Hkv, g, T, S]), v.unsqueeze(2)).reshape([B, H, T, D]);
+  return { out, probs };
 }
 
 /** Mean cross-entropy over rows whose target ≠ ignoreIndex. logits: [N, V], targets: N ids. */

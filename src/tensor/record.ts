@@ -6,6 +6,7 @@
  * `Op` is a closed union: the gradient table in src/autograd is typed as one entry per `kind`,
  * so adding an op here without its gradient is a compile error.
  */
+import type { AttentionSpec } from '../kernels/backend.js';
 import type { BinaryOp, UnaryOp } from '../kernels/scalar.js';
 import type { HalfWeight } from './half.js';
 import type { Tensor } from './tensor.js';
@@ -25,6 +26,11 @@ export type Op =
   | { kind: 'gather'; ids: Int32Array }
   | { kind: 'where'; cond: Tensor }
   | { kind: 'softmax'; log: boolean }
+  | { kind: 'attentionProbs'; spec: AttentionSpec } // inputs q, k (tensor/fused.ts)
+  | { kind: 'rmsNorm'; eps: number } // inputs x, w
+  | { kind: 'layerNorm'; eps: number } // inputs x, w, b
+  | { kind: 'rope'; cos: Tensor; sin: Tensor } // input x; cos, sin constant
+  | { kind: 'swiglu' } // inputs gate, up
   | { kind: 'linearHalf'; weight: HalfWeight } // y = x Wᵀ, W frozen half precision (tensor/half.ts)
   | { kind: 'checkpoint'; fn: (x: Tensor) => Tensor }; // y = fn(x), re-run in the backward (model/checkpoint.ts)
 

@@ -14,7 +14,11 @@ const src = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 60;
 const CORE = ['tensor', 'autograd', 'optim', 'kernels/backend.ts', 'kernels/layout.ts', 'kernels/scalar.ts', 'kernels/cpu'];
-const CORE_BUDGET = 1600; // code lines (no blank or comment-only lines); 1576 after the redesign step, 1600 after issue 11 (checkpoints and half gathers in model/)
+// code lines (no blank or comment-only lines); 1576 after the redesign step, 1600 after issue 11 (checkpoints and
+// half gathers in model/); 1870 after issue 11's fused ops (attention scores, softmax backward, RMSNorm, LayerNorm,
+// RoPE, SwiGLU: each a recorded op, a reference kernel and an explicit backward, ~250 lines, replacing compositions
+// whose intermediates made the LLaVA-geometry step memory-bound)
+const CORE_BUDGET = 1870;
 
 /** Known exceptions, each with its reason; the test also fails once one is no longer needed. */
 const EXEMPT: Record<string, string> = {

@@ -7,6 +7,8 @@ import { assign, binary, copy, unary, unaryBackward, where } from './elementwise
 import { matmulHalf } from './half.js';
 import { gather, matmul, scatterAdd } from './matmul.js';
 import { reduce, softmax } from './reduce.js';
+import { attentionProbsVia, softmaxBackward } from './attention.js';
+import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward, rope, swiglu, swigluBackward } from './fused.js';
 
 export const cpu: Backend = {
   name: 'cpu',
@@ -22,4 +24,13 @@ export const cpu: Backend = {
   scatterAdd,
   where,
   matmulHalf,
+  attentionProbs: (q, k, spec, p) => attentionProbsVia({ matmul, softmax }, q, k, spec, p),
+  softmaxBackward,
+  rmsNorm,
+  rmsNormBackward,
+  layerNorm,
+  layerNormBackward,
+  rope,
+  swiglu,
+  swigluBackward,
 };

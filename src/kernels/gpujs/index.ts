@@ -8,6 +8,9 @@
  * - Precision: GPU.js computes in float32 (`precision: 'single'`). Float64 tensors — used for
  *   finite-difference gradient checks — run the reference kernels (`cpu.matmul`, `cpu.softmax`) by
  *   design, so float64 results stay exact.
+ * - The fused attention scores (attentionProbs) are composed from these two kernels and the shared
+ *   mask-and-scale pass; the other fused ops (norms, RoPE, SwiGLU, the softmax backward) are row passes
+ *   like the elementwise ops, and like them inherited from the reference:
  * - Elementwise ops are not overridden: measured here (webasm mode, 4M elements) GPU.js was 1.1–3×
  *   slower than the reference loops for exp and mul, and on WebGL each op would pay an upload and a
  *   readback. They pay only with data kept on the GPU between ops (pipeline mode), which the eager,
@@ -20,6 +23,7 @@
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
+import { attentionProbsVia } from '../cpu/attention.js';
 import { KernelCache } from './kernel-cache.js';
 import { gpuMatmul } from './matmul.js';
 import { GpuJsRuntime, type GpuJsKernelMode, type GpuJsMode } from './runtime.js';
@@ -79,6 +83,11 @@ export function createGpuJsBackend(opts: GpuJsBackendOptions = {}): GpuJsBackend
     softmax(x: View, out: Data, log: boolean): void {
       if (isF32(x, out)) gpuSoftmax(rt, cache, x, out, log, limit);
       else cpu.softmax(x, out, log);
+    },
+    /** The fused attention scores composed from the GPU.js matmul and softmax above (float64: the reference). */
+    attentionProbs(q, k, spec, p): void {
+      if (!isF32(q, k, p)) return cpu.attentionProbs(q, k, spec, p);
+      attentionProbsVia({ matmul: this.matmul, softmax: this.softmax }, q, k, spec, p);
     },
     dispose(): void {
       cache.clear();

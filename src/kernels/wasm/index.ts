@@ -10,6 +10,7 @@
  */
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
+import { attentionProbsVia } from '../cpu/attention.js';
 import { compileKernels, detectFeatures } from './assemble.js';
 import { binary, unary, where } from './elementwise.js';
 import { Heap } from './heap.js';
@@ -83,7 +84,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
-    // the reference backend: copy, unaryBackward, reduce, gather, scatterAdd (assign is wrapped below)
+    // the reference backend: copy, unaryBackward, reduce, gather, scatterAdd (assign is wrapped below),
+    // and the row passes of the fused ops (softmaxBackward, the norms, RoPE, SwiGLU: single loops)
     binary,
     unary,
     where,
@@ -98,6 +100,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     softmax(x: View, out: Data, log: boolean) {
       if (!isF32(x.data, out)) return cpu.softmax(x, out, log);
       wasmSoftmax(heap, pool, x, out as Float32Array, log);
+    },
+    // the fused attention scores: the shared definition over this backend's GEMM and softmax
+    attentionProbs(q, k, spec, p) {
+      if (!isF32(q.data, k.data, p)) return cpu.attentionProbs(q, k, spec, p);
+      attentionProbsVia({ matmul: (a, b, out) => mm.matmul(a, b, out as Float32Array), softmax: (x, out, log) => wasmSoftmax(heap, pool, x, out as Float32Array, log) }, q, k, spec, p);
     },
     matmulHalf(x: View, w: HalfBits, out: Data, transposeW = true) {
       if (!isF32(x.data, out)) return cpu.matmulHalf!(x, w, out, transposeW);

@@ -1,0 +1,62 @@
+/**
+ * Scaled-dot-product attention scores, fused: p = softmax(scale · q kᵀ) with an optional causal mask and
+ * grouped-query heads mapped by index (no repeated copy of K), and the softmax backward its gradient
+ * starts from. The products go through a backend's own `matmul` and `softmax` (passed in), so every
+ * backend shares this one definition; the mask-and-scale pass is a plain loop over the contiguous
+ * [B, H, T, S] scores. The arithmetic is the composition's: scores rounded, times scale, masked to −∞,
+ * softmax.
+ */
+import type { AttentionSpec, Data, View } from '../backend.js';
+import { forEachRow } from './rows.js';
+
+export interface AttentionKernels {
+  matmul(a: View, b: View, out: Data): void;
+  softmax(x: View, out: Data, log: boolean): void;
+}
+
+/**
+ * A 4-D [B, n·g, R, C] layout as 5-D [B, n, g, R, C] (head h = group·g + member) — or, with `share`,
+ * a [B, n, R, C] layout seen by all g members of each group (stride 0). `transpose` swaps R and C.
+ */
+export function groupedHeads(x: View, g: number, share: boolean, transpose = false): View {
+  const [B, Hx, R, C] = x.shape;
+  const [sb, sh, sr, sc] = x.strides;
+  const [rc, rcs] = transpose ? [[C, R], [sc, sr]] : [[R, C], [sr, sc]];
+  return share
+    ? { data: x.data, offset: x.offset, shape: [B, Hx, g, ...rc], strides: [sb, sh, 0, ...rcs] }
+    : { data: x.data, offset: x.offset, shape: [B, Hx / g, g, ...rc], strides: [sb, sh * g, sh, ...rcs] };
+}
+
+/** Keys query t (of the last T of S positions) may see: all S, or the first t + S − T + 1 when causal. */
+export const visibleKeys = (spec: AttentionSpec, t: number, T: number, S: number) => (spec.causal ? Math.max(0, Math.min(S, t + S - T + 1)) : S);
+
+/** p [B, H, T, S] = softmax(scale · q kᵀ (masked)); q [B, H, T, D], k [B, Hkv, S, D]. */
+export function attentionProbsVia(kern: AttentionKernels, q: View, k: View, spec: AttentionSpec, p: Data): void {
+  const [B, H, T] = q.shape;
+  const [, Hkv, S] = k.shape;
+  const g = H / Hkv;
+  kern.matmul(groupedHeads(q, g, false), groupedHeads(k, g, true, true), p); // [B, Hkv, g, T, S] = [B, H, T, S]
+  const scale = p instanceof Float32Array ? Math.fround(spec.scale) : spec.scale;
+  for (let r = 0; r < B * H * T; r++) {
+    const base = r * S;
+    const n = visibleKeys(spec, r % T, T, S);
+    for (let j = 0; j < n; j++) p[base + j] *= scale;
+    for (let j = n; j < S; j++) p[base + j] = -Infinity;
+  }
+  kern.softmax({ data: p, offset: 0, shape: [B * H * T, S], strides: [S, 1] }, p, false);
+}
+
+/** out = scale · y ⊙ (gy − Σ_j gy ⊙ y) row by row (the softmax backward); y, out contiguous [..., S]. */
+export function softmaxBackward(y: View, gy: View, scale: number, out: Data): void {
+  const nd = y.shape.length;
+  const S = y.shape[nd - 1];
+  const s = gy.strides[nd - 1];
+  const [yd, gd] = [y.data, gy.data];
+  forEachRow(gy.shape, [gy.strides], [gy.offset], (o, r) => {
+    const base = r * S;
+    const yBase = y.offset + base;
+    let dot = 0;
+    for (let j = 0, q = o[0]; j < S; j++, q += s) dot += gd[q] * yd[yBase + j];
+    for (let j = 0, q = o[0]; j < S; j++, q += s) out[base + j] = scale * yd[yBase + j] * (gd[q] - dot);
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * Reference fused kernels: RMSNorm, LayerNorm, RoPE and SwiGLU, forward and backward, one pass over the
+ * rows of strided views each (sums in double precision). They define what the faster backends compute.
+ */
+import type { Data, View } from '../backend.js';
+import { forEachRow } from './rows.js';
+
+const { exp, sqrt } = Math;
+const last = (v: View) => v.strides[v.shape.length - 1];
+const width = (v: View) => v.shape[v.shape.length - 1];
+
+/** out = w · x · r with r = 1/√(mean(x²) + ε), per row of x [..., C]. */
+export function rmsNorm(x: View, w: View, eps: number, out: Data): void {
+  const [C, sx, sw] = [width(x), last(x), last(w)];
+  forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
+    let ss = 0;
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) ss += x.data[p] * x.data[p];
+    const r = 1 / sqrt(ss / C + eps);
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = w.data[w.offset + j * sw] * (x.data[p] * r);
+  });
+}
+
+/** u = gy·w: gx = r·u − x·r³·Σ(u·x)/C; gw = Σ_rows gy·x·r. */
+export function rmsNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null): void {
+  const [C, sx, sw, sg] = [width(x), last(x), last(w), last(gy)];
+  const acc = gw ? new Float64Array(C) : null;
+  forEachRow(x.shape, [x.strides, gy.strides], [x.offset, gy.offset], (o, row) => {
+    let ss = 0;
+    let ux = 0;
+    for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
+      ss += x.data[p] * x.data[p];
+      ux += gy.data[q] * w.data[w.offset + j * sw] * x.data[p];
+    }
+    const r = 1 / sqrt(ss / C + eps);
+    const c = (r * r * r * ux) / C;
+    for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
+      gx[row * C + j] = r * gy.data[q] * w.data[w.offset + j * sw] - x.data[p] * c;
+      if (acc) acc[j] += gy.data[q] * x.data[p] * r;
+    }
+  });
+  if (gw && acc) gw.set(acc);
+}
+
+/** One row's mean and 1/√(var + ε) (biased variance). */
+function moments(x: Data, p0: number, s: number, C: number, eps: number): [number, number] {
+  let sum = 0;
+  for (let j = 0, p = p0; j < C; j++, p += s) sum += x[p];
+  const mu = sum / C;
+  let v = 0;
+  for (let j = 0, p = p0; j < C; j++, p += s) v += (x[p] - mu) * (x[p] - mu);
+  return [mu, 1 / sqrt(v / C + eps)];
+}
+
+export function layerNorm(x: View, w: View, b: View, eps: number, out: Data): void {
+  const [C, sx, sw, sb] = [width(x), last(x), last(w), last(b)];
+  forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
+    const [mu, r] = moments(x.data, o[0], sx, C, eps);
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = (x.data[p] - mu) * r * w.data[w.offset + j * sw] + b.data[b.offset + j * sb];
+  });
+}
+
+/** x̂ = (x − μ)·r, u = gy·w: gx = r·(u − mean(u) − x̂·mean(u·x̂)); gw = Σ gy·x̂, gb = Σ gy. */
+export function layerNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null, gb: Data | null): void {
+  const [C, sx, sw, sg] = [width(x), last(x), last(w), last(gy)];
+  const [aw, ab] = [gw ? new Float64Array(C) : null, gb ? new Float64Array(C) : null];
+  forEachRow(x.shape, [x.strides, gy.strides], [x.offset, gy.offset], (o, row) => {
+    const [mu, r] = moments(x.data, o[0], sx, C, eps);
+    let su = 0;
+    let sux = 0;
+    for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
+      const u = gy.data[q] * w.data[w.offset + j * sw];
+      su += u;
+      sux += u * (x.data[p] - mu) * r;
+    }
+    for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
+      const xh = (x.data[p] - mu) * r;
+      gx[row * C + j] = r * (gy.data[q] * w.data[w.offset + j * sw] - su / C - (xh * sux) / C);
+      if (aw) aw[j] += gy.data[q] * xh;
+      if (ab) ab[j] += gy.data[q];
+    }
+  });
+  if (gw && aw) gw.set(aw);
+  if (gb && ab) gb.set(ab);
+}
+
+/**
+ * Half-split RoPE on x [..., T, D] with cos, sin [T, D]: out_i = x_i·cos_i + rot_i, rot_i = −x_{i+h}·sin_i
+ * (i < h = D/2) or x_{i−h}·sin_i. The transpose (the backward) moves sin to the source index:
+ * out_i = x_i·cos_i + x_{i+h}·sin_{i+h} (i < h) or − x_{i−h}·sin_{i−h}.
+ */
+export function rope(x: View, cos: View, sin: View, out: Data, transpose: boolean): void {
+  const nd = x.shape.length;
+  const [T, D, h, sx] = [x.shape[nd - 2], width(x), width(x) / 2, last(x)];
+  const [ct, cd, st, sd] = [cos.strides[0], cos.strides[1], sin.strides[0], sin.strides[1]];
+  forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
+    const t = row % T;
+    const [c0, s0] = [cos.offset + t * ct, sin.offset + t * st];
+    for (let i = 0; i < D; i++) {
+      const partner = i < h ? i + h : i - h;
+      const sign = i < h ? -1 : 1;
+      const sinAt = sin.data[s0 + (transpose ? partner : i) * sd];
+      out[row * D + i] = x.data[o[0] + i * sx] * cos.data[c0 + i * cd] + (transpose ? -sign : sign) * x.data[o[0] + partner * sx] * sinAt;
+    }
+  });
+}
+
+const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + exp(-v)) : exp(v) / (1 + exp(v)));
+
+/** out = silu(gate) · up = gate·σ(gate)·up. */
+export function swiglu(gate: View, up: View, out: Data): void {
+  const [n, sg, su] = [width(gate), last(gate), last(up)];
+  forEachRow(gate.shape, [gate.strides, up.strides], [gate.offset, up.offset], (o, row) => {
+    for (let j = 0, p = o[0], q = o[1]; j < n; j++, p += sg, q += su) out[row * n + j] = gate.data[p] * sigmoid(gate.data[p]) * up.data[q];
+  });
+}
+
+/** gGate = gy·up·σ(g)(1 + g(1 − σ(g))), gUp = gy·silu(g). */
+export function swigluBackward(gate: View, up: View, gy: View, gGate: Data, gUp: Data): void {
+  const [n, sg, su, sy] = [width(gate), last(gate), last(up), last(gy)];
+  forEachRow(gate.shape, [gate.strides, up.strides, gy.strides], [gate.offset, up.offset, gy.offset], (o, row) => {
+    for (let j = 0, p = o[0], q = o[1], y = o[2]; j < n; j++, p += sg, q += su, y += sy) {
+      const [g, s] = [gate.data[p], sigmoid(gate.data[p])];
+      gGate[row * n + j] = gy.data[y] * up.data[q] * s * (1 + g * (1 - s));
+      gUp[row * n + j] = gy.data[y] * g * s;
+    }
+  });
+}
