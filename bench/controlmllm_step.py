@@ -108,9 +108,11 @@ def decoder_energy(W, tc, embeds, start, n, region):
         heads = lambda t, m: t.reshape(1, T, m, D).transpose(1, 2)
         q = rope(heads(linear(h, W, p + "self_attn.q_proj", False), H), cos, sin)
         k = rope(heads(linear(h, W, p + "self_attn.k_proj", False), Hkv), cos, sin).repeat_interleave(H // Hkv, 1)
-        v = heads(linear(h, W, p + "self_attn.v_proj", False), Hkv).repeat_interleave(H // Hkv, 1)
         probs = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D) + mask, -1)
         per_layer.append(probs[0, :, start + n:, start:start + n].mean((0, 1)))
+        if i == tc["num_hidden_layers"] - 1:
+            break  # nothing reads the deepest layer's values or output (ours skips them too)
+        v = heads(linear(h, W, p + "self_attn.v_proj", False), Hkv).repeat_interleave(H // Hkv, 1)
         x = x + linear((probs @ v).transpose(1, 2).reshape(1, T, C), W, p + "self_attn.o_proj", False)
         h = rms_norm(x, W[p + "post_attention_layernorm.weight"], 1e-5)
         g = linear(h, W, p + "mlp.gate_proj", False)

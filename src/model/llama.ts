@@ -14,7 +14,7 @@
  */
 import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
-import { Tensor, activation, applyRope, attention, cat, ropeTables, swiglu } from '../tensor/index.js';
+import { Tensor, activation, applyRope, attention, attentionProbs, cat, ropeTables, swiglu } from '../tensor/index.js';
 import { checkpoint } from './checkpoint.js';
 
 /** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
@@ -76,10 +76,9 @@ export class LlamaAttention {
   forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
     const [B, T] = x.shape;
     const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
-    const heads = (t: Tensor, n: number) => t.reshape([B, T, n, D]).transpose(1, 2); // [B, n, T, D]
-    const q = applyRope(heads(this.q_proj.forward(x), H), cos, sin);
-    let k = applyRope(heads(this.k_proj.forward(x), Hkv), cos, sin);
-    let v = heads(this.v_proj.forward(x), Hkv);
+    const q = applyRope(this.heads(this.q_proj.forward(x), H), cos, sin);
+    let k = applyRope(this.heads(this.k_proj.forward(x), Hkv), cos, sin);
+    let v = this.heads(this.v_proj.forward(x), Hkv);
     if (past) {
       k = cat([past.k, k], 2); // [B, Hkv, S, D]
       v = cat([past.v, v], 2);
@@ -87,6 +86,18 @@ export class LlamaAttention {
     const { out, probs } = attention(q, k, v, { causal: true }); // out [B, H, T, D], probs [B, H, T, S]
     const y = this.o_proj.forward(out.transpose(1, 2).reshape([B, T, H * D]));
     return { out: y, k, v, probs };
+  }
+
+  /** The probabilities alone (no values, no output projection): x [B, T, C] → [B, H, T, T]. */
+  probs(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
+    const [q, k] = [applyRope(this.heads(this.q_proj.forward(x), H), cos, sin), applyRope(this.heads(this.k_proj.forward(x), Hkv), cos, sin)];
+    return attentionProbs(q, k, { scale: 1 / Math.sqrt(D), causal: true });
+  }
+
+  /** [B, T, n·D] → [B, n, T, D] (a view). */
+  private heads(t: Tensor, n: number): Tensor {
+    return t.reshape([t.shape[0], t.shape[1], n, this.cfg.head_dim]).transpose(1, 2);
   }
 }
 
@@ -124,6 +135,10 @@ export class LlamaDecoderLayer {
     const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
     const h = x.add(a.out); // [B, T, C]
     return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
+  }
+  /** The layer's attention probabilities only [B, H, T, T] (what the energy reads of the deepest layer). */
+  probs(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    return this.self_attn.probs(this.input_layernorm.forward(x), cos, sin);
   }
 }
 
@@ -185,8 +200,13 @@ export class LlamaForCausalLM {
     const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, inputsEmbeds); // [T, D]
     const reduced = new Map<number, Tensor>();
     let h = inputsEmbeds;
-    for (let i = 0; i <= Math.max(...capture); i++) {
+    const deepest = Math.max(...capture);
+    for (let i = 0; i <= deepest; i++) {
       const layer = this.model.layers[i];
+      if (i === deepest) { // nothing reads this layer's output: its probabilities only
+        reduced.set(i, recompute ? checkpoint((x) => reduce(i, layer.probs(x, cos, sin)), h) : reduce(i, layer.probs(h, cos, sin)));
+        break;
+      }
       if (!recompute) {
         const r = layer.forward(h, cos, sin);
         if (capture.has(i)) reduced.set(i, reduce(i, r.probs));

@@ -1,18 +1,19 @@
 /**
  * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf, binary, unary,
- * where }`. The products and softmax run kernels that are written as WAT from TypeScript (wat/),
- * assembled at startup by `wabt`, and shared by a pool of threads over one shared memory; binary,
- * unary and where are specialised JS loops (elementwise.ts); every other op is the reference kernel,
- * inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
+ * where, ...fused }`. The products, softmax and the sigmoid-gated activations (silu, quick_gelu,
+ * SwiGLU) run kernels that are written as WAT from TypeScript (wat/), assembled at startup by `wabt`,
+ * and shared by a pool of threads over one shared memory; binary, the other unary ops and where are
+ * specialised JS loops (elementwise.ts); the attention scores compose the GEMM and softmax (fused.ts);
+ * every other op is the reference kernel, inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
  *
  * SIMD is required: without it `createWasmBackend` throws. Relaxed-SIMD FMA is used when the runtime
  * has it (or `relaxed: false` forces the mul+add build); `info` reports what was chosen.
  */
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
-import { attentionProbsVia } from '../cpu/attention.js';
 import { compileKernels, detectFeatures } from './assemble.js';
 import { binary, unary, where } from './elementwise.js';
+import { fusedOps } from './fused.js';
 import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
 import { ThreadPool } from './pool.js';
@@ -84,11 +85,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
-    // the reference backend: copy, unaryBackward, reduce, gather, scatterAdd (assign is wrapped below),
-    // and the row passes of the fused ops (softmaxBackward, the norms, RoPE, SwiGLU: single loops)
+    // the reference backend: copy, reduce, gather, scatterAdd (assign is wrapped below), the other
+    // unary backwards, and the row passes of the fused ops (softmaxBackward, the norms, RoPE: single loops)
     binary,
-    unary,
     where,
+    ...fusedOps(heap, pool, mm), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
       cpu.assign(src, dst);
@@ -100,11 +101,6 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     softmax(x: View, out: Data, log: boolean) {
       if (!isF32(x.data, out)) return cpu.softmax(x, out, log);
       wasmSoftmax(heap, pool, x, out as Float32Array, log);
-    },
-    // the fused attention scores: the shared definition over this backend's GEMM and softmax
-    attentionProbs(q, k, spec, p) {
-      if (!isF32(q.data, k.data, p)) return cpu.attentionProbs(q, k, spec, p);
-      attentionProbsVia({ matmul: (a, b, out) => mm.matmul(a, b, out as Float32Array), softmax: (x, out, log) => wasmSoftmax(heap, pool, x, out as Float32Array, log) }, q, k, spec, p);
     },
     matmulHalf(x: View, w: HalfBits, out: Data, transposeW = true) {
       if (!isF32(x.data, out)) return cpu.matmulHalf!(x, w, out, transposeW);

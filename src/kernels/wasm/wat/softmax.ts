@@ -21,7 +21,7 @@ const MAGIC = '0x1.8p23';
  * exp of each lane of the f32x4 local `x`, left in local `e`; uses locals t, nk, r. Emitted inline
  * (V8 does not inline wasm calls, and a call per 4 elements costs as much as the exp).
  */
-function exp4(o: EmitOptions, x: string): string {
+export function exp4(o: EmitOptions, x: string): string {
   const c = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720];
   let poly = splat(c[6]);
   for (let i = 5; i >= 0; i--) poly = fma(o, poly, get('r'), splat(c[i]));
