@@ -15,7 +15,7 @@ import type { OpKind } from '../tensor/record.js';
 export interface GradOptions {
   /** d(loss)/d(loss) for a non-scalar loss (same shape as loss). */
   seed?: Tensor;
-  /** Called for every input gradient the walk forms (for inspection and tests). */
+  /** Called for every input gradient the walk forms (for inspection and tests; a later contribution may be added into it in place). */
   onGradient?: (input: Tensor, gradient: Tensor) => void;
   /**
    * Cut the graph as the walk consumes it (PyTorch's retain_graph=False), so each activation can be
@@ -67,6 +67,21 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
   const grads = new Map<Tensor, Tensor>();
   const seed = opts.seed ?? full(loss.shape, 1, { like: loss });
   grads.set(loss, seed);
+  // Storage of gradients made by this backward that nothing else shares: a second contribution is added
+  // into it in place instead of into a fresh array (a vjp that passes gy on, or returns it for two
+  // inputs, shares its storage: seen twice, never owned).
+  const seenData = new Set<unknown>([seed.data]);
+  const owned = new Set<unknown>();
+  const accumulate = (prev: Tensor, g: Tensor): Tensor => {
+    const inPlace = owned.has(prev.data) && prev.offset === 0 && prev.data.length === prev.size && prev.isContiguous && g.dtype === prev.dtype;
+    if (!inPlace) return add(prev, g);
+    prev.backend.binary('add', prev, g.shape.length === prev.shape.length ? g : g.reshape(prev.shape), prev.data);
+    return prev;
+  };
+  const track = (g: Tensor) => {
+    if (seenData.has(g.data)) owned.delete(g.data);
+    else { seenData.add(g.data); owned.add(g.data); }
+  };
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
       const t = order[n]!;
@@ -83,8 +98,9 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
         const g = gis[i];
         if (!needs[i] || !g) return;
         opts.onGradient?.(input, g);
+        track(g);
         const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, g) : g);
+        grads.set(input, prev ? accumulate(prev, g) : g);
       });
       if (!targets.has(t)) grads.delete(t); // free as we go
     }

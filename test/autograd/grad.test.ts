@@ -82,3 +82,18 @@ describe('grad', () => {
     expect(grads[0].toArray()).toEqual([1, Math.E]); // d(Σ eᵃ)/da, the aux adds nothing
   });
 });
+
+describe('gradient accumulation in place', () => {
+  it('adds into storage only it owns: shared gy (x + x), a passed-on seed, three consumers', () => {
+    const x = T.fromArray([1, -2, 3, 0.5], [4], { dtype: 'float64' }).requireGrad();
+    // (x + x)·x: add's vjp hands the same gy to both of its inputs, the mul's two contributions then meet
+    const [g1] = grad(T.sum(x.add(x).mul(x)), [x]);
+    expect(g1.toArray()).toEqual([4, -8, 12, 2]);
+    // reshape passes the seed on unchanged; the seed must not be written into
+    const seed = T.fromArray([1, 1, 1, 1], [2, 2], { dtype: 'float64' });
+    const y = x.reshape([2, 2]).add(x.mul(3).reshape([2, 2])).add(x.square().reshape([2, 2]));
+    const [g2] = grad(y, [x], { seed });
+    expect(seed.toArray()).toEqual([1, 1, 1, 1]);
+    expect(g2.toArray()).toEqual([1 + 3 + 2, 1 + 3 - 4, 1 + 3 + 6, 1 + 3 + 1]);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * The wasm backend's fused and gated ops: silu / quick_gelu (forward and backward) and SwiGLU run the
- * SIMD kernel of wat/gated.ts on dense float32 operands (other layouts and float64: the reference
- * kernels); the attention scores are the shared definition (cpu/attention.ts) over this backend's GEMM
+ * SIMD kernel of wat/gated.ts on dense float32 operands, the softmax backward that of wat/softmax.ts
+ * (other layouts and float64: the reference kernels); the attention scores are the shared definition (cpu/attention.ts) over this backend's GEMM
  * and row softmax.
  */
 import type { Backend } from '../backend.js';
@@ -12,11 +12,11 @@ import { GATED_ALPHA, GATED_MODE, gatedRows, isDense } from './gated.js';
 import type { Heap } from './heap.js';
 import type { WasmMatmul } from './matmul.js';
 import type { ThreadPool } from './pool.js';
-import { wasmSoftmax } from './softmax.js';
+import { wasmSoftmax, wasmSoftmaxBackward } from './softmax.js';
 
 const isF32 = (...xs: unknown[]) => xs.every((x) => x instanceof Float32Array);
 
-export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Backend, 'unary' | 'unaryBackward' | 'swiglu' | 'swigluBackward' | 'attentionProbs'> {
+export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Backend, 'unary' | 'unaryBackward' | 'swiglu' | 'swigluBackward' | 'attentionProbs' | 'softmaxBackward'> {
   return {
     unary(op, x, out) {
       const alpha = GATED_ALPHA[op];
@@ -35,6 +35,11 @@ export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Bac
     swigluBackward(gate, up, gy, gGate, gUp) {
       if (!isDense(gate) || !isDense(up) || !isDense(gy) || !isF32(gGate, gUp)) return cpu.swigluBackward(gate, up, gy, gGate, gUp);
       gatedRows(heap, pool, GATED_MODE.swigluBackward, 1, [gate, up, gy], [gGate, gUp]);
+    },
+    softmaxBackward(y, gy, scale, out) {
+      const unit = gy.shape.length > 0 && (gy.strides[gy.shape.length - 1] === 1 || gy.shape[gy.shape.length - 1] === 1);
+      if (!isDense(y) || !unit || !isF32(gy.data, out)) return cpu.softmaxBackward(y, gy, scale, out);
+      wasmSoftmaxBackward(heap, pool, y, gy, scale, out as Float32Array);
     },
     attentionProbs(q, k, spec, p) {
       if (!isF32(q.data, k.data, p)) return cpu.attentionProbs(q, k, spec, p);

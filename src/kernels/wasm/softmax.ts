@@ -6,6 +6,7 @@
  */
 import type { View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
+import { forEachRow } from '../cpu/rows.js';
 import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
@@ -46,4 +47,31 @@ function rowsCollapse(x: View): boolean {
     expected *= x.shape[d];
   }
   return true;
+}
+
+/**
+ * The softmax backward (softmax_grad_rows) on contiguous y and out, gy rows with unit element stride
+ * (any row layout: rows are gathered into the chunk one by one), streamed in chunks as above.
+ */
+export function wasmSoftmaxBackward(heap: Heap, pool: ThreadPool, y: View, gy: View, scale: number, out: Float32Array): void {
+  const nd = y.shape.length;
+  const n = y.shape[nd - 1];
+  const rows = n === 0 ? 0 : out.length / n;
+  if (rows === 0) return;
+  const chunkRows = Math.max(1, Math.floor(CHUNK_ELEMENTS / n));
+  const bytes = 4 * Math.min(rows, chunkRows) * n;
+  const [yAt, gAt, oAt] = [heap.scratch('softmax_in', bytes), heap.scratch('softmax_gy', bytes), heap.scratch('softmax_out', bytes)];
+  const rowOffsets: number[] = [];
+  forEachRow(gy.shape, [gy.strides], [gy.offset], (o) => void rowOffsets.push(o[0]));
+  const g = gy.data as Float32Array;
+  for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+    const r = Math.min(chunkRows, rows - r0);
+    const f32 = heap.f32;
+    f32.set((y.data as Float32Array).subarray(y.offset + r0 * n, y.offset + (r0 + r) * n), yAt / 4);
+    for (let i = 0; i < r; i++) f32.set(g.subarray(rowOffsets[r0 + i], rowOffsets[r0 + i] + n), gAt / 4 + i * n);
+    heap.i32.set([yAt, gAt, oAt, r, n], PARAMS / 4);
+    heap.f32[PARAMS / 4 + 5] = scale;
+    pool.run('softmax_grad_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
+    out.set(heap.f32.subarray(oAt / 4, oAt / 4 + r * n), r0 * n);
+  }
 }

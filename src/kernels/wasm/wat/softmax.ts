@@ -110,7 +110,31 @@ function softmaxRows(o: EmitOptions): string {
           ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.mul (f32.load ${add(get('y'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vm')})))`)}))`))})`;
 }
 
+/**
+ * `softmax_grad_rows(tid, nth, p)`, the softmax backward out = scale · y ⊙ (gy − Σ gy ⊙ y) per row; words
+ * at p: 0 y  1 gy  2 out (all contiguous rows of n)  3 rows  4 n  5 scale (f32 bits). Chunks of 8 rows.
+ */
+function softmaxGradRows(): string {
+  const names = ['y', 'gy', 'out', 'rows', 'n'];
+  const at = (base: string) => add(get(base), mul(i32(4), add(mul(get('row'), get('n')), get('j'))));
+  return `
+  (func $softmax_grad_rows (export "softmax_grad_rows") (param $tid i32) (param $nth i32) (param $p i32)
+    ${declare([...names, 'lo', 'hi', 'row', 'n4', 'j'], 'i32')} ${declare(['vdot', 'vs', 'vd'], 'v128')} (local $dot f32) (local $scale f32)
+    ${names.map((n, i) => set(n, param(i))).join('\n    ')}
+    ${set('scale', '(f32.load offset=20 (local.get $p))')}
+    ${set('vs', `(f32x4.splat ${get('scale')})`)}
+    ${set('n4', `(i32.and ${get('n')} (i32.const -4))`)}
+    ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, `
+      ${set('vdot', splat(0))}
+      ${forLoop('j', i32(0), get('n4'), 4, set('vdot', `(f32x4.add ${get('vdot')} (f32x4.mul (v128.load ${at('y')}) (v128.load ${at('gy')})))`))}
+      ${set('dot', `(f32.add (f32.add (f32x4.extract_lane 0 ${get('vdot')}) (f32x4.extract_lane 1 ${get('vdot')})) (f32.add (f32x4.extract_lane 2 ${get('vdot')}) (f32x4.extract_lane 3 ${get('vdot')})))`)}
+      ${forLoop('j', get('n4'), get('n'), 1, set('dot', `(f32.add ${get('dot')} (f32.mul (f32.load ${at('y')}) (f32.load ${at('gy')})))`))}
+      ${set('vd', `(f32x4.splat ${get('dot')})`)}
+      ${forLoop('j', i32(0), get('n4'), 4, `(v128.store ${at('out')} (f32x4.mul (f32x4.mul ${get('vs')} (v128.load ${at('y')})) (f32x4.sub (v128.load ${at('gy')}) ${get('vd')})))`)}
+      ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${at('out')} (f32.mul (f32.mul ${get('scale')} (f32.load ${at('y')})) (f32.sub (f32.load ${at('gy')}) ${get('dot')})))`)}`))})`;
+}
+
 export function emitSoftmax(o: EmitOptions): string {
-  return [log64(), softmaxRows(o)].join('\n');
+  return [log64(), softmaxRows(o), softmaxGradRows()].join('\n');
 }
 
