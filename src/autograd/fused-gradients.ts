@@ -1,11 +1,12 @@
 /**
- * The explicit backward of the fused ops (tensor/fused.ts): each one backend pass, except attention,
- * whose score gradient ds = scale · p ⊙ (gp − Σ gp ⊙ p) feeds two products, gq = ds · k and
- * gk = Σ_{query heads of the group} dsᵀ · q.
+ * The explicit backward of the fused ops (tensor/fused.ts): each one backend pass, except attention:
+ * the score gradient ds = scale · p ⊙ (gp − Σ gp ⊙ p) feeds gq = ds · k and gk = Σ_{group} dsᵀ · q, the
+ * output's gp = gy · vᵀ and gv = Σ_{group} pᵀ · gy; causal ones skip the zero blocks (tensor/attention.ts).
  */
 import { alloc } from '../tensor/checks.js';
 import { headGroups } from '../tensor/fused.js';
-import { empty, matmul, sum } from '../tensor/ops.js';
+import { causalColumnsProduct, causalRowsProduct, causalScores } from '../tensor/attention.js';
+import { empty, sum } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { VjpArgs } from './gradients.js';
 
@@ -22,12 +23,20 @@ const rowGrad = (like: Tensor, need: boolean) => (need ? Tensor.of(alloc(like.dt
 export const fusedGradients = {
   attentionProbs: ({ op, inputs: [q, k], out: p, gy, needs }: VjpArgs<'attentionProbs'>) => {
     const [B, H, T, D] = q.shape;
-    const Hkv = k.shape[1];
-    const g = H / Hkv;
+    const g = H / k.shape[1];
     const ds = headGroups(softmaxGrad(p, gy, op.spec.scale), g, false); // [B, Hkv, g, T, S]
-    const gq = needs[0] ? matmul(ds, headGroups(k, g, true)).reshape([B, H, T, D]) : null;
-    const gk = needs[1] ? sum(matmul(ds.transpose(-1, -2), headGroups(q, g, false)), 2) : null; // [B, Hkv, S, D]
-    return [gq, gk];
+    const gq = needs[0] ? causalRowsProduct(ds, headGroups(k, g, true), op.spec) : null; // [B, Hkv, g, T, D]
+    const gk = needs[1] ? sum(causalColumnsProduct(ds, headGroups(q, g, false), op.spec), 2) : null; // [B, Hkv, S, D]
+    return [gq && Tensor.of(gq.data, [B, H, T, D], gq.backend), gk];
+  },
+
+  attentionValues: ({ op, inputs: [p, v], gy, needs }: VjpArgs<'attentionValues'>) => {
+    const [B, H, T, S] = p.shape;
+    const g = H / v.shape[1];
+    const gy5 = headGroups(gy, g, false); // [B, Hkv, g, T, D]
+    const gp = needs[0] ? causalScores(gy5, headGroups(v, g, true), op.spec) : null; // [B, Hkv, g, T, S]
+    const gv = needs[1] ? sum(causalColumnsProduct(headGroups(p, g, false), gy5, op.spec), 2) : null; // [B, Hkv, S, D]
+    return [gp && Tensor.of(gp.data, [B, H, T, S], gp.backend), gv];
   },
 
   rmsNorm: ({ op, inputs: [x, w], gy, needs }: VjpArgs<'rmsNorm'>) => {

@@ -49,6 +49,28 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/**
+ * Sums the contributions to one gradient. Storage made by this backward that nothing else shares is
+ * added into in place instead of into a fresh array (a vjp that passes gy on, or returns it for two
+ * inputs, shares its storage: seen twice, never owned; the seed is never owned).
+ */
+class GradientSums {
+  private readonly seen = new Set<unknown>();
+  private readonly owned = new Set<unknown>();
+  constructor(seed: Tensor) {
+    this.seen.add(seed.data);
+  }
+  add(prev: Tensor | undefined, g: Tensor): Tensor {
+    if (this.seen.has(g.data)) this.owned.delete(g.data);
+    else { this.seen.add(g.data); this.owned.add(g.data); }
+    if (!prev) return g;
+    const inPlace = this.owned.has(prev.data) && prev.offset === 0 && prev.data.length === prev.size && prev.isContiguous && g.dtype === prev.dtype;
+    if (!inPlace) return add(prev, g);
+    prev.backend.binary('add', prev, g.shape.length === prev.shape.length ? g : g.reshape(prev.shape), prev.data);
+    return prev;
+  }
+}
+
 /** Gradients of `loss` with respect to each tensor in `wrt` (zeros where the graph does not reach). */
 export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {}): Tensor[] {
   if (!opts.seed && loss.size !== 1) {
@@ -67,21 +89,7 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
   const grads = new Map<Tensor, Tensor>();
   const seed = opts.seed ?? full(loss.shape, 1, { like: loss });
   grads.set(loss, seed);
-  // Storage of gradients made by this backward that nothing else shares: a second contribution is added
-  // into it in place instead of into a fresh array (a vjp that passes gy on, or returns it for two
-  // inputs, shares its storage: seen twice, never owned).
-  const seenData = new Set<unknown>([seed.data]);
-  const owned = new Set<unknown>();
-  const accumulate = (prev: Tensor, g: Tensor): Tensor => {
-    const inPlace = owned.has(prev.data) && prev.offset === 0 && prev.data.length === prev.size && prev.isContiguous && g.dtype === prev.dtype;
-    if (!inPlace) return add(prev, g);
-    prev.backend.binary('add', prev, g.shape.length === prev.shape.length ? g : g.reshape(prev.shape), prev.data);
-    return prev;
-  };
-  const track = (g: Tensor) => {
-    if (seenData.has(g.data)) owned.delete(g.data);
-    else { seenData.add(g.data); owned.add(g.data); }
-  };
+  const sums = new GradientSums(seed);
   noGrad(() => {
     for (let n = order.length - 1; n >= 0; n--) {
       const t = order[n]!;
@@ -98,9 +106,8 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], opts: GradOptions = {
         const g = gis[i];
         if (!needs[i] || !g) return;
         opts.onGradient?.(input, g);
-        track(g);
         const prev = grads.get(input);
-        grads.set(input, prev ? accumulate(prev, g) : g);
+        grads.set(input, sums.add(prev, g));
       });
       if (!targets.has(t)) grads.delete(t); // free as we go
     }

@@ -10,6 +10,7 @@ import { formatShape } from '../kernels/layout.js';
 import { checkSame } from './checks.js';
 import { TensorError } from './errors.js';
 import { empty } from './ops.js';
+import { causalRowsProduct } from './attention.js';
 import { record } from './record.js';
 import { Tensor } from './tensor.js';
 
@@ -73,6 +74,23 @@ export function attentionProbs(q: Tensor, k: Tensor, spec: AttentionSpec): Tenso
   const out = empty(q, [B, H, T, S]);
   q.backend.attentionProbs(q, k, spec, out.data);
   return record(out, { kind: 'attentionProbs', spec }, [q, k]);
+}
+
+/**
+ * The attention output probs · v [B, H, T, D] for probabilities from `attentionProbs(…, spec)`:
+ * probs [B, H, T, S], v [B, Hkv, S, D] (head h reads KV head ⌊h / (H/Hkv)⌋, no copy of V); causal
+ * probabilities skip their zero blocks (attention.ts), forward and backward.
+ */
+export function attentionValues(probs: Tensor, v: Tensor, spec: AttentionSpec): Tensor {
+  checkSame('attentionValues', [probs, v]);
+  const [B, H, T, S] = probs.shape;
+  const [, Hkv, , D] = v.shape;
+  if (probs.ndim !== 4 || v.ndim !== 4 || v.shape[0] !== B || v.shape[2] !== S || H % Hkv !== 0) {
+    throw new TensorError('attentionValues', `probs ${formatShape(probs.shape)}, v ${formatShape(v.shape)}: expected probs [B,H,T,S], v [B,Hkv,S,D] with H % Hkv = 0`);
+  }
+  const g = H / Hkv;
+  const out = causalRowsProduct(headGroups(probs, g, false), headGroups(v, g, true), spec); // [B, Hkv, g, T, D]
+  return record(Tensor.of(out.data, [B, H, T, D], out.backend), { kind: 'attentionValues', spec }, [probs, v]);
 }
 
 /** x [B, n·g, R, C] as [B, n, g, R, C], or (`share`) x [B, n, R, C] repeated over g by stride 0 — a view. */

@@ -6,12 +6,12 @@
 import { formatShape } from '../kernels/layout.js';
 import { alloc } from './checks.js';
 import { TensorError } from './errors.js';
-import { attentionProbs } from './fused.js';
+import { attentionProbs, attentionValues } from './fused.js';
 import { add, gather, matmul, mul, sum, unary } from './ops.js';
 import { Tensor } from './tensor.js';
 import { reshape } from './views.js';
 
-export { applyRope, layerNorm, rmsNorm, swiglu, attentionProbs } from './fused.js';
+export { applyRope, layerNorm, rmsNorm, swiglu, attentionProbs, attentionValues } from './fused.js';
 
 /** y = x Wᵀ + b, W: [out, in] as stored in checkpoints. x: [..., in] → [..., out]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -87,10 +87,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
       `q ${formatShape(q.shape)}, k ${formatShape(k.shape)}, v ${formatShape(v.shape)}: expected q [B,H,T,D], k/v [B,Hkv,S,D] with H % Hkv = 0`,
     );
   }
-  const g = H / Hkv;
-  const probs = attentionProbs(q, k, { scale: opts.scale ?? 1 / Math.sqrt(D), causal: opts.causal ?? false }); // [B, H, T, S]
-  // GQA without copying V: probs as [B, Hkv, g, T, S] times V [B, Hkv, 1, S, D] broadcast over the group
-  const out = g === 1 ? matmul(probs, v) : matmul(probs.reshape([B, Hkv, g, T, S]), v.unsqueeze(2)).reshape([B, H, T, D]);
+  const spec = { scale: opts.scale ?? 1 / Math.sqrt(D), causal: opts.causal ?? false };
+  const probs = attentionProbs(q, k, spec); // [B, H, T, S]
+  const out = attentionValues(probs, v, spec); // [B, H, T, D]
   return { out, probs };
 }
 

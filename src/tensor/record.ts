@@ -27,6 +27,7 @@ export type Op =
   | { kind: 'where'; cond: Tensor }
   | { kind: 'softmax'; log: boolean }
   | { kind: 'attentionProbs'; spec: AttentionSpec } // inputs q, k (tensor/fused.ts)
+  | { kind: 'attentionValues'; spec: AttentionSpec } // inputs probs, v
   | { kind: 'rmsNorm'; eps: number } // inputs x, w
   | { kind: 'layerNorm'; eps: number } // inputs x, w, b
   | { kind: 'rope'; cos: Tensor; sin: Tensor } // input x; cos, sin constant
