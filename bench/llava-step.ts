@@ -124,10 +124,8 @@ function pytorch(dir: string, inputs: string, repeats: number): StepResult | str
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
 /** Runs both sizes; returns a Markdown section. `log` gets progress lines. */
-/** Rounds of alternation between PyTorch and ours. */
-const ROUNDS = 2;
-
-export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES, only?: string, noPeer = false): Promise<string> {
+/** Rounds of alternation between PyTorch and ours (default 2). */
+export async function benchLlavaStep(log: (s: string) => void = console.log, sizes = SIZES, only?: string, noPeer = false, rounds = 2): Promise<string> {
   const lines = [
     '| size | contender | vision encode | forward (prefill + energy) | backward | step (fwd + bwd) | step × PyTorch | encode × PyTorch | energy / grad vs PyTorch |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|',
@@ -152,11 +150,11 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
       const backend = await create();
       live.push({ label, backend, step: ours(s, dir, backend, label) });
     }
-    // PyTorch (a subprocess, best of 2 inside) and each of ours (best of 2) take turns, ROUNDS times:
+    // PyTorch (a subprocess, best of 2 inside) and each of ours (best of 2) take turns, `rounds` times:
     // the ratios carry no load change between contenders that a run one after the other would.
     let peer: StepResult | string | undefined = withPeer ? undefined : 'skipped (--no-torch)';
     try {
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < rounds; round++) {
         if (peer === undefined || typeof peer !== 'string') {
           const p = pytorch(dir, inputs, 2);
           peer = typeof p === 'string' ? p : faster(peer, p);
@@ -192,9 +190,12 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
 }
 
 if (process.argv[1]?.endsWith('llava-step.mjs')) {
-  // node dist/llava-step.mjs [s|m] [contender prefix: torch | cpu | wasm 1T | wasm 2T] [--no-torch]
+  // node dist/llava-step.mjs [s|m] [contender prefix: torch | cpu | wasm 1T | wasm 2T] [--no-torch] [--rounds N]
   // A contender runs alternately with the PyTorch peer in this process unless --no-torch; `torch` runs the peer alone.
-  const args = process.argv.slice(2).filter((a) => a !== '--no-torch');
-  const [size, contender] = args;
-  benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender, process.argv.includes('--no-torch')).then((md) => console.log(`\n${md}`));
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--rounds');
+  const rounds = at >= 0 ? Number(argv[at + 1]) : 2;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got ${argv[at + 1]}`);
+  const [size, contender] = argv.filter((a, i) => a !== '--no-torch' && i !== at && i !== at + 1);
+  benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender, argv.includes('--no-torch'), rounds).then((md) => console.log(`\n${md}`));
 }
