@@ -3,8 +3,14 @@
  *
  *   npx esbuild scripts/make-synthetic-data.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=tmp/make-synthetic-data.mjs && node tmp/make-synthetic-data.mjs [--out tmp/synthetic] [--per-task N] [--split val|test]
- *     [--official-roc]
+ *     [--official-roc] [--single] [--size PX]
  *
+ * Scenes have the default model's geometry (src/train/train-default.ts DEFAULT_TRAIN: image side, object
+ * radius, token grid); --size changes the image side (radius and grid scale with it).
+ *
+ * --single writes instead the one-object splits val-single (seed 2002) and test-single (seed 3002): the
+ * same three tasks on scenes with a single object, where the baseline (no region) measures what the model
+ * reads without any region: its own caption accuracy.
  * --official-roc also writes the ROC questions in the official ROC form and layout under <split>/ROC/
  * (question_roc.json, image/, mask/): the same scenes and questions as <split>/question_roc.json, since
  * ROC is the first task drawn from the seed.
@@ -14,15 +20,22 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { writeOfficialRoc } from '../src/eval/write-official.js';
+import { DEFAULT_TRAIN } from '../src/train/train-default.js';
 import { DEFAULT_SPLITS, writeReferSplit } from '../src/train/synthetic-write.js';
+import type { SceneOptions } from '../src/train/synthetic.js';
 
-const { values: v } = parseArgs({ options: { out: { type: 'string' }, 'per-task': { type: 'string' }, split: { type: 'string' }, size: { type: 'string' }, 'official-roc': { type: 'boolean' } } });
+const { values: v } = parseArgs({ options: { out: { type: 'string' }, 'per-task': { type: 'string' }, split: { type: 'string' }, size: { type: 'string' }, 'official-roc': { type: 'boolean' }, single: { type: 'boolean' } } });
 const out = v.out ?? 'tmp/synthetic';
-const size = Number(v.size ?? 48);
-for (const spec of DEFAULT_SPLITS) {
+const { imageSize, patchSize } = DEFAULT_TRAIN.shape;
+const size = v.size ? Number(v.size) : imageSize;
+if (!Number.isInteger(size) || size % patchSize !== 0) throw new Error(`--size must be a multiple of the patch size ${patchSize}, got '${v.size}'`);
+const scale = size / imageSize;
+const scene: SceneOptions = { size, grid: size / patchSize, radius: [DEFAULT_TRAIN.radius[0] * scale, DEFAULT_TRAIN.radius[1] * scale], ...(v.single ? { objects: [1, 1] } : {}) };
+const splits = v.single ? DEFAULT_SPLITS.map((s) => ({ ...s, name: `${s.name}-single`, seed: s.seed + 1 })) : DEFAULT_SPLITS;
+for (const spec of splits) {
   if (v.split && v.split !== spec.name) continue;
   const perTask = v['per-task'] ? Number(v['per-task']) : spec.perTask;
-  const files = writeReferSplit(out, { ...spec, perTask }, { size, grid: size / 8 });
+  const files = writeReferSplit(out, { ...spec, perTask }, scene);
   console.log(`${spec.name}: ${perTask} questions per task → ${files.join(', ')}`);
-  if (v['official-roc']) console.log(`${spec.name}: official ROC form → ${writeOfficialRoc(join(out, spec.name, 'ROC'), spec.seed, perTask, { size, grid: size / 8 })}`);
+  if (v['official-roc']) console.log(`${spec.name}: official ROC form → ${writeOfficialRoc(join(out, spec.name, 'ROC'), spec.seed, perTask, scene)}`);
 }

@@ -32,7 +32,8 @@ export function heldOutAccuracy(model: LlavaForConditionalGeneration, tok: Token
       const embeds = model.embed(ids, pixelBatch([scene.image], processor, model.backend)).inputsEmbeds;
       return tok.decode(generate(model, embeds, { maxNewTokens: 16, eosTokenId: tok.eosId }).tokens, { skipSpecial: true }).trim();
     });
-    const key = qa.question.replace(/ a \w+ \w+ or a \w+ \w+\?/, ' a X or a Y?').replace('color', 'colour');
+    const key = qa.question.replace(/ a \w+ \w+ or a \w+ \w+\?/, ' a X or a Y?').replace('color', 'colour')
+      .replace(/the \w+ object\?/, 'the C object?').replace(/is the (circle|square|triangle)\?/, 'is the S?');
     const entry = (byQuestion[key] ??= { n: 0, correct: 0 });
     entry.n++;
     if (output === qa.answer) {

@@ -5,7 +5,7 @@
  */
 import type { RgbImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
-import { RGB, className, makeScene, type Colour, type Scene, type SceneObject, type SceneOptions, type Shape } from './synthetic.js';
+import { RGB, className, makeScene, otherClass, type Colour, type Scene, type SceneObject, type SceneOptions, type Shape } from './synthetic.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Referring questions (the evaluation splits)
@@ -93,7 +93,8 @@ export function referQuestion(rng: Rng, task: ReferTask, scene: Scene, k: number
   const { width: W, height: H } = scene.image;
   let q: Pick<ReferRecord, 'question' | 'answer' | 'synonyms' | 'alternatives'>;
   if (task === 'roc') {
-    const neg = className(nearest(scene.objects, k));
+    // The wrong option is the nearest other object (a one-object scene: another class, as in training).
+    const neg = className(scene.objects.length > 1 ? nearest(scene.objects, k) : otherClass(rng, o));
     const [a, b] = rng.int(2) ? [className(o), neg] : [neg, className(o)];
     q = { question: `Is the object <location> a ${a} or a ${b}?`, answer: className(o), synonyms: SHAPE_SYNONYMS[o.shape].map((s) => `${o.colour} ${s}`), alternatives: [neg] };
   } else if (task === 'colour') {

@@ -180,7 +180,14 @@ export interface QA {
 /** Objects sorted left to right by centre. */
 export const leftToRight = (objs: readonly SceneObject[]) => [...objs].sort((a, b) => a.cx - b.cx);
 
-function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }): { colour: Colour; shape: Shape } {
+/**
+ * A wrong option for a two-choice question: half the time another colour of the same shape or the same
+ * colour in another shape (so that answering needs both attributes), else any class of another colour.
+ */
+export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }): { colour: Colour; shape: Shape } {
+  const kind = rng.int(4);
+  if (kind === 0) return { colour: pick(rng, COLOURS.filter((c) => c !== o.colour)), shape: o.shape };
+  if (kind === 1) return { colour: o.colour, shape: pick(rng, SHAPES.filter((s) => s !== o.shape)) };
   for (;;) {
     const c = { colour: pick(rng, COLOURS), shape: pick(rng, SHAPES) };
     if (c.colour !== o.colour) return c;
@@ -198,12 +205,20 @@ export function singleObjectQA(rng: Rng, o: SceneObject): QA {
   return { question: `Is the object a ${a} or a ${b}?`, answer: className(o) };
 }
 
-/** A question about all objects of a scene. */
+/**
+ * A question about the objects of a multi-object scene: the count, the colours or classes left to
+ * right, or one object named by an attribute no other object has ("What shape is the red object?",
+ * "What colour is the circle?"): descriptions that make the decoder read one object's tokens.
+ */
 export function multiObjectQA(rng: Rng, objs: readonly SceneObject[]): QA {
-  const kind = rng.int(3);
+  const kind = rng.int(5);
   if (kind === 0) return { question: 'How many objects are there?', answer: NUMBER_WORDS[objs.length] };
   if (kind === 1) return { question: 'What colours are the objects from left to right?', answer: leftToRight(objs).map((o) => o.colour).join(', ') };
-  return { question: 'What objects are there from left to right?', answer: leftToRight(objs).map(className).join(', ') };
+  if (kind === 2) return { question: 'What objects are there from left to right?', answer: leftToRight(objs).map(className).join(', ') };
+  const o = pick(rng, objs);
+  const uniqueShape = objs.every((x) => x === o || x.shape !== o.shape);
+  if (kind === 3 && uniqueShape) return { question: `What ${rng.int(2) ? 'colour' : 'color'} is the ${o.shape}?`, answer: o.colour };
+  return { question: `What shape is the ${o.colour} object?`, answer: o.shape };
 }
 
 export interface TrainSample {

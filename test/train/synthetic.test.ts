@@ -102,7 +102,7 @@ describe('synthetic scenes', () => {
     }
   });
 
-  test('training conversations describe the scene (single: colour/shape/class; multi: count/list)', () => {
+  test('training conversations describe the scene (single: colour/shape/class; multi: count/list/one named object)', () => {
     const rng = new Rng(99);
     let single = 0;
     for (let i = 0; i < 50; i++) {
@@ -115,7 +115,13 @@ describe('synthetic scenes', () => {
       } else {
         for (const t of s.turns) {
           if (t.question.startsWith('How many')) expect(t.answer).toBe(NUMBER_WORDS[s.objects.length]);
-          else expect(t.answer.split(', ')).toHaveLength(s.objects.length);
+          else if (t.question.includes('left to right')) expect(t.answer.split(', ')).toHaveLength(s.objects.length);
+          else {
+            // One object named by an attribute no other object has; the answer is its other attribute.
+            const named = s.objects.filter((o) => t.question.includes(` ${o.colour} `) || t.question.endsWith(` ${o.shape}?`));
+            expect(named).toHaveLength(1);
+            expect(t.answer).toBe(t.question.startsWith('What shape') ? named[0].shape : named[0].colour);
+          }
         }
       }
       for (const t of s.turns) expect(t.question).not.toContain('<location>');
