@@ -20,13 +20,16 @@ export function softmaxGrad(y: Tensor, gy: Tensor, scale: number): Tensor {
 /** A [C] gradient when asked for, else null. */
 const rowGrad = (like: Tensor, need: boolean) => (need ? Tensor.of(alloc(like.dtype, like.shape[like.ndim - 1]), [like.shape[like.ndim - 1]], like.backend) : null);
 
+/** [B, Hkv, g, S, D] → [B, Hkv, S, D], summing the query heads of each group (a view when g = 1). */
+const sumGroups = (t: Tensor) => (t.shape[2] === 1 ? t.squeeze(2) : sum(t, 2));
+
 export const fusedGradients = {
   attentionProbs: ({ op, inputs: [q, k], out: p, gy, needs }: VjpArgs<'attentionProbs'>) => {
     const [B, H, T, D] = q.shape;
     const g = H / k.shape[1];
     const ds = headGroups(softmaxGrad(p, gy, op.spec.scale), g, false); // [B, Hkv, g, T, S]
     const gq = needs[0] ? causalRowsProduct(ds, headGroups(k, g, true), op.spec) : null; // [B, Hkv, g, T, D]
-    const gk = needs[1] ? sum(causalColumnsProduct(ds, headGroups(q, g, false), op.spec), 2) : null; // [B, Hkv, S, D]
+    const gk = needs[1] ? sumGroups(causalColumnsProduct(ds, headGroups(q, g, false), op.spec)) : null; // [B, Hkv, S, D]
     return [gq && Tensor.of(gq.data, [B, H, T, D], gq.backend), gk];
   },
 
@@ -35,7 +38,7 @@ export const fusedGradients = {
     const g = H / v.shape[1];
     const gy5 = headGroups(gy, g, false); // [B, Hkv, g, T, D]
     const gp = needs[0] ? causalScores(gy5, headGroups(v, g, true), op.spec) : null; // [B, Hkv, g, T, S]
-    const gv = needs[1] ? sum(causalColumnsProduct(headGroups(p, g, false), gy5, op.spec), 2) : null; // [B, Hkv, S, D]
+    const gv = needs[1] ? sumGroups(causalColumnsProduct(headGroups(p, g, false), gy5, op.spec)) : null; // [B, Hkv, S, D]
     return [gp && Tensor.of(gp.data, [B, H, T, S], gp.backend), gv];
   },
 
