@@ -196,6 +196,6 @@ if (process.argv[1]?.endsWith('llava-step.mjs')) {
   const at = argv.indexOf('--rounds');
   const rounds = at >= 0 ? Number(argv[at + 1]) : 2;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got ${argv[at + 1]}`);
-  const [size, contender] = argv.filter((a, i) => a !== '--no-torch' && i !== at && i !== at + 1);
+  const [size, contender] = argv.filter((a, i) => a !== '--no-torch' && (at < 0 || (i !== at && i !== at + 1)));
   benchLlavaStep(console.log, SIZES.filter((s) => !size || s.name === size), contender, argv.includes('--no-torch'), rounds).then((md) => console.log(`\n${md}`));
 }

@@ -56,6 +56,19 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
     }
   });
 
+  it('assign of every layout into a strided window (row block copies where both rows are unit-stride)', () => {
+    for (const [, src] of A) {
+      const [want, got] = [alloc(), alloc()];
+      const window = (d: Float32Array | Float64Array) => view(d, [4, 5, 6], [1, 24, 4]); // transposed: not unit-stride
+      const rows = (d: Float32Array | Float64Array) => view(d, [4, 5, 6], [30, 6, 1]);
+      for (const dst of [window, rows]) {
+        cpu.assign(src, dst(want));
+        wasm.assign(src, dst(got));
+        expect(got).toEqual(want);
+      }
+    }
+  });
+
   it('where on mixed layouts', () => {
     const cond = view(wrap(base.map((v) => (v > 0 ? 1 : 0))), [4, 5, 6], [30, 6, 1]);
     for (const [, a] of A) for (const [, b] of B.slice(2)) {

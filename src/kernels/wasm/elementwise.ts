@@ -1,6 +1,6 @@
 /**
  * Memory-bound elementwise ops of the wasm backend (binary with broadcasting, the hot unary activations,
- * where): the reference kernels' arithmetic, but with one specialised loop per op instead of a call
+ * where, assign by row blocks): the reference kernels' arithmetic, but with one specialised loop per op instead of a call
  * through the op table per element (27 % of a ControlMLLM step went there, issue 11), and one flat
  * loop when every operand walks memory with a single stride (contiguous, or a broadcast scalar).
  *
@@ -97,4 +97,12 @@ export function where(cond: View, a: View, b: View, out: Data): void {
     const base = r * n;
     for (let j = 0, c = o[0], p = o[1], q = o[2]; j < n; j++, c += sc, p += sa, q += sb) out[base + j] = dc[c] !== 0 ? da[p] : db[q];
   });
+}
+
+/** dst ← src; rows with unit element stride on both sides are block copies (TypedArray.set). */
+export function assign(src: View, dst: View): void {
+  const n = rowLength(src);
+  if (lastOf(src) !== 1 || lastOf(dst) !== 1 || src.data.constructor !== dst.data.constructor) return cpu.assign(src, dst);
+  const [from, to] = [src.data, dst.data];
+  forEachRow(src.shape, [src.strides, dst.strides], [src.offset, dst.offset], (o) => to.set(from.subarray(o[0], o[0] + n), o[1]));
 }

@@ -12,7 +12,7 @@
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { compileKernels, detectFeatures } from './assemble.js';
-import { binary, unary, where } from './elementwise.js';
+import { assign, binary, unary, where } from './elementwise.js';
 import { fusedOps } from './fused.js';
 import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
@@ -85,14 +85,14 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
-    // the reference backend: copy, reduce, gather, scatterAdd (assign is wrapped below), the other
+    // the reference backend: copy, reduce, gather, scatterAdd (assign: row block copies, below), the other
     // unary backwards, and the row passes of the fused ops (softmaxBackward, the norms, RoPE: single loops)
     binary,
     where,
     ...fusedOps(heap, pool, mm), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
-      cpu.assign(src, dst);
+      assign(src, dst);
     },
     matmul(a: View, b: View, out: Data) {
       if (!isF32(a.data, b.data, out)) return cpu.matmul(a, b, out);

@@ -62,7 +62,7 @@ export class WasmMatmul {
   private load(m: Matrix, name: string): { at: number; rs: number; cs: number } {
     const n = m.rows * m.cols;
     const span = n === 0 ? 0 : (m.rows - 1) * m.rs + (m.cols - 1) * m.cs + 1;
-    if (span <= 2 * n + 64) {
+    if (span <= 6 * n + 64) { // e.g. a transposed block of a larger matrix: copied as is, read with its strides
       const at = this.heap.scratch(name, 4 * span);
       this.heap.f32.set(m.data.subarray(m.offset, m.offset + span), at / 4);
       return { at, rs: m.rs, cs: m.cs };
