@@ -26,8 +26,11 @@ export interface ObjectiveValue {
   attention: Tensor;
 }
 
-/** delta (the image features' shape, added to them) → loss and pooled attention. */
-export type Objective = (delta: Tensor) => ObjectiveValue;
+/**
+ * delta (the image features' shape, added to them) → loss and pooled attention. `recompute`: whether the
+ * decoder layers are gradient checkpoints (activations rebuilt in the backward, not kept).
+ */
+export type Objective = ((delta: Tensor) => ObjectiveValue) & { readonly recompute?: boolean };
 
 export function makeObjective(
   model: PrefillModel,
@@ -41,7 +44,7 @@ export function makeObjective(
   /** Recompute each decoder layer in the backward (gradient checkpointing); default: when the weights are half. */
   recompute = model.halfWeights ?? false,
 ): Objective {
-  return (delta) => {
+  const objective = (delta: Tensor): ObjectiveValue => {
     const { inputsEmbeds, imageSpan } = model.embedWithImageFeatures(ids, imageFeatures.add(delta)); // [1, T, C]
     // layers 0..max(pooling.layers) only; pooled per layer as formed where the model can (LLaVA)
     const attention = model.reducedAttention
@@ -49,4 +52,5 @@ export function makeObjective(
       : imageAttention(model.attentionMaps(inputsEmbeds, pooling.layers), imageSpan, pooling); // [N]
     return { loss: energy(attention, regions, eps).mul(alpha), attention };
   };
+  return Object.assign(objective, { recompute });
 }

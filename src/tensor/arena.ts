@@ -10,7 +10,8 @@
  * not followed: returning a recorded tensor (one a later backward would walk) is an error — run the
  * backward inside the scope, or return `detach()`ed values. If `fn` throws, nothing is released.
  *
- * Scopes hold on to at most MAX_TRACKED_BYTES of arrays in all (the first ones allocated); later
+ * Scopes hold on to at most MAX_TRACKED_BYTES of arrays in all (the first ones allocated; a scope may
+ * raise it, `TidyOptions`); later
  * arrays are left to the garbage collector, so a scope never keeps a large run's dead activations alive
  * (a 7B prefill allocates several times the machine's memory over its layers). Weak references would not
  * do: an object behind a WeakRef stays alive until the current job ends, i.e. for the whole scope.
@@ -30,6 +31,8 @@ let trackedBytes = 0;
 interface Scope {
   arrays: Data[];
   kept: Set<Data>;
+  /** Most bytes of arrays tracked while this scope is innermost (MAX_TRACKED_BYTES unless raised). */
+  limit: number;
 }
 let scope: Scope | null = null;
 
@@ -71,7 +74,7 @@ export function alloc(dtype: DType, n: number): Data {
     data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     arenaStats.fresh++;
   }
-  if (scope && trackedBytes + data.byteLength <= MAX_TRACKED_BYTES) { scope.arrays.push(data); trackedBytes += data.byteLength; }
+  if (scope && trackedBytes + data.byteLength <= scope.limit) { scope.arrays.push(data); trackedBytes += data.byteLength; }
   return data;
 }
 
@@ -81,10 +84,19 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+export interface TidyOptions {
+  /**
+   * Track up to this many bytes instead of MAX_TRACKED_BYTES (the pool then holds as much): for a scope
+   * whose arrays stay alive until it ends anyway (a step without recomputation keeps every activation
+   * for its backward), so that the next scope reuses all of them instead of fresh pages.
+   */
+  maxTrackedBytes?: number;
+}
+
 /** Runs `fn`; afterwards returns to the pool every array allocated inside that is neither returned nor kept. */
-export function tidy<T>(fn: () => T): T {
+export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
   const outer = scope;
-  const mine: Scope = { arrays: [], kept: new Set() };
+  const mine: Scope = { arrays: [], kept: new Set(), limit: opts.maxTrackedBytes ?? outer?.limit ?? MAX_TRACKED_BYTES };
   scope = mine;
   let result: T;
   let returned: Set<unknown>;
@@ -100,13 +112,13 @@ export function tidy<T>(fn: () => T): T {
     if (returned.has(data) && outer && !mine.kept.has(data)) { outer.arrays.push(data); continue; } // survives, still tracked
     trackedBytes -= data.byteLength;
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
-    else if (!returned.has(data)) release(data);
+    else if (!returned.has(data)) release(data, Math.max(MAX_POOL_BYTES, mine.limit));
   }
   return result;
 }
 
-function release(data: Data): void {
-  if (!pooling || pooledBytes + data.byteLength > MAX_POOL_BYTES) return;
+function release(data: Data, limit: number): void {
+  if (!pooling || pooledBytes + data.byteLength > limit) return;
   const key = `${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
   const list = pool.get(key) ?? [];
   list.push(data);

@@ -8,4 +8,4 @@ export { add, sub, mul, div, maximum, eq, gt, sum, mean, max, argmax, matmul, so
 export { reshape, permute, transpose, expand, slice, select, squeeze, unsqueeze, contiguous, cat, stack } from './views.js';
 export * from './nn.js';
 export { noGrad } from './record.js';
-export { tidy, keep, arenaStats, resetArenaStats, setBufferPooling } from './arena.js';
+export { tidy, keep, arenaStats, resetArenaStats, setBufferPooling, type TidyOptions } from './arena.js';

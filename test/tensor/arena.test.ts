@@ -91,4 +91,21 @@ describe('tidy', () => {
     T.setBufferPooling(false);
     T.setBufferPooling(true);
   });
+
+  it('tracks (and pools) as much as a scope asks for with maxTrackedBytes, inner scopes included', () => {
+    T.setBufferPooling(false);
+    T.setBufferPooling(true);
+    T.resetArenaStats();
+    const n = 2 ** 21; // 8 MiB of float32 each
+    T.tidy(() => {
+      T.tidy(() => { for (let i = 0; i < 20; i++) T.zeros([n]); return null; }); // inherits the limit
+      for (let i = 0; i < 20; i++) T.zeros([n]);
+      return null;
+    }, { maxTrackedBytes: 400 * 2 ** 20 });
+    expect(T.arenaStats.released).toBe(40); // all 320 MiB went back to the pool
+    T.tidy(() => { for (let i = 0; i < 40; i++) T.zeros([n]); return null; }, { maxTrackedBytes: 400 * 2 ** 20 });
+    expect(T.arenaStats.reused).toBe(40); // and the next scope took them instead of fresh arrays
+    T.setBufferPooling(false);
+    T.setBufferPooling(true);
+  });
 });
