@@ -1,22 +1,24 @@
 /**
  * The wasm backend's fused and gated ops: silu / quick_gelu (forward and backward) and SwiGLU run the
  * SIMD kernel of wat/gated.ts on dense float32 operands, the softmax backward that of wat/softmax.ts
- * (other layouts and float64: the reference kernels); the attention scores are the shared definition (cpu/attention.ts) over this backend's GEMM
- * and row softmax.
+ * (other layouts and float64: the reference kernels); the attention scores run the GEMM per query block
+ * and the scale, causal mask and softmax as one pass of softmax_rows (the reference: cpu/attention.ts;
+ * float64 and a scale ≤ 0, which the pass does not take, run it).
  */
 import type { Backend } from '../backend.js';
 import { cpu } from '../cpu/index.js';
-import { attentionProbsVia } from '../cpu/attention.js';
+import { groupedHeads, narrow, queryBlocks } from '../cpu/attention.js';
 import { unary } from './elementwise.js';
 import { GATED_ALPHA, GATED_MODE, gatedRows, isDense } from './gated.js';
 import type { Heap } from './heap.js';
 import type { WasmMatmul } from './matmul.js';
 import type { ThreadPool } from './pool.js';
-import { wasmSoftmax, wasmSoftmaxBackward } from './softmax.js';
+import { wasmAttentionSoftmax, wasmSoftmaxBackward } from './softmax.js';
 
 const isF32 = (...xs: unknown[]) => xs.every((x) => x instanceof Float32Array);
 
 export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Backend, 'unary' | 'unaryBackward' | 'swiglu' | 'swigluBackward' | 'attentionProbs' | 'softmaxBackward'> {
+  let scores = new Float32Array(0); // q kᵀ of one query block, reused across calls
   return {
     unary(op, x, out) {
       const alpha = GATED_ALPHA[op];
@@ -41,9 +43,17 @@ export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Bac
       if (!isDense(y) || !unit || !isF32(gy.data, out)) return cpu.softmaxBackward(y, gy, scale, out);
       wasmSoftmaxBackward(heap, pool, y, gy, scale, out as Float32Array);
     },
+    // the GEMM per query block (cpu/attention.ts queryBlocks), then scale, mask and softmax in one wasm pass
     attentionProbs(q, k, spec, p) {
-      if (!isF32(q.data, k.data, p)) return cpu.attentionProbs(q, k, spec, p);
-      attentionProbsVia({ matmul: (a, b, out) => mm.matmul(a, b, out as Float32Array), softmax: (x, out, log) => wasmSoftmax(heap, pool, x, out as Float32Array, log) }, q, k, spec, p);
+      if (!isF32(q.data, k.data, p) || !(spec.scale > 0)) return cpu.attentionProbs(q, k, spec, p);
+      const [B, H, T] = q.shape;
+      const [, Hkv, S] = k.shape;
+      const [q5, kT5] = [groupedHeads(q, H / Hkv, false), groupedHeads(k, H / Hkv, true, true)]; // [B, Hkv, g, T, D], [B, Hkv, g, D, S]
+      for (const { t0, t1, n } of queryBlocks(spec, T, S)) {
+        if (scores.length < B * H * (t1 - t0) * n) scores = new Float32Array(B * H * (t1 - t0) * n); // kept: no fresh pages per call
+        mm.matmul(narrow(q5, 3, t0, t1), narrow(kT5, 4, 0, n), scores);
+        wasmAttentionSoftmax(heap, pool, scores, { heads: B * H, rows: t1 - t0, n, T, S, t0 }, spec, p as Float32Array);
+      }
     },
   };
 }

@@ -58,42 +58,48 @@ function log64(): string {
 
 /**
  * `softmax_rows(tid, nth, p)`; words at p: 0 src  1 srcRow (element stride between rows; elements of
- * a row are contiguous)  2 dst (contiguous rows of n)  3 rows  4 n  5 log (0/1). Threads claim chunks of
- * 8 rows.
+ * a row are contiguous)  2 dst (rows of dstRow)  3 rows  4 n  5 log (0/1)  6 scale (f32 bits; 1 for
+ * log-softmax)  7 rowsPerHead  8 vis0  9 visStep  10 dstRow (≥ n). Row r reads nv = min(n, vis0 +
+ * (r mod rowsPerHead)·visStep) elements (all n when visStep = 0: the causal mask of attention scores
+ * otherwise), softmax(scale · x) over them, and zero-fills the rest of its dstRow. Chunks of 8 rows.
  */
 function softmaxRows(o: EmitOptions): string {
-  const names = ['src', 'srcRow', 'dst', 'rows', 'n', 'log'];
+  const names = ['src', 'srcRow', 'dst', 'rows', 'n', 'log', 'scaleBits', 'rowsPerHead', 'vis0', 'visStep', 'dstRow'];
   return `
   (func $softmax_rows (export "softmax_rows") (param $tid i32) (param $nth i32) (param $p i32)
-    ${declare([...names, 'lo', 'hi', 'row', 'n4', 'j', 'x', 'y'], 'i32')}
-    ${declare(['vmax', 'vmax2', 'vsum', 'vm', 'v', 'e', 't', 'nk', 'r'], 'v128')} (local $max f32) (local $sum f32) (local $lse f32)
+    ${declare([...names, 'lo', 'hi', 'row', 'n4', 'j', 'x', 'y', 'nv'], 'i32')}
+    ${declare(['vmax', 'vmax2', 'vsum', 'vm', 'v', 'e', 't', 'nk', 'r', 'vs'], 'v128')} (local $max f32) (local $sum f32) (local $lse f32)
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
-    ${set('n4', `(i32.and ${get('n')} (i32.const -4))`)}
+    ${set('vs', '(v128.load32_splat offset=24 (local.get $p))')}
     ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, `
+      ${set('nv', `(i32.add ${get('vis0')} (i32.mul (i32.rem_u ${get('row')} ${get('rowsPerHead')}) ${get('visStep')}))`)}
+      ${set('nv', `(select ${get('n')} ${get('nv')} (i32.or (i32.eqz ${get('visStep')}) (i32.gt_s ${get('nv')} ${get('n')})))`)}
+      ${set('n4', `(i32.and ${get('nv')} (i32.const -4))`)}
       ${set('x', add(get('src'), mul(i32(4), mul(get('row'), get('srcRow')))))}
-      ${set('y', add(get('dst'), mul(i32(4), mul(get('row'), get('n')))))}
+      ${set('y', add(get('dst'), mul(i32(4), mul(get('row'), get('dstRow')))))}
       ;; pass 1: max
       ${set('vmax', splat('-inf'))} ${set('vmax2', splat('-inf'))}
-      ${forLoop('j', i32(0), `(i32.and ${get('n')} (i32.const -8))`, 8, `
+      ${forLoop('j', i32(0), `(i32.and ${get('nv')} (i32.const -8))`, 8, `
         ${set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), get('j')))}))`)}
         ${set('vmax2', `(f32x4.max ${get('vmax2')} (v128.load offset=16 ${add(get('x'), mul(i32(4), get('j')))}))`)}`)}
-      (if (i32.and ${get('n')} (i32.const 4)) (then
-        ${set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), `(i32.and ${get('n')} (i32.const -8))`))}))`)}))
+      (if (i32.and ${get('nv')} (i32.const 4)) (then
+        ${set('vmax', `(f32x4.max ${get('vmax')} (v128.load ${add(get('x'), mul(i32(4), `(i32.and ${get('nv')} (i32.const -8))`))}))`)}))
       ${set('vmax', `(f32x4.max ${get('vmax')} ${get('vmax2')})`)}
       ${set('max', `(f32.max (f32.max (f32x4.extract_lane 0 ${get('vmax')}) (f32x4.extract_lane 1 ${get('vmax')})) (f32.max (f32x4.extract_lane 2 ${get('vmax')}) (f32x4.extract_lane 3 ${get('vmax')})))`)}
-      ${forLoop('j', get('n4'), get('n'), 1, set('max', `(f32.max ${get('max')} (f32.load ${add(get('x'), mul(i32(4), get('j')))}))`))}
+      ${forLoop('j', get('n4'), get('nv'), 1, set('max', `(f32.max ${get('max')} (f32.load ${add(get('x'), mul(i32(4), get('j')))}))`))}
       (if (f32.eq ${get('max')} (f32.const -inf)) (then ${set('max', '(f32.const 0)')})) ;; fully masked row → NaN, as torch
+      ${set('max', `(f32.mul ${get('max')} (f32x4.extract_lane 0 ${get('vs')}))`)} ;; max(scale·x) = scale·max(x), scale > 0
       ${set('vm', `(f32x4.splat ${get('max')})`)}
       ;; pass 2: e = exp(x − max), Σ e
       ${set('vsum', splat(0))}
       ${forLoop('j', i32(0), get('n4'), 4, `
-        ${set('v', `(f32x4.sub (v128.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('vm')})`)}
+        ${set('v', `(f32x4.sub (f32x4.mul (v128.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('vs')}) ${get('vm')})`)}
         ${exp4(o, 'v')}
         (v128.store ${add(get('y'), mul(i32(4), get('j')))} ${get('e')})
         ${set('vsum', `(f32x4.add ${get('vsum')} ${get('e')})`)}`)}
       ${set('sum', `(f32.add (f32.add (f32x4.extract_lane 0 ${get('vsum')}) (f32x4.extract_lane 1 ${get('vsum')})) (f32.add (f32x4.extract_lane 2 ${get('vsum')}) (f32x4.extract_lane 3 ${get('vsum')})))`)}
-      ${forLoop('j', get('n4'), get('n'), 1, `
-        ${set('v', `(f32x4.splat (f32.sub (f32.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('max')}))`)}
+      ${forLoop('j', get('n4'), get('nv'), 1, `
+        ${set('v', `(f32x4.splat (f32.sub (f32.mul (f32.load ${add(get('x'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vs')})) ${get('max')}))`)}
         ${exp4(o, 'v')}
         (f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32x4.extract_lane 0 ${get('e')}))
         ${set('sum', `(f32.add ${get('sum')} (f32x4.extract_lane 0 ${get('e')}))`)}`)}
@@ -103,11 +109,12 @@ function softmaxRows(o: EmitOptions): string {
           ${set('lse', `(f32.add ${get('max')} (f32.demote_f64 (call $log (f64.promote_f32 ${get('sum')}))))`)}
           ${set('vm', `(f32x4.splat ${get('lse')})`)}
           ${forLoop('j', i32(0), get('n4'), 4, `(v128.store ${add(get('y'), mul(i32(4), get('j')))} (f32x4.sub (v128.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('vm')}))`)}
-          ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.sub (f32.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('lse')}))`)})
+          ${forLoop('j', get('n4'), get('nv'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.sub (f32.load ${add(get('x'), mul(i32(4), get('j')))}) ${get('lse')}))`)})
         (else
           ${set('vm', `(f32x4.splat (f32.div (f32.const 1) ${get('sum')}))`)}
           ${forLoop('j', i32(0), get('n4'), 4, `(v128.store ${add(get('y'), mul(i32(4), get('j')))} (f32x4.mul (v128.load ${add(get('y'), mul(i32(4), get('j')))}) ${get('vm')}))`)}
-          ${forLoop('j', get('n4'), get('n'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.mul (f32.load ${add(get('y'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vm')})))`)}))`))})`;
+          ${forLoop('j', get('n4'), get('nv'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.mul (f32.load ${add(get('y'), mul(i32(4), get('j')))}) (f32x4.extract_lane 0 ${get('vm')})))`)}))
+      ${forLoop('j', get('nv'), get('dstRow'), 1, `(f32.store ${add(get('y'), mul(i32(4), get('j')))} (f32.const 0))`)}`))})`;
 }
 
 /**
