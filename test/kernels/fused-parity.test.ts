@@ -63,6 +63,12 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'causal scores over 600 keys (several softmax chunks per query block)',
+    shapes: [[1, 600, 2, 4], [1, 600, 1, 4]],
+    fused: ([q, k]) => T.attentionProbs(heads(q), heads(k), { scale: 0.5, causal: true }).slice(2, 100, 460),
+    composed: ([q, k]) => composedProbs(heads(q), heads(k), 0.5, true).slice(2, 100, 460),
+  },
+  {
     name: 'RMSNorm over a transposed view',
     shapes: [[6, 2, 5], [6]],
     fused: ([x, w]) => T.rmsNorm(x.transpose(0, 2), w, 1e-5),
@@ -136,8 +142,8 @@ describe('fused ops, float64 on the reference backend', () => {
     const [fused, composed] = [evaluate(c.fused, xs), evaluate(c.composed, xs)];
     fused.forEach((t, i) => expect(relError(t, composed[i])).toBeLessThan(1e-12));
   });
-  // (the blocked causal case is too large for finite differences; its gradients match the composition above)
-  it.each(cases.filter((c) => !c.name.startsWith('causal attention in blocks')).map((c) => [c.name, c] as const))('%s: explicit backward matches finite differences', (_n, c) => {
+  // (the blocked causal cases are too large for finite differences; their gradients match the composition above)
+  it.each(cases.filter((c) => !c.name.startsWith('causal')).map((c) => [c.name, c] as const))('%s: explicit backward matches finite differences', (_n, c) => {
     const xs = inputs(c, 'float64', cpu, 5).map((x) => (x.ndim === 1 && x.size > 200 ? x.slice(0, 0, 40) : x).contiguous());
     if (c.name.startsWith('SwiGLU')) return expect(gradcheck((g, u) => T.swiglu(g.mul(4), u), xs.slice(0, 2)).ok).toBe(true);
     const r = gradcheck((...ts) => c.fused(ts), xs);

@@ -42,19 +42,24 @@ export function wasmSoftmax(heap: Heap, pool: ThreadPool, x: View, out: Float32A
 /**
  * The attention scores' scale, causal mask and softmax in one pass of softmax_rows: `block` holds the
  * products q kᵀ of query rows [t0, t0 + rows) of every head against keys [0, n), [heads, rows, n];
- * each row's softmax over scale · (its visible keys) lands in p [heads, T, S], zeros beyond. One head's
- * slab streams through wasm memory at a time.
+ * each row's softmax over scale · (its visible keys) lands in p [heads, T, S], zeros beyond. Rows stream
+ * through wasm memory in chunks of about 256 KiB, as above.
  */
 export function wasmAttentionSoftmax(heap: Heap, pool: ThreadPool, block: Float32Array, g: { heads: number; rows: number; n: number; T: number; S: number; t0: number }, spec: AttentionSpec, p: Float32Array): void {
   const { heads, rows, n, T, S, t0 } = g;
-  const inAt = heap.scratch('softmax_in', 4 * rows * n);
-  const outAt = heap.scratch('softmax_out', 4 * rows * S);
+  const chunkRows = Math.max(1, Math.min(rows, Math.floor(CHUNK_ELEMENTS / S)));
+  const inAt = heap.scratch('softmax_in', 4 * chunkRows * n);
+  const outAt = heap.scratch('softmax_out', 4 * chunkRows * S);
   for (let h = 0; h < heads; h++) {
-    heap.f32.set(block.subarray(h * rows * n, (h + 1) * rows * n), inAt / 4);
-    heap.i32.set([inAt, n, outAt, rows, n, 0, 0, rows, spec.causal ? Math.max(0, t0 + S - T + 1) : n, spec.causal ? 1 : 0, S], PARAMS / 4);
-    heap.f32[PARAMS / 4 + 6] = spec.scale;
-    pool.run('softmax_rows', PARAMS, rows * n < 1 << 14 ? 1 : pool.threads);
-    p.set(heap.f32.subarray(outAt / 4, outAt / 4 + rows * S), (h * T + t0) * S);
+    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
+      const r = Math.min(chunkRows, rows - r0);
+      heap.f32.set(block.subarray((h * rows + r0) * n, (h * rows + r0 + r) * n), inAt / 4);
+      const vis0 = spec.causal ? Math.max(0, t0 + r0 + S - T + 1) : n;
+      heap.i32.set([inAt, n, outAt, r, n, 0, 0, r, vis0, spec.causal ? 1 : 0, S], PARAMS / 4);
+      heap.f32[PARAMS / 4 + 6] = spec.scale;
+      pool.run('softmax_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
+      p.set(heap.f32.subarray(outAt / 4, outAt / 4 + r * S), (h * T + t0 + r0) * S);
+    }
   }
 }
 
