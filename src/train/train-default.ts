@@ -50,7 +50,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN: TrainOptions = {
   seed: 1,
-  steps: 4500,
+  steps: 2500,
   batch: 16,
   lr: 2e-3,
   warmup: 100,
@@ -60,12 +60,12 @@ export const DEFAULT_TRAIN: TrainOptions = {
   shape: {
     imageSize: 64,
     patchSize: 8,
-    vision: { hidden: 64, layers: 4, heads: 4, intermediate: 256 },
+    vision: { hidden: 96, layers: 4, heads: 6, intermediate: 384 },
     text: { hidden: 96, layers: 2, heads: 6, intermediate: 256 },
   },
   turns: 3,
-  singleShare: 0.5,
-  radius: [8, 13],
+  singleShare: 0.55,
+  radius: [10, 16],
   checkpointEvery: 100,
   evalQuestions: 200,
 };
