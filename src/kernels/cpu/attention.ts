@@ -2,9 +2,10 @@
  * Scaled-dot-product attention scores, fused: p = softmax(scale · q kᵀ) with an optional causal mask and
  * grouped-query heads mapped by index (no repeated copy of K), and the softmax backward its gradient
  * starts from. The products go through a backend's own `matmul` and `softmax` (passed in), so every
- * backend shares this one definition; the mask-and-scale pass is a plain loop over the contiguous
- * [B, H, T, S] scores. The arithmetic is the composition's: scores rounded, times scale, masked to −∞,
- * softmax.
+ * backend can share this definition (the reference and GPU.js do; wasm fuses the last pass into its
+ * softmax kernel); causal scores are computed in query blocks that skip most of the masked triangle, and
+ * the mask-and-scale pass is a plain loop from the blocks into the [B, H, T, S] scores. The arithmetic is
+ * the composition's: scores rounded, times scale, masked to −∞, softmax.
  */
 import type { AttentionSpec, Data, View } from '../backend.js';
 import { forEachRow } from './rows.js';
