@@ -84,22 +84,27 @@ export function layerNormBackward(x: View, w: View, gy: View, eps: number, gx: D
 }
 
 /**
- * Half-split RoPE on x [..., T, D] with cos, sin [T, D]: out_i = x_i·cos_i + rot_i, rot_i = −x_{i+h}·sin_i
- * (i < h = D/2) or x_{i−h}·sin_i. The transpose (the backward) moves sin to the source index:
- * out_i = x_i·cos_i + x_{i+h}·sin_{i+h} (i < h) or − x_{i−h}·sin_{i−h}.
+ * Half-split RoPE on x [..., T, D] with cos, sin [T, D], pairing a = x_i with b = x_{i+h} (i < h = D/2):
+ *   out_i = a·cos_i − b·sin_i,  out_{i+h} = b·cos_{i+h} + a·sin_{i+h}   (x·cos + rotate_half(x)·sin)
+ * and its transpose (the backward), which moves each sin to the other element of the pair:
+ *   out_i = a·cos_i + b·sin_{i+h},  out_{i+h} = b·cos_{i+h} − a·sin_i.
  */
 export function rope(x: View, cos: View, sin: View, out: Data, transpose: boolean): void {
   const nd = x.shape.length;
   const [T, D, h, sx] = [x.shape[nd - 2], width(x), width(x) / 2, last(x)];
-  const [ct, cd, st, sd] = [cos.strides[0], cos.strides[1], sin.strides[0], sin.strides[1]];
+  const [xd, cd, sd] = [x.data, cos.data, sin.data];
+  const [ct, ci, st, si] = [cos.strides[0], cos.strides[1], sin.strides[0], sin.strides[1]];
   forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
-    const t = row % T;
-    const [c0, s0] = [cos.offset + t * ct, sin.offset + t * st];
-    for (let i = 0; i < D; i++) {
-      const partner = i < h ? i + h : i - h;
-      const sign = i < h ? -1 : 1;
-      const sinAt = sin.data[s0 + (transpose ? partner : i) * sd];
-      out[row * D + i] = x.data[o[0] + i * sx] * cos.data[c0 + i * cd] + (transpose ? -sign : sign) * x.data[o[0] + partner * sx] * sinAt;
+    const c0 = cos.offset + (row % T) * ct;
+    const s0 = sin.offset + (row % T) * st;
+    const base = row * D;
+    for (let i = 0; i < h; i++) {
+      const a = xd[o[0] + i * sx];
+      const b = xd[o[0] + (i + h) * sx];
+      const sLo = sd[s0 + i * si];
+      const sHi = sd[s0 + (i + h) * si];
+      out[base + i] = a * cd[c0 + i * ci] + (transpose ? b * sHi : -b * sLo);
+      out[base + i + h] = b * cd[c0 + (i + h) * ci] + (transpose ? -a * sLo : a * sHi);
     }
   });
 }
