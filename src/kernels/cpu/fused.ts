@@ -11,31 +11,34 @@ const width = (v: View) => v.shape[v.shape.length - 1];
 
 /** out = w · x · r with r = 1/√(mean(x²) + ε), per row of x [..., C]. */
 export function rmsNorm(x: View, w: View, eps: number, out: Data): void {
+  const [xd, wd, wo] = [x.data, w.data, w.offset];
   const [C, sx, sw] = [width(x), last(x), last(w)];
   forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
     let ss = 0;
-    for (let j = 0, p = o[0]; j < C; j++, p += sx) ss += x.data[p] * x.data[p];
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) ss += xd[p] * xd[p];
     const r = 1 / sqrt(ss / C + eps);
-    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = w.data[w.offset + j * sw] * (x.data[p] * r);
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = wd[wo + j * sw] * (xd[p] * r);
   });
 }
 
 /** u = gy·w: gx = r·u − x·r³·Σ(u·x)/C; gw = Σ_rows gy·x·r. */
 export function rmsNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null): void {
+  const [xd, wd, wo] = [x.data, w.data, w.offset];
+  const gd = gy.data;
   const [C, sx, sw, sg] = [width(x), last(x), last(w), last(gy)];
   const acc = gw ? new Float64Array(C) : null;
   forEachRow(x.shape, [x.strides, gy.strides], [x.offset, gy.offset], (o, row) => {
     let ss = 0;
     let ux = 0;
     for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
-      ss += x.data[p] * x.data[p];
-      ux += gy.data[q] * w.data[w.offset + j * sw] * x.data[p];
+      ss += xd[p] * xd[p];
+      ux += gd[q] * wd[wo + j * sw] * xd[p];
     }
     const r = 1 / sqrt(ss / C + eps);
     const c = (r * r * r * ux) / C;
     for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
-      gx[row * C + j] = r * gy.data[q] * w.data[w.offset + j * sw] - x.data[p] * c;
-      if (acc) acc[j] += gy.data[q] * x.data[p] * r;
+      gx[row * C + j] = r * gd[q] * wd[wo + j * sw] - xd[p] * c;
+      if (acc) acc[j] += gd[q] * xd[p] * r;
     }
   });
   if (gw && acc) gw.set(acc);
@@ -52,31 +55,35 @@ function moments(x: Data, p0: number, s: number, C: number, eps: number): [numbe
 }
 
 export function layerNorm(x: View, w: View, b: View, eps: number, out: Data): void {
+  const [xd, wd, wo] = [x.data, w.data, w.offset];
+  const [bd, bo] = [b.data, b.offset];
   const [C, sx, sw, sb] = [width(x), last(x), last(w), last(b)];
   forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
-    const [mu, r] = moments(x.data, o[0], sx, C, eps);
-    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = (x.data[p] - mu) * r * w.data[w.offset + j * sw] + b.data[b.offset + j * sb];
+    const [mu, r] = moments(xd, o[0], sx, C, eps);
+    for (let j = 0, p = o[0]; j < C; j++, p += sx) out[row * C + j] = (xd[p] - mu) * r * wd[wo + j * sw] + bd[bo + j * sb];
   });
 }
 
 /** x̂ = (x − μ)·r, u = gy·w: gx = r·(u − mean(u) − x̂·mean(u·x̂)); gw = Σ gy·x̂, gb = Σ gy. */
 export function layerNormBackward(x: View, w: View, gy: View, eps: number, gx: Data, gw: Data | null, gb: Data | null): void {
+  const [xd, wd, wo] = [x.data, w.data, w.offset];
+  const gd = gy.data;
   const [C, sx, sw, sg] = [width(x), last(x), last(w), last(gy)];
   const [aw, ab] = [gw ? new Float64Array(C) : null, gb ? new Float64Array(C) : null];
   forEachRow(x.shape, [x.strides, gy.strides], [x.offset, gy.offset], (o, row) => {
-    const [mu, r] = moments(x.data, o[0], sx, C, eps);
+    const [mu, r] = moments(xd, o[0], sx, C, eps);
     let su = 0;
     let sux = 0;
     for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
-      const u = gy.data[q] * w.data[w.offset + j * sw];
+      const u = gd[q] * wd[wo + j * sw];
       su += u;
-      sux += u * (x.data[p] - mu) * r;
+      sux += u * (xd[p] - mu) * r;
     }
     for (let j = 0, p = o[0], q = o[1]; j < C; j++, p += sx, q += sg) {
-      const xh = (x.data[p] - mu) * r;
-      gx[row * C + j] = r * (gy.data[q] * w.data[w.offset + j * sw] - su / C - (xh * sux) / C);
-      if (aw) aw[j] += gy.data[q] * xh;
-      if (ab) ab[j] += gy.data[q];
+      const xh = (xd[p] - mu) * r;
+      gx[row * C + j] = r * (gd[q] * wd[wo + j * sw] - su / C - (xh * sux) / C);
+      if (aw) aw[j] += gd[q] * xh;
+      if (ab) ab[j] += gd[q];
     }
   });
   if (gw && aw) gw.set(aw);
