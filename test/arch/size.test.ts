@@ -18,8 +18,9 @@ const CORE = ['tensor', 'autograd', 'optim', 'kernels/backend.ts', 'kernels/layo
 // half gathers in model/); 1870 after issue 11's fused ops (attention scores, softmax backward, RMSNorm, LayerNorm,
 // RoPE, SwiGLU: each a recorded op, a reference kernel and an explicit backward, ~250 lines, replacing compositions
 // whose intermediates made the LLaVA-geometry step memory-bound); 1960 with the causal attention products that skip
-// the masked blocks (tensor/attention.ts, the attention output op) and in-place gradient sums (autograd/grad.ts)
-const CORE_BUDGET = 1960;
+// the masked blocks (tensor/attention.ts, the attention output op) and in-place gradient sums (autograd/grad.ts);
+// 1975 with the per-scope tracking limit of tidy (arena.ts) that lets a step reuse the previous step's arrays
+const CORE_BUDGET = 1975;
 
 /** Known exceptions, each with its reason; the test also fails once one is no longer needed. */
 const EXEMPT: Record<string, string> = {

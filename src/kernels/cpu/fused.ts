@@ -102,14 +102,10 @@ export function rope(x: View, cos: View, sin: View, out: Data, transpose: boolea
   const [xd, cd, sd] = [x.data, cos.data, sin.data];
   const [ct, ci, st, si] = [cos.strides[0], cos.strides[1], sin.strides[0], sin.strides[1]];
   forEachRow(x.shape, [x.strides], [x.offset], (o, row) => {
-    const c0 = cos.offset + (row % T) * ct;
-    const s0 = sin.offset + (row % T) * st;
-    const base = row * D;
+    const c0 = cos.offset + (row % T) * ct, s0 = sin.offset + (row % T) * st, base = row * D;
     for (let i = 0; i < h; i++) {
-      const a = xd[o[0] + i * sx];
-      const b = xd[o[0] + (i + h) * sx];
-      const sLo = sd[s0 + i * si];
-      const sHi = sd[s0 + (i + h) * si];
+      const a = xd[o[0] + i * sx], b = xd[o[0] + (i + h) * sx];
+      const sLo = sd[s0 + i * si], sHi = sd[s0 + (i + h) * si];
       out[base + i] = a * cd[c0 + i * ci] + (transpose ? b * sHi : -b * sLo);
       out[base + i + h] = b * cd[c0 + (i + h) * ci] + (transpose ? -a * sLo : a * sHi);
     }
