@@ -94,7 +94,7 @@ export function referQuestion(rng: Rng, task: ReferTask, scene: Scene, k: number
   let q: Pick<ReferRecord, 'question' | 'answer' | 'synonyms' | 'alternatives'>;
   if (task === 'roc') {
     // The wrong option is the nearest other object (a one-object scene: another class, as in training).
-    const neg = className(scene.objects.length > 1 ? nearest(scene.objects, k) : otherClass(rng, o));
+    const neg = className(scene.objects.length > 1 ? nearest(scene.objects, k) : otherClass(rng, o, true));
     const [a, b] = rng.int(2) ? [className(o), neg] : [neg, className(o)];
     q = { question: `Is the object <location> a ${a} or a ${b}?`, answer: className(o), synonyms: SHAPE_SYNONYMS[o.shape].map((s) => `${o.colour} ${s}`), alternatives: [neg] };
   } else if (task === 'colour') {

@@ -181,11 +181,11 @@ export interface QA {
 export const leftToRight = (objs: readonly SceneObject[]) => [...objs].sort((a, b) => a.cx - b.cx);
 
 /**
- * A wrong option for a two-choice question: half the time another colour of the same shape or the same
- * colour in another shape (so that answering needs both attributes), else any class of another colour.
+ * A wrong option for a two-choice question: any class of another colour; with `hard`, half the time
+ * another colour of the same shape or the same colour in another shape (answering needs both attributes).
  */
-export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }): { colour: Colour; shape: Shape } {
-  const kind = rng.int(4);
+export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }, hard = false): { colour: Colour; shape: Shape } {
+  const kind = hard ? rng.int(4) : 2;
   if (kind === 0) return { colour: pick(rng, COLOURS.filter((c) => c !== o.colour)), shape: o.shape };
   if (kind === 1) return { colour: o.colour, shape: pick(rng, SHAPES.filter((s) => s !== o.shape)) };
   for (;;) {
@@ -195,12 +195,12 @@ export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }): { col
 }
 
 /** A question about the single object of a one-object scene. */
-export function singleObjectQA(rng: Rng, o: SceneObject): QA {
+export function singleObjectQA(rng: Rng, o: SceneObject, hardNegatives = false): QA {
   const kind = rng.int(5);
   if (kind === 0) return { question: `What ${rng.int(2) ? 'colour' : 'color'} is the object?`, answer: o.colour };
   if (kind === 1) return { question: 'What shape is the object?', answer: o.shape };
   if (kind === 2) return { question: 'What is the object?', answer: className(o) };
-  const other = className(otherClass(rng, o));
+  const other = className(otherClass(rng, o, hardNegatives));
   const [a, b] = rng.int(2) ? [className(o), other] : [other, className(o)];
   return { question: `Is the object a ${a} or a ${b}?`, answer: className(o) };
 }
@@ -210,8 +210,8 @@ export function singleObjectQA(rng: Rng, o: SceneObject): QA {
  * right, or one object named by an attribute no other object has ("What shape is the red object?",
  * "What colour is the circle?"): descriptions that make the decoder read one object's tokens.
  */
-export function multiObjectQA(rng: Rng, objs: readonly SceneObject[]): QA {
-  const kind = rng.int(5);
+export function multiObjectQA(rng: Rng, objs: readonly SceneObject[], named = false): QA {
+  const kind = rng.int(named ? 5 : 3);
   if (kind === 0) return { question: 'How many objects are there?', answer: NUMBER_WORDS[objs.length] };
   if (kind === 1) return { question: 'What colours are the objects from left to right?', answer: leftToRight(objs).map((o) => o.colour).join(', ') };
   if (kind === 2) return { question: 'What objects are there from left to right?', answer: leftToRight(objs).map(className).join(', ') };
@@ -233,6 +233,10 @@ export interface TrainSampleOptions extends SceneOptions {
   singleShare?: number;
   /** Question–answer turns per image (default 3). */
   turns?: number;
+  /** Multi-object scenes also ask about one object named by a unique attribute (default false). */
+  named?: boolean;
+  /** Two-choice wrong options that share an attribute half the time (default false). */
+  hardNegatives?: boolean;
 }
 
 /** One training conversation about a fresh scene (1 object with probability singleShare, else 2–4). */
@@ -242,8 +246,8 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
   const turns: QA[] = [];
   const seen = new Set<string>();
   for (let t = 0; t < (opts.turns ?? 3); t++) {
-    let qa = single ? singleObjectQA(rng, scene.objects[0]) : multiObjectQA(rng, scene.objects);
-    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = single ? singleObjectQA(rng, scene.objects[0]) : multiObjectQA(rng, scene.objects);
+    let qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named);
+    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named);
     seen.add(qa.question);
     turns.push(qa);
   }

@@ -106,7 +106,7 @@ describe('synthetic scenes', () => {
     const rng = new Rng(99);
     let single = 0;
     for (let i = 0; i < 50; i++) {
-      const s = trainSample(rng, { turns: 3 });
+      const s = trainSample(rng, { turns: 3, named: i % 2 === 1, hardNegatives: true });
       expect(s.turns).toHaveLength(3);
       if (s.objects.length === 1) {
         single++;

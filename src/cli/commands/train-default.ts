@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/output-file-node.js';
 import { join } from 'node:path';
-import { DEFAULT_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
+import { DEFAULT_TRAIN, SHAPE_TRAIN, TINY_TRAIN, trainDefaultModel, type TrainOptions } from '../../train/train-default.js';
 import { createWasmBackend } from '../../kernels/wasm/index.js';
 import { cpu } from '../../kernels/cpu/index.js';
 import { numberFlag } from '../flags.js';
@@ -15,7 +15,7 @@ import type { Command, CommandIO } from '../command.js';
 const DEFAULT_OUT = 'weights/trained';
 
 const usage = `usage: controlmllm train-default [--out DIR] [--force] [--checkpoint DIR] [--steps N] [--batch B] [--lr LR]
-        [--seed S] [--tiny] [--backend wasm|cpu] [--no-resume] [--eval-questions N]
+        [--seed S] [--tiny] [--recipe default|shape] [--backend wasm|cpu] [--no-resume] [--eval-questions N]
 
 Trains the default LLaVA-architecture model on synthetic scene descriptions (never regions) and writes
 a llava-hf model folder (config.json, model.safetensors, tokenizer files, preprocessor_config.json).
@@ -30,6 +30,8 @@ options:
   --checkpoint DIR      checkpoint folder (default OUT/checkpoint)
   --steps N --batch B --lr LR --seed S   override the defaults (${DEFAULT_TRAIN.steps}, ${DEFAULT_TRAIN.batch}, ${DEFAULT_TRAIN.lr}, ${DEFAULT_TRAIN.seed})
   --tiny                a tiny model (tests, smoke runs)
+  --recipe default|shape  the bundled model's recipe (default) or the 64 px model that reads shape
+                        (weights/default/TRAINING.md: it reads shape, but ControlMLLM does not steer it)
   --backend wasm|cpu    wasm (one thread, default) or the reference CPU backend
   --no-resume           start from scratch even if a checkpoint exists
   --eval-questions N    held-out description questions answered at the end (default ${DEFAULT_TRAIN.evalQuestions})`;
@@ -60,13 +62,16 @@ export const trainDefaultCommand: Command = {
         lr: { type: 'string' },
         seed: { type: 'string' },
         tiny: { type: 'boolean' },
+        recipe: { type: 'string' },
         force: { type: 'boolean' },
         backend: { type: 'string' },
         'no-resume': { type: 'boolean' },
         'eval-questions': { type: 'string' },
       },
     });
-    const base = v.tiny ? TINY_TRAIN : DEFAULT_TRAIN;
+    if (v.recipe !== undefined && v.recipe !== 'default' && v.recipe !== 'shape') throw new Error(`--recipe must be default or shape, got '${v.recipe}'`);
+    if (v.tiny && v.recipe !== undefined) throw new Error('--tiny and --recipe contradict each other');
+    const base = v.tiny ? TINY_TRAIN : v.recipe === 'shape' ? SHAPE_TRAIN : DEFAULT_TRAIN;
     const o: TrainOptions = {
       ...base,
       steps: numberFlag(v.steps, '--steps', { integer: true }) ?? base.steps,
