@@ -73,7 +73,11 @@ export const askCommand: Command = {
 
 /** Loads the model, runs the method with streamed output, writes the heatmaps; 1 when an answer or a file is missing. */
 async function answer(v: { model?: string; question?: string; heatmap?: string; 'half-weights'?: boolean }, io: CommandIO, image: RgbImage, regions: VisualPrompt[], opts: AskOptions, json: boolean): Promise<number> {
+  // A 7B load takes minutes: say what is happening, and how long it took (stderr, as the step lines).
+  if (!json) io.stderr(`loading ${v.model}${v['half-weights'] ? ' (half weights)' : ''} …\n`);
+  const t0 = performance.now();
   const session = await loadSession(v.model!, { halfWeights: v['half-weights'] });
+  if (!json) io.stderr(`loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const say = (s: string) => !json && io.stdout(s);
   say(`model: ${v.model} (backend ${session.model.backend.name})\nquestion: ${v.question}\n`);
   let streaming: 'baseline' | 'controlled' | null = null;
