@@ -185,9 +185,11 @@ export const leftToRight = (objs: readonly SceneObject[]) => [...objs].sort((a, 
  * another colour of the same shape or the same colour in another shape (answering needs both attributes).
  */
 export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }, hard = false): { colour: Colour; shape: Shape } {
-  const kind = hard ? rng.int(4) : 2;
-  if (kind === 0) return { colour: pick(rng, COLOURS.filter((c) => c !== o.colour)), shape: o.shape };
-  if (kind === 1) return { colour: o.colour, shape: pick(rng, SHAPES.filter((s) => s !== o.shape)) };
+  if (hard) {
+    const kind = rng.int(4);
+    if (kind === 0) return { colour: pick(rng, COLOURS.filter((c) => c !== o.colour)), shape: o.shape };
+    if (kind === 1) return { colour: o.colour, shape: pick(rng, SHAPES.filter((s) => s !== o.shape)) };
+  }
   for (;;) {
     const c = { colour: pick(rng, COLOURS), shape: pick(rng, SHAPES) };
     if (c.colour !== o.colour) return c;
