@@ -1,5 +1,7 @@
 /** The seeded initialisation of a new model to train: GPT-2-style N(0, 0.02²), scaled output projections, norms at 1. */
+import { join } from 'node:path';
 import type { Backend } from '../kernels/backend.js';
+import { openSafetensorsFile } from '../safetensors/node.js';
 import { parseLlavaConfig } from '../model/config.js';
 import { Params } from '../model/layers.js';
 import { LlavaForConditionalGeneration } from '../model/llava.js';
@@ -34,4 +36,23 @@ export function initModel(configJson: object, seed: number, backend: Backend = g
     cfg,
   );
   return { model, params };
+}
+
+/**
+ * LLaVA keeps its pretrained CLIP frozen and trains the projector and the language model. This loads
+ * the `vision_tower.*` weights of the model folder `dir` into `params` (names and shapes must match)
+ * and returns the parameters left to train.
+ */
+export function freezeVisionTower(params: readonly NamedParam[], dir: string): NamedParam[] {
+  const file = join(dir, 'model.safetensors');
+  const src = openSafetensorsFile(file);
+  const vision = params.filter((p) => p.name.startsWith('vision_tower.'));
+  if (vision.length === 0) throw new Error(`freezeVisionTower: the model has no vision_tower.* parameters`);
+  for (const p of vision) {
+    if (!src.has(p.name)) throw new Error(`${file}: no tensor ${p.name} (the vision tower to freeze must have this model's vision config)`);
+    const info = src.info(p.name);
+    if (info.shape.join('×') !== p.tensor.shape.join('×')) throw new Error(`${file}: ${p.name} is [${info.shape}], this model's is [${p.tensor.shape}]`);
+    p.tensor.data.set(src.readFloat32(p.name));
+  }
+  return params.filter((p) => !p.name.startsWith('vision_tower.'));
 }

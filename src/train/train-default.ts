@@ -21,7 +21,7 @@ import { Rng } from '../tensor/index.js';
 import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
 import { encodeConversation, pixelBatch } from './conversation.js';
 import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
-import { initModel } from './init.js';
+import { freezeVisionTower, initModel } from './init.js';
 import { llavaTrainLoss, mergedTargets } from './loss.js';
 import { modelFiles, type ModelShape } from './synthetic-files.js';
 import { trainSample, type TrainSample } from './synthetic.js';
@@ -50,6 +50,8 @@ export interface TrainOptions {
   checkpointEvery: number;
   /** Held-out description questions answered at the end (0: skip). */
   evalQuestions: number;
+  /** A model folder whose vision tower starts this one and stays frozen (LLaVA's frozen CLIP). */
+  visionFrom?: string;
 }
 
 export const DEFAULT_TRAIN: TrainOptions = {
@@ -175,20 +177,21 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
   const template = ChatTemplate.fromFiles({ 'tokenizer_config.json': files['tokenizer_config.json'] });
   const processor = parseClipProcessorConfig(JSON.parse(files['preprocessor_config.json']));
   const { model, params } = initModel(JSON.parse(files['config.json']), o.seed, hooks.backend);
+  const trained = o.visionFrom ? freezeVisionTower(params, o.visionFrom) : params;
   const imageTokens = (o.shape.imageSize / o.shape.patchSize) ** 2;
-  const opt = new AdamW(params.map((p) => p.tensor), { weightDecay: o.weightDecay, beta2: 0.98 });
+  const opt = new AdamW(trained.map((p) => p.tensor), { weightDecay: o.weightDecay, beta2: 0.98 });
   const ckpt = checkpointDir;
   mkdirSync(ckpt, { recursive: true });
   const logFile = join(ckpt, 'train-log.jsonl');
   let start = 0;
   if (resume && existsSync(join(ckpt, 'state.json'))) {
-    start = loadCheckpoint(ckpt, params, opt, o);
+    start = loadCheckpoint(ckpt, trained, opt, o);
     hooks.log?.(`resumed from ${ckpt} at step ${start}`);
   } else {
     writeFileSync(logFile, '');
   }
   if (start >= o.steps) hooks.log?.(`already trained for ${start} steps`);
-  hooks.log?.(`model: ${params.reduce((n, p) => n + p.tensor.size, 0)} parameters, ${imageTokens} image tokens, backend ${model.backend.name}`);
+  hooks.log?.(`model: ${params.reduce((n, p) => n + p.tensor.size, 0)} parameters (${trained.reduce((n, p) => n + p.tensor.size, 0)} trained), ${imageTokens} image tokens, backend ${model.backend.name}`);
   let last = NaN;
   for (let s = start; s < o.steps; s++) {
     const ts = performance.now();
@@ -196,7 +199,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     const enc = samples.map((x) => encodeConversation(tok, template, model.config.image_token_index, x.turns));
     const L = Math.max(...enc.map((e) => e.suffix.length));
     const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
-    const leaves = params.map((p) => p.tensor.requireGrad());
+    const leaves = trained.map((p) => p.tensor.requireGrad());
     const { loss } = llavaTrainLoss(model, {
       pixels: pixelBatch(samples.map((x) => x.image), processor, model.backend),
       prefix: enc[0].prefix,
@@ -212,7 +215,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
     appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
     hooks.progress?.({ ...entry, total: o.steps });
     if (!Number.isFinite(last)) throw new Error(`loss is ${last} at step ${s + 1}; lower --lr`);
-    if ((s + 1) % o.checkpointEvery === 0 || s + 1 === o.steps) saveCheckpoint(ckpt, params, opt, s + 1, o);
+    if ((s + 1) % o.checkpointEvery === 0 || s + 1 === o.steps) saveCheckpoint(ckpt, trained, opt, s + 1, o);
     if (hooks.stopAfter !== undefined && s + 1 >= hooks.stopAfter && s + 1 < o.steps) {
       return { steps: s + 1, resumedFrom: start, finalLoss: last, seconds: (performance.now() - t0) / 1000 };
     }

@@ -16,6 +16,7 @@ import { ChatTemplate } from '../../src/io/chat-template.js';
 import { parseClipProcessorConfig, preprocess } from '../../src/io/clip-preprocess.js';
 import { HfTokenizer } from '../../src/io/tokenizer-hf.js';
 import { loadLlava } from '../../src/model/load-node.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import { llavaTrainLoss, mergedTargets } from '../../src/train/loss.js';
 import { Rng, fromArray, noGrad } from '../../src/tensor/index.js';
 
@@ -54,6 +55,32 @@ describe('train-default', () => {
     const first = (losses[0].loss + losses[1].loss) / 2;
     const last = (losses[10].loss + losses[11].loss) / 2;
     expect(last).toBeLessThan(first - 0.5);
+  });
+
+  test('visionFrom: the vision tower starts from another model and stays frozen; the rest trains; a mismatched tower is refused', () => {
+    const tower = fresh();
+    trainDefaultModel({ ...TINY_TRAIN, steps: 2, seed: 7 }, tower);
+    const out = fresh();
+    const res = trainDefaultModel({ ...TINY_TRAIN, steps: 3, visionFrom: tower }, out, {}, true);
+    expect(res.steps).toBe(3);
+    const t = openSafetensorsFile(join(tower, 'model.safetensors'));
+    const o = openSafetensorsFile(join(out, 'model.safetensors'));
+    const init = initModel(JSON.parse(modelFiles(TINY_TRAIN.shape)['config.json']), TINY_TRAIN.seed).params;
+    const vision = o.names().filter((n) => n.startsWith('vision_tower.'));
+    expect(vision.length).toBeGreaterThan(5);
+    for (const n of vision) expect(Array.from(o.readFloat32(n))).toEqual(Array.from(t.readFloat32(n)));
+    // the projector and the decoder moved away from their seeded initialisation
+    const proj = init.find((p) => p.name === 'multi_modal_projector.linear_1.weight')!;
+    const moved = o.readFloat32(proj.name).some((v, i) => Math.abs(v - (proj.tensor.data as Float32Array)[i]) > 1e-6);
+    expect(moved).toBe(true);
+    // an interrupted run resumes to the same bytes (the frozen tower is reloaded, not checkpointed)
+    const resumed = fresh();
+    expect(trainDefaultModel({ ...TINY_TRAIN, steps: 3, visionFrom: tower }, resumed, { stopAfter: 2 }).steps).toBe(2);
+    expect(trainDefaultModel({ ...TINY_TRAIN, steps: 3, visionFrom: tower }, resumed).resumedFrom).toBe(2);
+    expect(sha(join(resumed, 'model.safetensors'))).toBe(sha(join(out, 'model.safetensors')));
+    const wider = fresh();
+    trainDefaultModel({ ...TINY_TRAIN, steps: 1, shape: { ...TINY_TRAIN.shape, vision: { ...TINY_TRAIN.shape.vision, intermediate: 24 } } }, wider);
+    expect(() => trainDefaultModel({ ...TINY_TRAIN, steps: 1, visionFrom: wider }, fresh())).toThrow(/fc1\.weight is \[24,8\], this model's is \[16,8\]/);
   });
 
   test('learning-rate schedule: warm-up then cosine to minLrFrac', () => {
