@@ -211,9 +211,10 @@ export function singleObjectQA(rng: Rng, o: SceneObject, hardNegatives = false):
  * A question about the objects of a multi-object scene: the count, the colours or classes left to
  * right, or one object named by an attribute no other object has ("What shape is the red object?",
  * "What colour is the circle?"): descriptions that make the decoder read one object's tokens.
+ * Without `listing` only the named questions are asked (no count, no left-to-right list).
  */
-export function multiObjectQA(rng: Rng, objs: readonly SceneObject[], named = false): QA {
-  const kind = rng.int(named ? 5 : 3);
+export function multiObjectQA(rng: Rng, objs: readonly SceneObject[], named = false, listing = true): QA {
+  const kind = listing ? rng.int(named ? 5 : 3) : 3 + rng.int(2);
   if (kind === 0) return { question: 'How many objects are there?', answer: NUMBER_WORDS[objs.length] };
   if (kind === 1) return { question: 'What colours are the objects from left to right?', answer: leftToRight(objs).map((o) => o.colour).join(', ') };
   if (kind === 2) return { question: 'What objects are there from left to right?', answer: leftToRight(objs).map(className).join(', ') };
@@ -239,6 +240,8 @@ export interface TrainSampleOptions extends SceneOptions {
   named?: boolean;
   /** Two-choice wrong options that share an attribute half the time (default false). */
   hardNegatives?: boolean;
+  /** Multi-object scenes are asked to count and list their objects (default true; false needs named). */
+  listing?: boolean;
 }
 
 /** One training conversation about a fresh scene (1 object with probability singleShare, else 2–4). */
@@ -248,8 +251,8 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
   const turns: QA[] = [];
   const seen = new Set<string>();
   for (let t = 0; t < (opts.turns ?? 3); t++) {
-    let qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named);
-    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named);
+    let qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing);
+    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing);
     seen.add(qa.question);
     turns.push(qa);
   }

@@ -46,6 +46,8 @@ export interface TrainOptions {
   named?: boolean;
   /** Two-choice wrong options share an attribute with the right one half the time. */
   hardNegatives?: boolean;
+  /** Multi-object scenes are also asked to count and to list their objects left to right (default true). */
+  listing?: boolean;
   radius: [number, number];
   checkpointEvery: number;
   /** Held-out description questions answered at the end (0: skip). */
@@ -159,7 +161,7 @@ export function stepSeed(seed: number, s: number): number {
 function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
   const rng = new Rng(stepSeed(o.seed, s));
   const grid = o.shape.imageSize / o.shape.patchSize;
-  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives }));
+  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing }));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -129,6 +129,19 @@ describe('synthetic scenes', () => {
     expect(single).toBeGreaterThan(15);
     expect(leftToRight).toBeDefined();
   });
+
+  test('without listing, multi-object scenes are asked only about one named object', () => {
+    const rng = new Rng(7);
+    const kinds = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const s = trainSample(rng, { turns: 3, named: true, listing: false, singleShare: 0 });
+      for (const t of s.turns) {
+        expect(t.question).toMatch(/^What (shape is the \w+ object|colou?r is the \w+)\?$/);
+        kinds.add(t.question.split(' ')[1]);
+      }
+    }
+    expect([...kinds].sort()).toEqual(['color', 'colour', 'shape']);
+  });
 });
 
 describe('model files', () => {
