@@ -27,6 +27,8 @@ export interface TrainBatch {
    * prefix.length − 1 + N + L. Built by {@link mergedTargets}.
    */
   targets: number[][];
+  /** Optional [B, N, C] noise added to the image features (a regulariser; no gradient flows into it). */
+  featureNoise?: Tensor;
 }
 
 /**
@@ -52,7 +54,8 @@ export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: Trai
     throw new Error(`llavaTrainLoss: ${batch.pixels.shape[0]} images for ${B} sequences, suffix lengths ${batch.suffix.map((s) => s.length).join(', ')} must be equal`);
   }
   const lm = model.language_model;
-  const features = model.encodeImage(batch.pixels).imageFeatures; // [B, N, C]
+  const clean = model.encodeImage(batch.pixels).imageFeatures; // [B, N, C]
+  const features = batch.featureNoise ? clean.add(batch.featureNoise) : clean;
   const ids = batch.suffix.map((s) => [...batch.prefix, ...s]);
   let h = model.embedWithImageFeatures(ids, features).inputsEmbeds; // [B, T, C]
   const T = h.shape[1];

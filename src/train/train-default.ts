@@ -17,7 +17,7 @@ import { ChatTemplate } from '../io/chat-template.js';
 import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { HfTokenizer } from '../io/tokenizer-hf.js';
 import type { Backend } from '../kernels/backend.js';
-import { Rng } from '../tensor/index.js';
+import { Rng, randn } from '../tensor/index.js';
 import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
 import { encodeConversation, pixelBatch } from './conversation.js';
 import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
@@ -52,6 +52,8 @@ export interface TrainOptions {
   checkpointEvery: number;
   /** Held-out description questions answered at the end (0: skip). */
   evalQuestions: number;
+  /** Std of Gaussian noise added to the image features while training (0 or absent: none). */
+  featureNoise?: number;
   /** A model folder whose vision tower starts this one and stays frozen (LLaVA's frozen CLIP). */
   visionFrom?: string;
 }
@@ -207,6 +209,7 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
       prefix: enc[0].prefix,
       suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
+      featureNoise: o.featureNoise ? randn([o.batch, imageTokens, model.config.text_config.hidden_size], { seed: stepSeed(o.seed ^ 0x5eed, s), std: o.featureNoise, backend: model.backend }) : undefined,
     });
     const grads = grad(loss, leaves);
     leaves.forEach((p) => p.requireGrad(false));

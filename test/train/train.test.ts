@@ -83,6 +83,16 @@ describe('train-default', () => {
     expect(() => trainDefaultModel({ ...TINY_TRAIN, steps: 1, visionFrom: wider }, fresh())).toThrow(/fc1\.weight is \[24,8\], this model's is \[16,8\]/);
   });
 
+  test('featureNoise: seeded (same bytes twice), and it changes what is learned', () => {
+    const o = { ...TINY_TRAIN, steps: 3, featureNoise: 0.5 };
+    const [a, b, c] = [fresh(), fresh(), fresh()];
+    trainDefaultModel(o, a);
+    trainDefaultModel(o, b);
+    trainDefaultModel({ ...o, featureNoise: 0 }, c);
+    expect(sha(join(a, 'model.safetensors'))).toBe(sha(join(b, 'model.safetensors')));
+    expect(sha(join(a, 'model.safetensors'))).not.toBe(sha(join(c, 'model.safetensors')));
+  });
+
   test('learning-rate schedule: warm-up then cosine to minLrFrac', () => {
     const o = { lr: 1, warmup: 10, steps: 110, minLrFrac: 0.1 };
     expect(lrAt(o, 0)).toBeCloseTo(0.1);
