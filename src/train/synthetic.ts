@@ -248,11 +248,12 @@ export interface TrainSampleOptions extends SceneOptions {
 export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSample {
   const single = rng.uniform() < (opts.singleShare ?? 0.6);
   const scene = makeScene(rng, { ...opts, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4] });
+  const ask = () => (single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing));
   const turns: QA[] = [];
   const seen = new Set<string>();
   for (let t = 0; t < (opts.turns ?? 3); t++) {
-    let qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing);
-    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing);
+    let qa = ask();
+    for (let tries = 0; seen.has(qa.question) && tries < 5; tries++) qa = ask();
     seen.add(qa.question);
     turns.push(qa);
   }
