@@ -17,6 +17,7 @@ import Benchmark from 'benchmark';
 import type { Backend, View } from '../src/kernels/backend.js';
 import { cpu } from '../src/kernels/cpu/index.js';
 import { f16Value } from '../src/kernels/cpu/half.js';
+import { HalfWeight } from '../src/tensor/half.js';
 import { benchBackends } from './backends.js';
 import { randomData } from './random-data.js';
 import { STEP_DESCRIPTION, benchControlmllmStep, benchPooling } from './controlmllm-step.js';
@@ -103,10 +104,12 @@ function gemmCase(M: number, K: number, N: number, withF16: boolean): Case {
   const reference = refRows(W);
   const ours: Case['ours'] = [{ label: '', run: (be, out) => be.matmul(a, b, out), reference }];
   if (bits) {
-    const w = { bits, shape: [N, K] as const, format: 'f16' as const };
+    // as a model holds it: a HalfWeight made on the backend (the wasm backend adopts its bits), once per backend
+    const weights = new Map<Backend, HalfWeight>();
     const run = (be: Backend, out: Float32Array) => {
       if (!be.matmulHalf) throw new Error(`${be.name} has no matmulHalf`);
-      be.matmulHalf(a, w, out);
+      if (!weights.has(be)) weights.set(be, new HalfWeight(Uint16Array.from(bits), [N, K], 'f16', be));
+      be.matmulHalf(a, weights.get(be)!, out);
     };
     const table = new Float64Array(65536);
     for (let h = 0; h < 65536; h++) table[h] = f16Value(h);

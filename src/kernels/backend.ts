@@ -77,6 +77,13 @@ export interface Backend {
    * input gradient of `linearHalf`). Backends without it cannot run `linearHalf`.
    */
   matmulHalf?(x: View, w: HalfBits, out: Data, transposeW?: boolean): void;
+  /**
+   * Optional: takes a frozen half weight's bits into memory the backend owns (the wasm heap), so that
+   * `matmulHalf` reads them in place instead of copying them in on every call. Returns the array to use
+   * from now on: a copy the backend owns, or `bits` itself when it keeps none (e.g. past its budget).
+   * The caller drops its own array and never writes into the returned one.
+   */
+  adoptHalf?(bits: Uint16Array): Uint16Array;
 
   // Fused ops (one pass each instead of the composition of the primitives above; the reference
   // kernels in cpu/fused.ts and cpu/attention.ts are their definition).

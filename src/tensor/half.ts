@@ -15,8 +15,10 @@ import { record } from './record.js';
 /** A [N, K] (out × in) weight as F16 or BF16 bits, row-major as stored in safetensors. */
 export class HalfWeight implements HalfBits {
   readonly shape: readonly [number, number];
+  /** The bits, handed to the backend when it owns memory (`adoptHalf`): do not write into them. */
+  readonly bits: Uint16Array;
   constructor(
-    readonly bits: Uint16Array,
+    bits: Uint16Array,
     shape: readonly [number, number],
     readonly format: 'f16' | 'bf16',
     /** Where tensors made from it (embedding rows) live. */
@@ -28,6 +30,7 @@ export class HalfWeight implements HalfBits {
     }
     if (format !== 'f16' && format !== 'bf16') throw new TensorError('HalfWeight', `format must be 'f16' or 'bf16', got '${format}'`);
     this.shape = [N, K];
+    this.bits = backend.adoptHalf?.(bits) ?? bits;
   }
   toString(): string {
     return `HalfWeight${formatShape(this.shape)} ${this.format}`;

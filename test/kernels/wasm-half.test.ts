@@ -68,6 +68,74 @@ it('streams half weights: no copy is cached and wasm memory grows by less than t
   expect(fresh.memoryBytes() - before).toBeLessThan(w.bits.byteLength);
 });
 
+describe('half weights adopted by the wasm backend (read in wasm memory, no copy per call)', () => {
+  it.each([[1, 4096, 600], [1, 13, 7], [5, 1100, 1030], [2, 40, 3]])('M=%i K=%i N=%i: x·Wᵀ and x·W match the reference', (M, K, N) => {
+    for (const format of ['f16', 'bf16'] as const) {
+      const host = weight(format, N, K);
+      const ref = new Float32Array(M * N);
+      const x = contiguous(random(M * K, 1), [M, K]);
+      cpu.matmulHalf!(x, host, ref);
+      const gy = contiguous(random(M * N, 2), [M, N]);
+      const refT = new Float32Array(M * K);
+      cpu.matmulHalf!(gy, host, refT, false);
+      for (const be of [one, two]) {
+        const before = be.residentBytes();
+        const w = new HalfWeight(Uint16Array.from(host.bits), [N, K], format, be);
+        expect(w.bits.buffer).not.toBe(host.bits.buffer);
+        expect(be.residentBytes() - before).toBe(2 * N * K);
+        const memory = be.memoryBytes();
+        const out = new Float32Array(M * N);
+        be.matmulHalf!(x, w, out);
+        expect(relErr(out, ref)).toBeLessThan(1e-5);
+        const outT = new Float32Array(M * K);
+        be.matmulHalf!(gy, w, outT, false);
+        expect(relErr(outT, refT)).toBeLessThan(1e-5);
+        if (M === 1) expect(be.memoryBytes()).toBe(memory); // the GEMV needs no block of W
+      }
+    }
+  });
+
+  it('the f16 GEMV keeps its accuracy for tiny, huge and non-finite x (it scales x by a power of two)', () => {
+    const [N, K] = [6, 37];
+    const w = new HalfWeight(randomF16(N * K, 8), [N, K], 'f16', two);
+    for (const s of [1e-30, 1e-8, 1, 3e4, 1e20, 1e36]) {
+      const x = contiguous(random(K, 9).map((v) => v * s), [1, K]);
+      const [out, ref] = [new Float32Array(N), new Float32Array(N)];
+      two.matmulHalf!(x, w, out);
+      cpu.matmulHalf!(x, w, ref);
+      expect(relErr(out, ref)).toBeLessThan(1e-5);
+    }
+    const x = contiguous(random(K, 9), [1, K]);
+    (x.data as Float32Array)[3] = Infinity;
+    const out = new Float32Array(N);
+    two.matmulHalf!(x, w, out);
+    const ref = new Float32Array(N);
+    cpu.matmulHalf!(x, w, ref);
+    expect(Array.from(out, Number.isFinite)).toEqual(Array.from(ref, Number.isFinite));
+  });
+
+  it('past the budget a weight stays a host array and is streamed', async () => {
+    const small = await createWasmBackend({ threads: 2, residentHalfBytes: 3000 });
+    try {
+      const a = new HalfWeight(randomF16(1000, 5), [10, 100], 'f16', small); // 2000 bytes: adopted
+      const host = randomF16(1000, 6);
+      const b = new HalfWeight(host, [10, 100], 'f16', small); // 2000 more: over 3000
+      expect(small.residentBytes()).toBe(2000);
+      expect(a.bits.buffer).not.toBe(host.buffer);
+      expect(b.bits).toBe(host);
+      const x = contiguous(random(100, 4), [1, 100]);
+      for (const w of [a, b]) {
+        const [out, ref] = [new Float32Array(10), new Float32Array(10)];
+        small.matmulHalf!(x, w, out);
+        cpu.matmulHalf!(x, w, ref);
+        expect(relErr(out, ref)).toBeLessThan(1e-5);
+      }
+    } finally {
+      small.dispose();
+    }
+  });
+});
+
 it('linearHalf on the Tensor API: forward and the gradient w.r.t. x equal linear with the widened weight', () => {
   const [N, K] = [11, 24];
   const w = weight('f16', N, K);

@@ -21,6 +21,7 @@ import { wasmSoftmax } from './softmax.js';
 import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
 import { MAX_PAGES } from './wat/module.js';
+import { ResidentHalves } from './resident.js';
 import { WeightCache } from './weights.js';
 
 export interface WasmBackendOptions {
@@ -30,6 +31,8 @@ export interface WasmBackendOptions {
   relaxed?: boolean;
   /** Byte budget of the weight cache in wasm memory (default 2.5 GiB). */
   cacheBytes?: number;
+  /** Byte budget of the half-precision weights held in wasm memory (resident.ts; default 1 GiB). */
+  residentHalfBytes?: number;
   /** Use a shared memory (default true when the runtime has one); false is one thread only. */
   sharedMemory?: boolean;
   /** GEMM blocking (tile, unroll, block sizes); default `defaultGemmConfig`. */
@@ -53,6 +56,8 @@ export interface WasmBackend extends Backend {
   invalidate(data: Data | Uint16Array): void;
   /** Bytes of wasm memory held by cached weights. */
   cachedBytes(): number;
+  /** Bytes of wasm memory held by adopted half-precision weights. */
+  residentBytes(): number;
   /** Size of the wasm memory (it grows, never shrinks). */
   memoryBytes(): number;
   /** Stops the worker threads; the backend cannot be used afterwards. */
@@ -78,7 +83,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const pool = await ThreadPool.create(module, memory, threads);
   const heap = new Heap(memory);
   const cache = new WeightCache(heap, opts.cacheBytes ?? 2.5 * 2 ** 30);
-  const mm = new WasmMatmul(heap, pool, cache, gemm);
+  const resident = new ResidentHalves(heap, shared, opts.residentHalfBytes ?? 2 ** 30);
+  const mm = new WasmMatmul(heap, pool, cache, resident, gemm);
 
   return {
     ...cpu,
@@ -106,9 +112,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (!isF32(x.data, out)) return cpu.matmulHalf!(x, w, out, transposeW);
       mm.matmulHalf(x, w, out as Float32Array, transposeW);
     },
+    adoptHalf: (bits) => resident.adopt(bits),
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,
+    residentBytes: () => resident.bytes,
     memoryBytes: () => memory.buffer.byteLength,
     dispose: () => pool.dispose(),
   };

@@ -18,6 +18,7 @@ import { cpu } from '../cpu/index.js';
 import { forEachRow } from '../cpu/rows.js';
 import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
+import type { ResidentHalves } from './resident.js';
 import type { WeightCache } from './weights.js';
 import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
 import { PARAMS } from './wat/layout.js';
@@ -46,6 +47,7 @@ export class WasmMatmul {
     private readonly heap: Heap,
     private readonly pool: ThreadPool,
     private readonly cache: WeightCache,
+    private readonly resident: ResidentHalves,
     private readonly config: GemmConfig,
   ) {}
 
@@ -198,8 +200,8 @@ export class WasmMatmul {
   }
 
   /**
-   * y = x · Wᵀ streaming W through wasm memory in blocks of whole rows (HALF_BLOCK_BYTES each): a half
-   * weight is never copied whole nor kept, so a 7B's 14 GB of bits stay host memory only.
+   * y = x · Wᵀ, W read in place when adopted (resident.ts), else streamed through wasm memory in blocks
+   * of whole rows (HALF_BLOCK_BYTES each), never copied whole: a 7B's bits past the budget stay host memory.
    */
   private gemvHalf(x: Matrix, w: HalfBits, N: number, K: number, y: number): void {
     // x permuted per group of 8 as [x0 x2 x4 x6 x1 x3 x5 x7] (gemv.ts), plus the plain copy for the tail
@@ -207,26 +209,43 @@ export class WasmMatmul {
     const xs = this.heap.scratch('x', 4 * K);
     const f32 = this.heap.f32;
     const [P, S] = [xp / 4, xs / 4];
+    let maxAbs = 0;
     for (let k = 0, q = x.offset; k < K; k++, q += x.cs) {
       const v = x.data[q];
       f32[S + k] = v;
-      const g = k & ~7;
-      const i = k & 7;
-      f32[P + g + (i & 1) * 4 + (i >> 1)] = v;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    // The f16 kernel widens W to W·2^-112 (gemv.ts); x·2^t makes the products x·W·2^(t−112) without
+    // rounding (powers of two), with t chosen so that |x|·2^t stays near 2^100: no overflow, and only
+    // products below 2^-107 of |x|max become subnormal. The sum is scaled back by 2^(112−t) (t ≥ −15:
+    // a finite float32 factor).
+    const t = w.format === 'bf16' || !(maxAbs > 0 && maxAbs < Infinity) ? 0 : Math.max(-15, Math.min(112, 100 - Math.ceil(Math.log2(maxAbs))));
+    const scale = 2 ** t;
+    for (let k = 0; k < K; k++) f32[P + (k & ~7) + (k & 1) * 4 + ((k & 7) >> 1)] = f32[S + k] * scale;
+    const factor = 2 ** ((w.format === 'f16' ? 112 : 0) - t);
+    const kernel = w.format === 'f16' ? 'gemv_f16' : 'gemv_bf16';
+    const at = this.resident.at(w.bits);
+    const params = (W: number, y0: number, n: number) => {
+      const p = this.params([xp, xs, W, y0, n, K]);
+      this.heap.f32[p / 4 + 6] = factor;
+      return p;
+    };
+    if (at !== undefined) { // adopted bits: read in place, all rows at once
+      this.pool.run(kernel, params(at, y, N), this.threadsFor(N * K * 4));
+      return;
     }
     const rowsPer = Math.max(8, Math.floor(HALF_BLOCK_BYTES / (2 * K) / 8) * 8);
     const W = this.heap.scratch('wblock', 2 * Math.min(N, rowsPer) * K);
-    const kernel = w.format === 'f16' ? 'gemv_f16' : 'gemv_bf16';
     for (let n0 = 0; n0 < N; n0 += rowsPer) {
       const nb = Math.min(rowsPer, N - n0);
       this.heap.u16.set(w.bits.subarray(n0 * K, (n0 + nb) * K), W / 2);
-      this.pool.run(kernel, this.params([xp, xs, W, y + 4 * n0, nb, K]), this.threadsFor(nb * K * 4));
+      this.pool.run(kernel, params(W, y + 4 * n0, nb), this.threadsFor(nb * K * 4));
     }
   }
 
   /**
    * GEMM against the half weight, one block of HALF_BLOCK output columns at a time: the block's bits
-   * are copied into wasm memory, widened into f32 panels (pack_b_f16/bf16), then multiplied into C's
+   * are read in place (adopted W) or copied into wasm memory, widened into f32 panels (pack_b_f16/bf16), then multiplied into C's
    * columns. B(k', n') = W[n', k'] when transposeW (the Linear product; a block is nb whole rows of W),
    * else W[k', n'] (a block is nb columns of every row). Only one block is ever widened.
    */
@@ -234,19 +253,30 @@ export class WasmMatmul {
     const [N, K] = w.shape;
     const [inner, outer] = transposeW ? [K, N] : [N, K];
     const kernel = w.format === 'f16' ? 'pack_b_f16' : 'pack_b_bf16';
-    const W = this.heap.scratch('wblock', 2 * inner * Math.min(HALF_BLOCK, outer));
+    const at = this.resident.at(w.bits); // adopted bits are read in place, with W's own strides
+    const W = at ?? this.heap.scratch('wblock', 2 * inner * Math.min(HALF_BLOCK, outer));
     for (let n0 = 0; n0 < outer; n0 += HALF_BLOCK) {
       const nb = Math.min(HALF_BLOCK, outer - n0);
-      const u16 = this.heap.u16;
-      if (transposeW) u16.set(w.bits.subarray(n0 * K, (n0 + nb) * K), W / 2);
-      else for (let r = 0; r < N; r++) u16.set(w.bits.subarray(r * K + n0, r * K + n0 + nb), W / 2 + r * nb);
-      const [ssk, ssn] = transposeW ? [1, K] : [nb, 1];
+      // B(k', n') at block + 2·(k'·ssk + n'·ssn)
+      const [block, ssk, ssn] = at !== undefined ? (transposeW ? [at + 2 * n0 * K, 1, K] : [at + 2 * n0, K, 1]) : this.copyHalfBlock(w, transposeW, n0, nb, W);
       const nbPad = roundUp(nb, 8);
       const bp = this.heap.scratch('bpack', 4 * inner * nbPad);
-      const p = this.params([W, ssk, ssn, inner, nb, bp, nbPad]);
+      const p = this.params([block, ssk, ssn, inner, nb, bp, nbPad]);
       this.pool.run(kernel, p, this.threadsFor(inner * nb * 8));
       this.run(x, { at: bp, nbPad }, nb, c + 4 * n0, outer);
     }
+  }
+
+  /** Copies the bits of output columns n0..n0+nb into the block at W; returns where B(k', n') is and its strides. */
+  private copyHalfBlock(w: HalfBits, transposeW: boolean, n0: number, nb: number, W: number): [number, number, number] {
+    const [N, K] = w.shape;
+    const u16 = this.heap.u16;
+    if (transposeW) {
+      u16.set(w.bits.subarray(n0 * K, (n0 + nb) * K), W / 2); // nb whole rows of W
+      return [W, 1, K];
+    }
+    for (let r = 0; r < N; r++) u16.set(w.bits.subarray(r * K + n0, r * K + n0 + nb), W / 2 + r * nb); // nb columns of every row
+    return [W, nb, 1];
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * The cache of constant float32 weights in wasm memory: a Linear weight is copied and packed into GEMM
- * panels once, then every later product with it reads the cached copy. Half-precision weights are never
- * cached: they are streamed through wasm memory block by block (matmul.ts), so that a checkpoint larger
- * than wasm memory (a 7B's 14 GB) runs with no second copy.
+ * panels once, then every later product with it reads the cached copy. Half-precision weights are not
+ * cached here: they are adopted into wasm memory while a budget allows (resident.ts), else streamed
+ * through it block by block (matmul.ts), so that a checkpoint larger than wasm memory (a 7B's 14 GB)
+ * runs with no second copy.
  *
  * Entries are keyed by the host typed array (WeakMap) and the layout used. They are freed when the
  * array is garbage-collected (FinalizationRegistry), evicted least-recently-used beyond a byte
