@@ -52,11 +52,13 @@ function topoOrder(root: Tensor): Tensor[] {
 /**
  * Sums the contributions to one gradient. Storage made by this backward that nothing else shares is
  * added into in place instead of into a fresh array (a vjp that passes gy on, or returns it for two
- * inputs, shares its storage: seen twice, never owned; the seed is never owned).
+ * inputs, shares its storage: seen twice, never owned; the seed is never owned). The sets are weak:
+ * a gradient freed as the backward goes (below) must not be kept alive by having been seen (a 7B
+ * step's backward would otherwise hold every layer's input gradient, 20 MB each, to its end).
  */
 class GradientSums {
-  private readonly seen = new Set<unknown>();
-  private readonly owned = new Set<unknown>();
+  private readonly seen = new WeakSet<object>();
+  private readonly owned = new WeakSet<object>();
   constructor(seed: Tensor) {
     this.seen.add(seed.data);
   }
