@@ -49,11 +49,23 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
       const [want, got] = [alloc(), alloc()];
       cpu.unary(op, x, want);
       wasm.unary(op, x, got);
-      if (dtype === 'float32' && (op === 'silu' || op === 'quick_gelu') && x.strides[2] === 1 && x.strides[1] === 6) {
+      if (dtype === 'float32' && (((op === 'silu' || op === 'quick_gelu') && x.strides[2] === 1 && x.strides[1] === 6) || op === 'gelu')) {
         got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(4e-7 * Math.max(1, Math.abs(want[i]))));
-        expect(got).not.toEqual(want); // the SIMD kernel ran (not the reference loop)
+        if (x.strides[0] !== 0) expect(got).not.toEqual(want); // the SIMD kernel / float32 row ran (not the reference loop)
       } else expect(got).toEqual(want);
     }
+  });
+
+  it('gelu keeps a float32 relative error in both tails and at 0 (the float32 row on float32, the reference on float64)', () => {
+    const xs = Float32Array.from({ length: 4001 }, (_, i) => (i - 2000) / 160); // −12.5 … 12.5
+    const [want, got] = [alloc(), alloc()].map(() => (dtype === 'float64' ? new Float64Array(xs.length) : new Float32Array(xs.length)));
+    const x = view(wrap(xs), [xs.length], [1]);
+    cpu.unary('gelu', x, want);
+    wasm.unary('gelu', x, got);
+    if (dtype === 'float64') return expect(got).toEqual(want);
+    // + 1e-14 absolute: below x ≈ −7 the reference's 1 + erf(x/√2) cancels to a few double ulps (its
+    // values there, |gelu| < 1e-11, carry no digits); erfc keeps them
+    got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(3e-7 * Math.abs(want[i]) + 1e-14));
   });
 
   it('assign of every layout into a strided window (row block copies where both rows are unit-stride)', () => {
