@@ -4,7 +4,7 @@
  *
  *   loadSession(dir)                           a model folder on disk → Session (model, tokenizer, processor, template)
  *   loadLlava(dir) / readLlavaConfig(dir)      the model alone
- *   openCheckpoint(path) / fileSource(path)    safetensors on disk (ranged reads), writeSafetensorsFile
+ *   openCheckpoint(path) / fileSource(path)    safetensors on disk (ranged reads), writeSafetensorsFile, SafetensorsSpool
  *   readImageFile / writePngFile               PNG / JPEG files; decodeImage / encodePng for bytes
  *   loadTokenizerFromDir / loadChatTemplateFromDir
  *   createWasmBackend({threads})               (from index.ts) its thread pool uses worker_threads here
@@ -15,6 +15,7 @@ export * from './index.js';
 export { loadSession } from './controlmllm/session-node.js';
 export { loadLlava, openLlavaDir, readLlavaConfig } from './model/load-node.js';
 export { fileSource, openCheckpoint, openSafetensorsFile, writeSafetensorsFile } from './safetensors/node.js';
+export { SafetensorsSpool } from './safetensors/spool-node.js';
 export { readImageFile, writePngFile } from './io/image-node.js';
 export { decodeImage, encodePng, ImageError, readHeader, sniffFormat, type DecodeOptions as ImageDecodeOptions, type ImageFormat, type ImageHeader } from './io/image.js';
 export { loadTokenizerFromDir, readTiktokenWasm, readTokenizerFiles } from './io/tokenizer-node.js';

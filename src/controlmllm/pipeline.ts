@@ -10,7 +10,7 @@ import type { RgbImage } from '../io/image.js';
 import { TextStreamer } from '../io/text-streamer.js';
 import type { Tokenizer } from '../io/tokenizer.js';
 import { generate } from '../model/generate.js';
-import { resolveLayerIndices } from '../model/llama.js';
+import { resolveLayerIndices } from '../model/decode-options.js';
 import { noGrad, type Tensor } from '../tensor/index.js';
 import { contrastiveGenerate, type ContrastiveOptions } from './contrastive.js';
 import { insideRatio } from './energy.js';

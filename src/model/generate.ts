@@ -7,7 +7,7 @@
  * Stops at an EOS id (included in the output, as HF does) or after maxNewTokens.
  * Runs under noGrad: generation never records a graph, even from a prefill that requires grad.
  */
-import type { KVCache } from './llama.js';
+import type { KVCache } from './decode-options.js';
 import { Rng, Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 
 export interface GenerateOptions {

@@ -8,7 +8,7 @@
  */
 export * from './config.js';
 export { LlavaForConditionalGeneration, imageTokenPositions, imageTokenRun, type EmbedResult, type ImageSpan, type VisionResult } from './llava.js';
-export { KVCache, type DecodeOptions, type DecodeResult } from './llama.js';
+export { KVCache, type DecodeOptions, type DecodeResult } from './decode-options.js';
 export { Params } from './layers.js';
 export {
   WeightLoadError, checkWeights, formatProblems, loadLlavaFromSource, parameterSpecs, sanitize,

@@ -16,36 +16,8 @@ import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
 import { Tensor, activation, applyRope, attention, attentionProbs, cat, ropeTables, swiglu } from '../tensor/index.js';
 import { checkpoint } from './checkpoint.js';
+import { KVCache, resolveLayers, type DecodeOptions, type DecodeResult, type LayerOut } from './decode-options.js';
 
-/** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
-export class KVCache {
-  constructor(readonly layers: ReadonlyArray<{ k: Tensor; v: Tensor }>) {}
-  /** Number of cached positions S. */
-  get length(): number {
-    return this.layers.length ? this.layers[0].k.shape[2] : 0;
-  }
-}
-
-export interface DecodeOptions {
-  /** Earlier positions; never mutated (decode returns a new cache). */
-  cache?: KVCache;
-  /** Layers whose attention probabilities to return ('all' = every layer). */
-  captureAttention?: readonly number[] | 'all';
-  /** Position of the first input row (default: cache length). */
-  positionOffset?: number;
-  /** Also return HF-style hidden states (L+1 entries). */
-  outputHiddenStates?: boolean;
-  /** Run the LM head on the last position only: logits [1, 1, V] (what generation needs). */
-  lastLogitsOnly?: boolean;
-}
-
-export interface DecodeResult {
-  logits: Tensor; // [1, T, V]
-  cache: KVCache;
-  /** layer → softmax probabilities [1, H, T, S]; the op outputs themselves, so differentiable when recording. */
-  attentions: Map<number, Tensor>;
-  hiddenStates?: Tensor[]; // (L+1) × [1, T, C]
-}
 
 /**
  * What a Llama-shaped decoder layer needs; Qwen2 (Qwen2.5-VL's decoder) is the same layer with q/k/v
@@ -247,6 +219,23 @@ export class LlamaForCausalLM {
     return this.lm_head ? this.lm_head.forward(h) : this.model.embed_tokens.project(h);
   }
 
+  /**
+   * The prefill for a consumer that writes each layer out as it goes (trace): `each(i, input, probs)` gets
+   * layer i's input hidden state [1, T, C] (HF's hidden_states[i]) and its attention probabilities
+   * [1, H, T, T], and nothing is kept for later (no cache, no list of maps: a 7B's are 1.5 GB). Returns
+   * the final-normed hidden state (hidden_states[L]) and the logits [1, T, V].
+   */
+  streamLayers(inputsEmbeds: Tensor, each: (i: number, input: Tensor, probs: Tensor) => void): { normed: Tensor; logits: Tensor } {
+    const T = inputsEmbeds.shape[1];
+    let h = inputsEmbeds;
+    this.runLayers(inputsEmbeds, Array.from({ length: T }, (_, t) => t), { upTo: this.model.layers.length - 1 }, (i, r) => {
+      each(i, h, r.probs);
+      h = r.h;
+    });
+    const normed = this.model.norm.forward(h); // [1, T, C]
+    return { normed, logits: this.lmHead(normed) };
+  }
+
   /** inputs_embeds [1, T, C] → logits [1, T, V] (see DecodeOptions). */
   decode(inputsEmbeds: Tensor, opts: DecodeOptions = {}): DecodeResult {
     const [B, T, C] = inputsEmbeds.shape;
@@ -277,24 +266,4 @@ export class LlamaForCausalLM {
     if (opts.outputHiddenStates) result.hiddenStates = hidden;
     return result;
   }
-}
-
-/** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D], probs [B, H, T, S]. */
-export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
-
-/**
- * Decoder layer indices: 'all', or a list where negative indices count from the end (−1 = the last
- * layer); `what` names the caller in the out-of-range error. The one home of this rule.
- */
-export function resolveLayerIndices(sel: readonly number[] | 'all', L: number, what = 'layer'): number[] {
-  if (sel === 'all') return Array.from({ length: L }, (_, i) => i);
-  return sel.map((l) => {
-    if (!Number.isInteger(l) || l < -L || l >= L) throw new Error(`${what} ${l} is out of range for a decoder of ${L} layers`);
-    return l < 0 ? l + L : l;
-  });
-}
-
-/** captureAttention's selection as a set of layer indices. */
-export function resolveLayers(sel: readonly number[] | 'all' | undefined, L: number): Set<number> {
-  return new Set(sel === undefined ? [] : resolveLayerIndices(sel, L, 'decode: captureAttention layer'));
 }

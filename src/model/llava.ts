@@ -16,7 +16,8 @@
 import { ClipVisionModel } from './clip.js';
 import type { LlavaConfig } from './config.js';
 import type { Params } from './layers.js';
-import { KVCache, LlamaForCausalLM, type DecodeOptions, type DecodeResult } from './llama.js';
+import { KVCache, type DecodeOptions, type DecodeResult } from './decode-options.js';
+import { LlamaForCausalLM } from './llama.js';
 import { LlavaMultiModalProjector } from './projector.js';
 import { Tensor, cat, fromArray } from '../tensor/index.js';
 import { HalfWeight } from '../tensor/half.js';

@@ -5,6 +5,7 @@
  *   openCheckpoint(pathOrDir)            a .safetensors file, a *.index.json, or a directory holding either
  *   writeSafetensorsFile(path, ...)      writes a temp file in the same directory, then renames it into place
  *   streamSafetensorsFile(path, ...)     the same, tensor data produced chunk by chunk (files larger than memory)
+ *   SafetensorsSpool (spool-node.ts)      the same, tensors handed over one by one as a run produces them
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -152,13 +153,13 @@ export function streamSafetensorsFile<T extends TensorHeaderEntry>(
   });
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+export function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
 /** Runs `write` on a fresh temp file next to `filePath`, flushes it and renames it into place; removes it on failure. */
-function atomicWrite(filePath: string, write: (fd: number) => void): void {
+export function atomicWrite(filePath: string, write: (fd: number) => void): void {
   const tmp = path.join(path.dirname(filePath), `.${path.basename(filePath)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx');

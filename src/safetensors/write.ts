@@ -36,15 +36,17 @@ export interface TensorHeaderEntry {
 
 /**
  * The header bytes of a safetensors file holding `entries` (sorted by name, data back to back in that
- * order): the 8-byte length, the JSON, and its space padding to a multiple of 8. Also returns the
- * sorted entries and the data section's size. Throws {@link SafetensorsError} on a duplicate or reserved
- * name, an unknown dtype, a bad shape or non-string metadata — before any data is touched.
+ * order — or, with order 'given', in the order of `entries`, as a writer that streams tensors while they
+ * are produced lays them out): the 8-byte length, the JSON, and its space padding to a multiple of 8.
+ * Also returns the entries in data order and the data section's size. Throws {@link SafetensorsError} on
+ * a duplicate or reserved name, an unknown dtype, a bad shape or non-string metadata — before any data is touched.
  */
-export function safetensorsHeader<T extends TensorHeaderEntry>(entries: readonly T[], metadata?: Record<string, string>, label = '(safetensorsHeader)'): { header: Uint8Array; sorted: T[]; dataBytes: number } {
+export function safetensorsHeader<T extends TensorHeaderEntry>(entries: readonly T[], metadata?: Record<string, string>, label = '(safetensorsHeader)', order: 'name' | 'given' = 'name'): { header: Uint8Array; sorted: T[]; dataBytes: number } {
   const fail = (detail: string, tensor?: string): never => {
     throw new SafetensorsError(label, detail, tensor);
   };
-  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = order === 'given' ? [...entries] : [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const names = new Set<string>();
   const json: string[] = [];
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') fail(`metadata["${k}"] must be a string, got ${typeof v}`);
@@ -54,7 +56,8 @@ export function safetensorsHeader<T extends TensorHeaderEntry>(entries: readonly
   for (let i = 0; i < sorted.length; i++) {
     const { name, dtype, shape } = sorted[i];
     if (name === '__metadata__') fail(`"__metadata__" is reserved and cannot name a tensor`, name);
-    if (i > 0 && sorted[i - 1].name === name) fail(`duplicate tensor name`, name);
+    if (names.has(name)) fail(`duplicate tensor name`, name);
+    names.add(name);
     if (!isStDtype(dtype)) fail(`unknown dtype ${JSON.stringify(dtype)}`, name);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape must be non-negative integers, got [${shape}]`, name);
     const bytes = shape.reduce((p, d) => p * d, 1) * DTYPE_SIZE[dtype];

@@ -12,23 +12,19 @@
  */
 import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from '../command.js';
-import { generate } from '../../model/generate.js';
-import { loadLlava } from '../../model/load-node.js';
-import { imageTokenPositions, type LlavaForConditionalGeneration } from '../../model/llava.js';
 import { openSafetensorsFile } from '../../safetensors/node.js';
-import { writeSafetensors, type TensorToWrite } from '../../safetensors/index.js';
-import { checkOutputPath, writeFileAtomic } from '../../io/output-file-node.js';
-import { Tensor, fromArray, noGrad } from '../../tensor/index.js';
-import { preprocess } from '../../io/clip-preprocess.js';
-import { readImageFile } from '../../io/image-node.js';
+import type { TensorToWrite } from '../../safetensors/index.js';
+import { SafetensorsSpool } from '../../safetensors/spool-node.js';
+import { checkOutputPath } from '../../io/output-file-node.js';
+import { Tensor, fromArray } from '../../tensor/index.js';
 import type { AskOptions } from '../../controlmllm/pipeline.js';
-import { promptIds } from '../../controlmllm/session.js';
-import { loadSession, modelFamily } from '../../controlmllm/session-node.js';
+import { modelFamily } from '../../controlmllm/session-node.js';
 import { askOptionSpec, askOptionsFromFlags } from '../ask-args.js';
 import { backendOption, useBackend } from '../backend-args.js';
 import type { PixelsOptions } from '../pixels-args.js';
 import { numberFlag, withNegativeValues } from '../flags.js';
 import { traceEnergy, traceOptimize, type EnergyMode, type TraceTarget } from './trace-controlmllm.js';
+import { traceLlava } from './trace-llava.js';
 import { traceQwen } from './trace-qwen.js';
 
 const USAGE = `usage: controlmllm trace --model DIR (--input-ids IDS --pixel-values FILE[:NAME] [--image-grid-thw t,h,w] | --image IMG --question "…" [--pad-to-square])
@@ -203,31 +199,6 @@ export const f32 = (name: string, t: Tensor): TensorToWrite => ({
 export const i64 = (name: string, shape: number[], ids: readonly number[]): TensorToWrite => ({ name, dtype: 'I64', shape, data: BigInt64Array.from(ids, (x) => BigInt(x)) });
 
 /** The forward pass with every intermediate, plus the merged embeddings for later steps. */
-export function traceForward(model: LlavaForConditionalGeneration, ids: readonly number[], pixels: Tensor) {
-  return noGrad(() => {
-    const vision = model.encodeImage(pixels, { allHiddenStates: true });
-    const merged = model.embedWithImageFeatures(ids, vision.imageFeatures);
-    const out = model.decode(merged.inputsEmbeds, { captureAttention: 'all', outputHiddenStates: true });
-    const tensors: TensorToWrite[] = [
-      ...vision.hiddenStates.map((h, i) => f32(`vision_hidden_states.${i}`, h)),
-      f32('vision_selected_features', vision.selected),
-      f32('image_features', vision.imageFeatures),
-      f32('merged_inputs_embeds', merged.inputsEmbeds),
-      ...out.hiddenStates!.map((h, i) => f32(`decoder_hidden_states.${i}`, h)),
-      ...[...out.attentions].map(([layer, p]) => f32(`attentions.${layer}`, p)),
-      f32('logits', out.logits),
-      i64('image_token_positions', [merged.imageSpan.length], imageTokenPositions(merged.imageSpan)),
-    ];
-    return { tensors, inputsEmbeds: merged.inputsEmbeds, imageFeatures: vision.imageFeatures };
-  });
-}
-
-/** n greedy tokens after the prefill (no EOS stop, as the fixture), as `greedy_new_tokens` [1, n]. */
-export function traceGreedy(model: LlavaForConditionalGeneration, inputsEmbeds: Tensor, n: number): TensorToWrite {
-  const { tokens } = generate(model, inputsEmbeds, { maxNewTokens: n, eosTokenId: null });
-  return i64('greedy_new_tokens', [1, tokens.length], tokens);
-}
-
 async function run(argv: string[], io: CommandIO): Promise<number> {
   let request: TraceRequest | 'help';
   try {
@@ -245,9 +216,17 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   try {
     checkOutputPath(request.out);
     release = await useBackend(request.backend, io.stderr);
-    const tensors = modelFamily(request.model) === 'qwen2_5_vl' ? await traceQwen(request) : await traceLlava(request);
-    await writeFileAtomic(request.out, writeSafetensors(tensors, { format: 'pt', producer: 'controlmllm trace' }, request.out));
-    io.stdout(`wrote ${tensors.length} tensors to ${request.out}\n`);
+    // tensors go to the file as they are made (a 7B's attention maps are 1.5 GB); it appears when all are written
+    const spool = new SafetensorsSpool(request.out);
+    try {
+      const add = (t: TensorToWrite) => spool.add(t);
+      if (modelFamily(request.model) === 'qwen2_5_vl') (await traceQwen(request)).forEach(add);
+      else await traceLlava(request, add);
+      spool.finish({ format: 'pt', producer: 'controlmllm trace' });
+    } finally {
+      spool.abort();
+    }
+    io.stdout(`wrote ${spool.count} tensors to ${request.out}\n`);
     return 0;
   } catch (e) {
     io.stderr(`controlmllm trace: ${(e as Error).message}\n`);
@@ -255,16 +234,6 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   } finally {
     release();
   }
-}
-
-/** LLaVA: the forward's intermediates, greedy tokens, and the method's outputs when a region is given. */
-async function traceLlava(request: TraceRequest): Promise<TensorToWrite[]> {
-  const { model, ids, pixels, extra } = await traceInputs(request);
-  const { tensors, inputsEmbeds, imageFeatures } = traceForward(model, ids, pixels);
-  tensors.push(...extra);
-  if (request.newTokens > 0) tensors.push(traceGreedy(model, inputsEmbeds, request.newTokens));
-  tensors.push(...traceMethod(request, { model, numLayers: model.config.text_config.num_hidden_layers, family: 'llava' }, ids, imageFeatures));
-  return tensors;
 }
 
 /** --energy / --optimize on the region mask (either family). */
@@ -275,20 +244,6 @@ export function traceMethod(request: TraceRequest, target: TraceTarget, ids: rea
     ...(request.energy ? traceEnergy(target, ids, features, region, request.energy, request.options) : []),
     ...(request.optimize ? traceOptimize(target, ids, features, region, request.optimize, request.options, request.newTokens || 5) : []),
   ];
-}
-
-/** The model and its inputs: given ids + pixels, or an image + question through the session's processor. */
-async function traceInputs(request: TraceRequest) {
-  if (request.input.kind === 'tensors') {
-    return { model: loadLlava(request.model, { halfWeights: request.halfWeights }), ids: request.input.inputIds, pixels: readTensor(request.input.pixels), extra: [] as TensorToWrite[] };
-  }
-  const session = await loadSession(request.model, { halfWeights: request.halfWeights });
-  if (session.family !== 'llava') throw new Error(`${request.model}: expected a LLaVA folder`);
-  const image = readImageFile(request.input.image);
-  const p = preprocess(image, session.processor, { padToSquare: request.input.padToSquare, source: request.input.image });
-  const pixels = fromArray(p.pixelValues, [1, 3, p.size, p.size]);
-  const { ids } = promptIds(session, request.input.question, request.newTokens);
-  return { model: session.model, ids, pixels, extra: [f32('pixel_values', pixels), i64('input_ids', [1, ids.length], ids)] };
 }
 
 export const traceCommand: Command = {

@@ -19,7 +19,7 @@ import { Qwen2Decoder, type QwenDecodeOptions } from './text.js';
 import { Qwen25VisionTransformer, type VisionOutput } from './vision.js';
 import type { GridThw } from './vision-windows.js';
 import type { Params } from '../layers.js';
-import type { DecodeResult } from '../llama.js';
+import type { DecodeResult } from '../decode-options.js';
 import { imageTokenRun, type ImageSpan } from '../llava.js';
 import { Tensor, cat, fromArray } from '../../tensor/index.js';
 
