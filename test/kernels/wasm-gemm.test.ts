@@ -1,6 +1,7 @@
 /**
- * The wasm GEMM / GEMV against the reference: odd shapes around the 6×8 tile and the K block,
- * every operand layout the host handles, a LLaVA shape, both FMA builds, and the weight cache.
+ * The wasm GEMM / GEMV against the reference: odd shapes around the 4×8 tile and the K block,
+ * every operand layout the host handles, a LLaVA shape, both FMA builds, another register tile (6×8
+ * with an unrolled k loop), and the weight cache.
  */
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { createWasmBackend, type WasmBackend } from '../../src/kernels/wasm/index.js';
@@ -9,15 +10,19 @@ import { contiguous, random, refGemmRows, relErr, view } from './wasm-helpers.js
 let relaxed: WasmBackend;
 let plain: WasmBackend;
 let threaded: WasmBackend;
+/** The generator's other path: a 6×8 tile, k unrolled by 4 with a remainder loop, small blocks. */
+let tile6x8: WasmBackend;
 beforeAll(async () => {
   relaxed = await createWasmBackend({ threads: 1 });
   plain = await createWasmBackend({ threads: 1, relaxed: false });
   threaded = await createWasmBackend({ threads: 2 });
+  tile6x8 = await createWasmBackend({ threads: 2, gemm: { mr: 6, nr: 8, ku: 4, kc: 96, mc: 36, nc: 64 } });
 });
-afterAll(() => [relaxed, plain, threaded].forEach((b) => b.dispose()));
+afterAll(() => [relaxed, plain, threaded, tile6x8].forEach((b) => b.dispose()));
 
 const shapes: Array<[number, number, number]> = [
-  [1, 1, 1], [1, 7, 13], [7, 13, 1], [13, 7, 29], [6, 8, 8], [12, 256, 16], [7, 257, 9], [145, 300, 33], [3, 1000, 5], [50, 70, 100],
+  [1, 1, 1], [1, 7, 13], [7, 13, 1], [13, 7, 29], [4, 8, 8], [5, 9, 17], [6, 8, 8], [12, 256, 16], [7, 257, 9], [145, 300, 33],
+  [3, 1000, 5], [50, 70, 100],
 ];
 
 type Layout = 'kn' | 'nk' | 'aT' | 'strided';
@@ -41,11 +46,11 @@ function operands(M: number, K: number, N: number, layout: Layout) {
 }
 
 describe.each(['kn', 'nk', 'aT', 'strided'] as const)('layout %s', (layout) => {
-  it.each(shapes)('M=%i K=%i N=%i matches the reference (relaxed, mul+add, 2 threads)', (M, K, N) => {
+  it.each(shapes)('M=%i K=%i N=%i matches the reference (relaxed, mul+add, 2 threads, 6×8 tile)', (M, K, N) => {
     const { a, b } = operands(M, K, N, layout);
     const ref = new Float32Array(M * N);
     cpu.matmul(a, b, ref);
-    for (const be of [relaxed, plain, threaded]) {
+    for (const be of [relaxed, plain, threaded, tile6x8]) {
       const out = new Float32Array(M * N);
       be.matmul(a, b, out);
       expect(relErr(out, ref)).toBeLessThan(1e-5);
@@ -76,8 +81,8 @@ it('LLaVA vision shape 577×1024×1024 with a Linear weight: relative error ≤ 
   const b = view(random(N * K, 12), [K, N], [1, K]);
   const out = new Float32Array(M * N);
   threaded.matmul(a, b, out);
-  // rows checked against float64: a spread sample, plus the last partial 6-row panel
-  const rows = [0, 1, 5, 6, 100, 143, 144, 288, 289, 400, 571, 572, 573, 574, 575, 576];
+  // rows checked against float64: a spread sample, plus the last (one-row) 4-row panel
+  const rows = [0, 1, 3, 4, 5, 6, 100, 143, 144, 288, 289, 400, 571, 572, 573, 574, 575, 576];
   const ref = refGemmRows(a, b, rows);
   const got = rows.flatMap((i) => Array.from(out.subarray(i * N, (i + 1) * N)));
   const want = rows.flatMap((i) => Array.from(ref.get(i)!));
