@@ -40,6 +40,8 @@ export interface SceneOptions {
   objects?: [number, number];
   /** Visual-token grid side; every object's visible pixels must cover at least one cell centre (default size/8). */
   grid?: number;
+  /** Every object has this shape (default: each drawn at random). */
+  shape?: Shape;
 }
 
 export interface SceneObject {
@@ -103,7 +105,7 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
         // Some overlap is allowed, but centres stay apart (and apart in x, so "left to right" is clear).
         const clash = specs.some((o) => hypot(o.cx - cx, o.cy - cy) < 0.8 * (o.r + r) || abs(o.cx - cx) < 3);
         if (!clash) {
-          specs.push({ colour, shape: pick(rng, SHAPES), cx, cy, r });
+          specs.push({ colour, shape: opts.shape ?? pick(rng, SHAPES), cx, cy, r });
           placed = true;
         }
       }
@@ -242,13 +244,25 @@ export interface TrainSampleOptions extends SceneOptions {
   hardNegatives?: boolean;
   /** Multi-object scenes are asked to count and list their objects (default true; false needs named). */
   listing?: boolean;
+  /**
+   * Share of multi-object scenes whose objects all have one shape (default 0). Such a scene is also asked
+   * "What shape is the object?", which every object answers alike: a description, not a region, that
+   * makes the decoder read shape from whichever object tokens it attends to.
+   */
+  sameShapeShare?: number;
 }
 
 /** One training conversation about a fresh scene (1 object with probability singleShare, else 2–4). */
 export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSample {
   const single = rng.uniform() < (opts.singleShare ?? 0.6);
-  const scene = makeScene(rng, { ...opts, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4] });
-  const ask = () => (single ? singleObjectQA(rng, scene.objects[0], opts.hardNegatives) : multiObjectQA(rng, scene.objects, opts.named, opts.listing));
+  // drawn only when asked for, so that the other recipes' data stay what they were
+  const same = !single && (opts.sameShapeShare ?? 0) > 0 && rng.uniform() < opts.sameShapeShare! ? pick(rng, SHAPES) : undefined;
+  const scene = makeScene(rng, { ...opts, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4], shape: same });
+  const ask = (): QA => {
+    if (single) return singleObjectQA(rng, scene.objects[0], opts.hardNegatives);
+    if (same && rng.int(2) === 0) return { question: 'What shape is the object?', answer: same };
+    return multiObjectQA(rng, scene.objects, opts.named, opts.listing);
+  };
   const turns: QA[] = [];
   const seen = new Set<string>();
   for (let t = 0; t < (opts.turns ?? 3); t++) {

@@ -48,6 +48,8 @@ export interface TrainOptions {
   hardNegatives?: boolean;
   /** Multi-object scenes are also asked to count and to list their objects left to right (default true). */
   listing?: boolean;
+  /** Share of multi-object scenes of one shape, also asked "What shape is the object?" (default 0). */
+  sameShapeShare?: number;
   radius: [number, number];
   checkpointEvery: number;
   /** Held-out description questions answered at the end (0: skip). */
@@ -163,7 +165,7 @@ export function stepSeed(seed: number, s: number): number {
 function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
   const rng = new Rng(stepSeed(o.seed, s));
   const grid = o.shape.imageSize / o.shape.patchSize;
-  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing }));
+  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing, sameShapeShare: o.sameShapeShare }));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -130,6 +130,28 @@ describe('synthetic scenes', () => {
     expect(leftToRight).toBeDefined();
   });
 
+  test('sameShapeShare: that share of multi-object scenes has one shape, and only they are asked "What shape is the object?"', () => {
+    const rng = new Rng(11);
+    let [same, asked] = [0, 0];
+    for (let i = 0; i < 200; i++) {
+      const s = trainSample(rng, { turns: 3, named: true, singleShare: 0, sameShapeShare: 0.5 });
+      const shapes = new Set(s.objects.map((o) => o.shape));
+      const generic = s.turns.filter((t) => t.question === 'What shape is the object?');
+      if (shapes.size === 1) same++;
+      if (generic.length) asked++;
+      for (const t of generic) {
+        expect(shapes.size).toBe(1);
+        expect(t.answer).toBe(s.objects[0].shape);
+      }
+    }
+    // one shape by chance too (2 objects: 1/9), so more than half; most same-shape scenes ask it (1 − ⅛ over 3 turns)
+    expect(same).toBeGreaterThan(100);
+    expect(same).toBeLessThan(150);
+    expect(asked).toBeGreaterThan(70);
+    const plain = new Rng(11); // without the option, multi-object scenes never are
+    for (let i = 0; i < 50; i++) expect(trainSample(plain, { named: true, singleShare: 0 }).turns.map((t) => t.question)).not.toContain('What shape is the object?');
+  });
+
   test('without listing, multi-object scenes are asked only about one named object', () => {
     const rng = new Rng(7);
     const kinds = new Set<string>();
