@@ -45,6 +45,10 @@ describe('controlmllm trace', () => {
     expect(f.info('greedy_new_tokens')).toMatchObject({ dtype: 'I64', shape: [1, 5] });
     expect(Array.from(f.readFloat64('greedy_new_tokens'))).toEqual(Array.from(ref('greedy_new_tokens').data));
     expect(f.names().sort()).toEqual([...floats, 'image_token_positions', 'greedy_new_tokens'].sort());
+    // written as made (a 7B's maps are never all held): the data lie in the order the forward produces them
+    const order = ['vision_hidden_states.2', 'image_features', 'decoder_hidden_states.0', 'attentions.0', 'decoder_hidden_states.1', 'attentions.1', 'decoder_hidden_states.2', 'logits', 'greedy_new_tokens'];
+    const begins = order.map((n) => f.info(n).begin);
+    expect(begins).toEqual([...begins].sort((a, b) => a - b));
   });
 
   it('--half-weights on an F16 checkpoint: the same intermediates as its float32 widening, and the same tokens', async () => {
