@@ -109,7 +109,8 @@ export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
     scope = outer;
   }
   for (const data of mine.arrays) {
-    if (returned.has(data) && outer && !mine.kept.has(data)) { outer.arrays.push(data); continue; } // survives, still tracked
+    // A survivor (returned) is no longer tracked: the enclosing scope would pin it until it ends, long
+    // after it died (a layer's output, consumed by the next layer); it is left to the garbage collector.
     trackedBytes -= data.byteLength;
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
     else if (!returned.has(data)) release(data, Math.max(MAX_POOL_BYTES, mine.limit));

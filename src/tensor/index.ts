@@ -7,5 +7,5 @@ export { Rng } from './random.js';
 export { add, sub, mul, div, maximum, eq, gt, sum, mean, max, argmax, matmul, softmax, logSoftmax, gather, where, unary } from './ops.js';
 export { reshape, permute, transpose, expand, slice, select, squeeze, unsqueeze, contiguous, cat, stack } from './views.js';
 export * from './nn.js';
-export { noGrad } from './record.js';
+export { isGradEnabled, noGrad } from './record.js';
 export { tidy, keep, arenaStats, resetArenaStats, setBufferPooling, type TidyOptions } from './arena.js';

@@ -92,6 +92,22 @@ describe('tidy', () => {
     T.setBufferPooling(true);
   });
 
+  it('a survivor of an inner scope is no longer tracked: the outer scope does not pin it until it ends', () => {
+    T.setBufferPooling(false);
+    T.setBufferPooling(true);
+    T.resetArenaStats();
+    let last: T.Tensor | null = null;
+    T.tidy(() => {
+      // as a decoder's layers run: each layer's temporaries are pooled, its output feeds the next one
+      for (let i = 0; i < 3; i++) last = T.tidy(() => T.zeros(big).add(i + 1).mul(2));
+      return null;
+    });
+    expect(T.arenaStats.released).toBe(6); // the zeros and the add of each inner scope; never the survivors
+    expect(last!.toTypedArray()[0]).toBe(6);
+    T.setBufferPooling(false);
+    T.setBufferPooling(true);
+  });
+
   it('tracks (and pools) as much as a scope asks for with maxTrackedBytes, inner scopes included', () => {
     T.setBufferPooling(false);
     T.setBufferPooling(true);
