@@ -9,7 +9,9 @@ E = (1 - sum(w*a)/sum(a))^2 with a = mean over layers, heads and prompt tokens a
 attention to the image tokens, and the backward to a zero latent added to the image features.
 Prints one JSON line: best-of-REPEATS milliseconds for encode / forward / backward, the energy and the
 gradient's checksum (sum, sum of squares, a few entries) so the caller can check both sides computed the
-same thing. One thread (torch.set_num_threads(1)), as the bench's peer. No transformers needed.
+same thing. One thread, as the bench's peer: torch.set_num_threads(1) alone does not hold Debian's
+OpenBLAS (libopenblas0-pthread), which starts its own threads (the step then ran at ~150 % CPU on the
+2-core machine), so the BLAS thread counts are pinned to 1 before torch loads. No transformers needed.
 """
 import json
 import math
@@ -18,7 +20,10 @@ import struct
 import sys
 import time
 
-import torch
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import torch  # noqa: E402 (after the thread pinning)
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64, "I64": torch.int64}
 
