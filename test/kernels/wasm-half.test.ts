@@ -21,6 +21,25 @@ afterAll(() => [one, two].forEach((b) => b.dispose()));
 const weight = (format: 'f16' | 'bf16', N: number, K: number) =>
   new HalfWeight(format === 'f16' ? randomF16(N * K, N + K) : randomBf16(N * K, N + K), [N, K], format);
 
+/** x·Wᵀ and gy·W for random x [M, K], gy [M, N] by the reference; `expectOn(be, w)` checks a backend's against them. */
+function referenceProducts(w: HalfWeight, M: number) {
+  const [N, K] = w.shape;
+  const x = contiguous(random(M * K, 1), [M, K]);
+  const gy = contiguous(random(M * N, 2), [M, N]);
+  const [ref, refT] = [new Float32Array(M * N), new Float32Array(M * K)];
+  cpu.matmulHalf!(x, w, ref);
+  cpu.matmulHalf!(gy, w, refT, false);
+  return {
+    expectOn(be: WasmBackend, on: HalfWeight) {
+      const [out, outT] = [new Float32Array(M * N), new Float32Array(M * K)];
+      be.matmulHalf!(x, on, out);
+      be.matmulHalf!(gy, on, outT, false);
+      expect(relErr(out, ref)).toBeLessThan(1e-5);
+      expect(relErr(outT, refT)).toBeLessThan(1e-5);
+    },
+  };
+}
+
 it('widening: f16 (normals, subnormals, ±0, inf) and bf16', () => {
   expect([0x3c00, 0xc000, 0x0001, 0x8000, 0x7c00, 0x7bff].map(f16Value)).toEqual([1, -2, 2 ** -24, -0, Infinity, 65504]);
   expect([0x3f80, 0xc040].map(bf16Value)).toEqual([1, -3]);
@@ -32,20 +51,8 @@ describe.each(['f16', 'bf16'] as const)('%s', (format) => {
     [1, 4096, 600], [2, 1100, 5], // several streamed blocks: GEMV rows, GEMM columns of x·W
   ])('M=%i K=%i N=%i: x·Wᵀ and x·W match the widened reference', (M, K, N) => {
     const w = weight(format, N, K);
-    const x = contiguous(random(M * K, 1), [M, K]);
-    const ref = new Float32Array(M * N);
-    cpu.matmulHalf!(x, w, ref);
-    const gy = contiguous(random(M * N, 2), [M, N]);
-    const refT = new Float32Array(M * K);
-    cpu.matmulHalf!(gy, w, refT, false);
-    for (const be of [one, two]) {
-      const out = new Float32Array(M * N);
-      be.matmulHalf!(x, w, out);
-      expect(relErr(out, ref)).toBeLessThan(1e-5);
-      const outT = new Float32Array(M * K);
-      be.matmulHalf!(gy, w, outT, false);
-      expect(relErr(outT, refT)).toBeLessThan(1e-5);
-    }
+    const products = referenceProducts(w, M);
+    for (const be of [one, two]) products.expectOn(be, w);
   });
 
   it('a strided x (every other element)', () => {
@@ -72,24 +79,14 @@ describe('half weights adopted by the wasm backend (read in wasm memory, no copy
   it.each([[1, 4096, 600], [1, 13, 7], [5, 1100, 1030], [2, 40, 3]])('M=%i K=%i N=%i: x·Wᵀ and x·W match the reference', (M, K, N) => {
     for (const format of ['f16', 'bf16'] as const) {
       const host = weight(format, N, K);
-      const ref = new Float32Array(M * N);
-      const x = contiguous(random(M * K, 1), [M, K]);
-      cpu.matmulHalf!(x, host, ref);
-      const gy = contiguous(random(M * N, 2), [M, N]);
-      const refT = new Float32Array(M * K);
-      cpu.matmulHalf!(gy, host, refT, false);
+      const products = referenceProducts(host, M);
       for (const be of [one, two]) {
         const before = be.residentBytes();
         const w = new HalfWeight(Uint16Array.from(host.bits), [N, K], format, be);
         expect(w.bits.buffer).not.toBe(host.bits.buffer);
         expect(be.residentBytes() - before).toBe(2 * N * K);
         const memory = be.memoryBytes();
-        const out = new Float32Array(M * N);
-        be.matmulHalf!(x, w, out);
-        expect(relErr(out, ref)).toBeLessThan(1e-5);
-        const outT = new Float32Array(M * K);
-        be.matmulHalf!(gy, w, outT, false);
-        expect(relErr(outT, refT)).toBeLessThan(1e-5);
+        products.expectOn(be, w);
         if (M === 1) expect(be.memoryBytes()).toBe(memory); // the GEMV needs no block of W
       }
     }
