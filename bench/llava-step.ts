@@ -138,6 +138,8 @@ export async function benchLlavaStep(log: (s: string) => void = console.log, siz
       ['cpu (reference)', async () => cpu],
       ['wasm 1T', () => createWasmBackend({ threads: 1 })],
       ['wasm 2T', () => createWasmBackend({ threads: 2 })],
+      // the same without tensor storage in wasm memory (every kernel copies its operands in and out)
+      ['wasm 2T host arrays', () => createWasmBackend({ threads: 2, residentArrayBytes: 0 })],
     ];
     const rows: Array<StepResult | string> = [];
     const live: Array<{ label: string; backend: Backend & { dispose?: () => void }; step: () => StepResult; best?: StepResult }> = [];

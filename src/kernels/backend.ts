@@ -84,6 +84,12 @@ export interface Backend {
    * The caller drops its own array and never writes into the returned one.
    */
   adoptHalf?(bits: Uint16Array): Uint16Array;
+  /**
+   * Optional: n zero-filled float32 elements in memory the backend owns (the wasm heap), which its
+   * kernels then read and write in place; undefined when it has no room (the tensor layer then takes a
+   * host array, which every kernel also takes). The tensor layer allocates tensor storage through it.
+   */
+  allocate?(n: number): Float32Array | undefined;
 
   // Fused ops (one pass each instead of the composition of the primitives above; the reference
   // kernels in cpu/fused.ts and cpu/attention.ts are their definition).

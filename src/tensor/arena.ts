@@ -16,7 +16,7 @@
  * (a 7B prefill allocates several times the machine's memory over its layers). Weak references would not
  * do: an object behind a WeakRef stays alive until the current job ends, i.e. for the whole scope.
  */
-import type { Data, DType } from '../kernels/backend.js';
+import type { Backend, Data, DType } from '../kernels/backend.js';
 import { TensorError } from './errors.js';
 import { Tensor } from './tensor.js';
 
@@ -59,10 +59,22 @@ export function forgetOnReuse(backend: { forget?(data: Data): void }): void {
   if (backend.forget) forgetting.add(backend);
 }
 
-/** A zero-filled array of n elements: a pooled one when available, else fresh. */
-export function alloc(dtype: DType, n: number): Data {
+/** Pool ids: 0 for host arrays, one per backend for the arrays in its memory (Backend.allocate). */
+const owners = new WeakMap<Data, number>();
+const ids = new WeakMap<Backend, number>();
+const idOf = (b: Backend) => ids.get(b) ?? (ids.set(b, ++lastId), lastId);
+let lastId = 0;
+
+/**
+ * A zero-filled array of n elements: a pooled one when available, else fresh — in the memory of
+ * `backend` when it offers one (Backend.allocate: the wasm heap, where its kernels work in place), else
+ * a host array.
+ */
+export function alloc(dtype: DType, n: number, backend?: Backend): Data {
   if (n < MIN_POOLED) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  const reused = pool.get(`${dtype}:${n}`)?.pop();
+  const owner = dtype === 'float32' && backend?.allocate ? backend : undefined;
+  // the backend's own arrays first, else host ones (which every backend takes)
+  const reused = (owner && pool.get(`${idOf(owner)}:${dtype}:${n}`)?.pop()) || pool.get(`0:${dtype}:${n}`)?.pop();
   let data: Data;
   if (reused) {
     for (const b of forgetting) b.forget!(reused);
@@ -71,7 +83,9 @@ export function alloc(dtype: DType, n: number): Data {
     arenaStats.reused++;
     data = reused;
   } else {
-    data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    const resident = owner?.allocate!(n);
+    if (resident) owners.set(resident, idOf(owner!));
+    data = resident ?? (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
     arenaStats.fresh++;
   }
   if (scope && trackedBytes + data.byteLength <= scope.limit) { scope.arrays.push(data); trackedBytes += data.byteLength; }
@@ -120,7 +134,7 @@ export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
 
 function release(data: Data, limit: number): void {
   if (!pooling || pooledBytes + data.byteLength > limit) return;
-  const key = `${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
+  const key = `${owners.get(data) ?? 0}:${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
   const list = pool.get(key) ?? [];
   list.push(data);
   pool.set(key, list);

@@ -22,17 +22,16 @@ export interface CreateOptions {
   like?: Tensor;
 }
 
+const backendOf = (opts: CreateOptions): Backend => opts.backend ?? opts.like?.backend ?? getBackend();
 const dtypeOf = (opts: CreateOptions, dflt: DType = 'float32'): DType => opts.dtype ?? opts.like?.dtype ?? dflt;
 
 function make(data: Data, shape: readonly number[], opts: CreateOptions): Tensor {
-  const shapeOk = shape.every((d) => Number.isInteger(d) && d >= 0);
-  if (!shapeOk) throw new TensorError('tensor', `invalid shape ${formatShape(shape)}`);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new TensorError('tensor', `invalid shape ${formatShape(shape)}`);
   if (opts.backend && opts.like && opts.backend !== opts.like.backend) {
     throw new TensorError('tensor', `backend ${opts.backend.name} and like (on ${opts.like.backend.name}) disagree`);
   }
-  const backend = opts.backend ?? opts.like?.backend ?? getBackend();
-  forgetOnReuse(backend);
-  const t = Tensor.of(data, shape, backend);
+  forgetOnReuse(backendOf(opts));
+  const t = Tensor.of(data, shape, backendOf(opts));
   if (opts.requiresGrad) t.requireGrad();
   return t;
 }
@@ -43,7 +42,7 @@ export function fromArray(values: ArrayLike<number>, shape: readonly number[], o
   if (values.length !== numel(shape)) {
     throw new TensorError('fromArray', `${values.length} values do not fill shape ${formatShape(shape)} (${numel(shape)} elements)`);
   }
-  const data = alloc(dtype, values.length);
+  const data = alloc(dtype, values.length, backendOf(opts));
   data.set(values);
   return make(data, shape, opts);
 }
@@ -64,7 +63,7 @@ export function tensor(values: Nested, opts: CreateOptions = {}): Tensor {
 }
 
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const data = alloc(dtypeOf(opts), numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape), backendOf(opts));
   if (value !== 0) data.fill(value);
   return make(data, shape, opts);
 }
@@ -77,7 +76,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new TensorError('arange', 'step must not be 0');
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const data = alloc(dtypeOf(opts), n);
+  const data = alloc(dtypeOf(opts), n, backendOf(opts));
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
   return make(data, [n], opts);
 }
@@ -89,7 +88,7 @@ export interface RandomOptions extends CreateOptions {
 /** Normal samples N(mean, std²) from the seeded mulberry32 + Box–Muller generator. */
 export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number }): Tensor {
   const rng = new Rng(opts.seed);
-  const data = alloc(dtypeOf(opts), numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape), backendOf(opts));
   const [m, s] = [opts.mean ?? 0, opts.std ?? 1];
   for (let i = 0; i < data.length; i++) data[i] = m + s * rng.normal();
   return make(data, shape, opts);
@@ -98,7 +97,7 @@ export function randn(shape: readonly number[], opts: RandomOptions & { mean?: n
 /** Uniform samples in [low, high) from the seeded mulberry32 generator. */
 export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number }): Tensor {
   const rng = new Rng(opts.seed);
-  const data = alloc(dtypeOf(opts), numel(shape));
+  const data = alloc(dtypeOf(opts), numel(shape), backendOf(opts));
   const [lo, hi] = [opts.low ?? 0, opts.high ?? 1];
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rng.uniform();
   return make(data, shape, opts);

@@ -53,8 +53,8 @@ export function ropeTables(positions: readonly number[], headDim: number, theta:
   const invFreq = Array.from({ length: half }, (_, i) =>
     like.dtype === 'float64' ? Math.pow(theta, (-2 * i) / headDim) : f(1 / f(Math.pow(theta, f((2 * i) / headDim)))),
   );
-  const cos = alloc(like.dtype, positions.length * headDim);
-  const sin = alloc(like.dtype, positions.length * headDim);
+  const cos = alloc(like.dtype, positions.length * headDim, like.backend);
+  const sin = alloc(like.dtype, positions.length * headDim, like.backend);
   positions.forEach((p, t) => {
     for (let i = 0; i < half; i++) {
       const angle = f(p * invFreq[i]);
@@ -99,7 +99,7 @@ export function crossEntropy(logits: Tensor, targets: readonly number[], ignoreI
   if (logits.ndim !== 2 || targets.length !== N) {
     throw new TensorError('crossEntropy', `logits ${formatShape(logits.shape)} vs ${targets.length} targets`);
   }
-  const onehot = alloc(logits.dtype, N * V);
+  const onehot = alloc(logits.dtype, N * V, logits.backend);
   let valid = 0;
   targets.forEach((t, i) => {
     if (t === ignoreIndex) return;

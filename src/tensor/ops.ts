@@ -12,7 +12,7 @@ import { expand, reshape, squeeze } from './views.js';
 
 /** A fresh contiguous output with x's dtype and backend. */
 export function empty(like: Tensor, shape: readonly number[]): Tensor {
-  return Tensor.of(alloc(like.dtype, numel(shape)), shape, like.backend);
+  return Tensor.of(alloc(like.dtype, numel(shape), like.backend), shape, like.backend);
 }
 
 export function scalarLike(like: Tensor, value: number): Tensor {

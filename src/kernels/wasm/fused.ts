@@ -19,8 +19,8 @@ const isF32 = (...xs: unknown[]) => xs.every((x) => x instanceof Float32Array);
 /** Elements of the q kᵀ block buffer kept between calls (64 MiB); larger blocks get their own array. */
 const KEPT_SCORES = 16 * 2 ** 20;
 
-export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Backend, 'unary' | 'unaryBackward' | 'swiglu' | 'swigluBackward' | 'attentionProbs' | 'softmaxBackward'> {
-  let scores = new Float32Array(0); // q kᵀ of one query block, reused across calls
+export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul, allocate: (n: number) => Float32Array | undefined): Pick<Backend, 'unary' | 'unaryBackward' | 'swiglu' | 'swigluBackward' | 'attentionProbs' | 'softmaxBackward'> {
+  let scores: Float32Array = new Float32Array(0); // q kᵀ of one query block, reused across calls
   return {
     unary(op, x, out) {
       const alpha = GATED_ALPHA[op];
@@ -53,8 +53,9 @@ export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul): Pick<Bac
       const [q5, kT5] = [groupedHeads(q, H / Hkv, false), groupedHeads(k, H / Hkv, true, true)]; // [B, Hkv, g, T, D], [B, Hkv, g, D, S]
       for (const { t0, t1, n } of queryBlocks(spec, T, S)) {
         const size = B * H * (t1 - t0) * n;
-        if (scores.length < size && size <= KEPT_SCORES) scores = new Float32Array(size); // kept: no fresh pages per call
-        const block = scores.length >= size ? scores : new Float32Array(size);
+        const fresh = (n: number) => allocate(n) ?? new Float32Array(n); // in wasm memory while its budget allows
+        if (scores.length < size && size <= KEPT_SCORES) scores = fresh(size); // kept: no fresh pages per call
+        const block = scores.length >= size ? scores : fresh(size);
         mm.matmul(narrow(q5, 3, t0, t1), narrow(kT5, 4, 0, n), block);
         wasmAttentionSoftmax(heap, pool, block, { heads: B * H, rows: t1 - t0, n, T, S, t0 }, spec, p as Float32Array);
       }

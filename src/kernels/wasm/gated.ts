@@ -2,10 +2,10 @@
  * Host side of the wasm sigmoid-gated activations (wat/gated.ts): SwiGLU forward and backward, and
  * silu / quick_gelu with their backward. Contiguous operands stream through wasm memory in chunks of
  * 16 Ki elements (each chunk stays in cache between copy in, kernel and copy out), as the row softmax
- * does; other layouts go to the reference kernels (see index.ts).
+ * does, or read and written in place when they live in wasm memory; other layouts go to the reference kernels (see index.ts).
  */
 import type { Data, View } from '../backend.js';
-import type { Heap } from './heap.js';
+import { operand, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
 
@@ -28,16 +28,18 @@ export function isDense(v: View): boolean {
 /** Runs `gated_rows` over n elements: inputs [x, u?, gy?] (dense views or null), outputs [out1, out2?]. */
 export function gatedRows(heap: Heap, pool: ThreadPool, mode: number, alpha: number, inputs: ReadonlyArray<View | null>, outs: ReadonlyArray<Data | null>): void {
   const n = outs[0]!.length;
-  const slot = (name: string) => heap.scratch(name, 4 * Math.min(CHUNK, n + 3));
-  const ins = inputs.map((v, i) => (v ? slot(`gated_in${i}`) : 0));
-  const os = outs.map((d, i) => (d ? slot(`gated_out${i}`) : 0));
+  // the kernel runs over whole vectors of 4: a resident operand whose length is not a multiple of 4
+  // would be read and written past its end, so it goes through the scratch slots too
+  const place = (d: Data, name: string) => operand(heap, d as Float32Array, name, 4 * Math.min(CHUNK, n + 3), n % 4 === 0);
+  const ins = inputs.map((v, i) => (v ? { v, o: place(v.data, `gated_in${i}`) } : null));
+  const os = outs.map((d, i) => (d ? { d, o: place(d, `gated_out${i}`) } : null));
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const m = Math.min(CHUNK, n - c0);
-    const f32 = heap.f32;
-    inputs.forEach((v, i) => v && f32.set(v.data.subarray(v.offset + c0, v.offset + c0 + m), ins[i] / 4));
-    heap.i32.set([ins[0], ins[1], ins[2], os[0], os[1], Math.ceil(m / 4) * 4, mode], PARAMS / 4);
+    const [a, b, c] = ins.map((x) => (x ? x.o.load(x.v.offset + c0, m) : 0)) as number[];
+    const [o1, o2] = os.map((x) => (x ? x.o.at(c0) : 0)) as number[];
+    heap.i32.set([a, b, c, o1, o2, Math.ceil(m / 4) * 4, mode], PARAMS / 4);
     heap.f32[PARAMS / 4 + 7] = alpha;
     pool.run('gated_rows', PARAMS, m < 1 << 13 ? 1 : pool.threads);
-    outs.forEach((d, i) => d && d.set(heap.f32.subarray(os[i] / 4, os[i] / 4 + m), c0));
+    os.forEach((x) => x?.o.store(c0, m));
   }
 }

@@ -19,6 +19,8 @@ export class Heap {
   private sizes = new Map<number, number>();
   private top = HEAP_BASE;
   private slots = new Map<string, { at: number; size: number }>();
+  /** Views handed out over blocks of this memory (resident.ts), by their byte address. */
+  private readonly views = new WeakMap<ArrayBufferView, number>();
   private f32View = new Float32Array(0);
   private u16View = new Uint16Array(0);
   private i32View = new Int32Array(0);
@@ -61,6 +63,22 @@ export class Heap {
     }
     this.sizes.set(at, size);
     return at;
+  }
+
+  /** Records that `view` covers the block at `at`, for `addressOf`. */
+  handOut(view: ArrayBufferView, at: number): void {
+    this.views.set(view, at);
+  }
+
+  /** The byte address of an array that lives in this memory (handed out above), else undefined. */
+  addressOf(data: ArrayBufferView): number | undefined {
+    return this.views.get(data);
+  }
+
+  /** Whether `bytes` can be allocated without passing the 4 GiB wasm32 limit. */
+  fits(bytes: number): boolean {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    return this.free.some((b) => b.size >= size) || Math.ceil((this.top + size) / PAGE) <= MAX_PAGES;
   }
 
   release(at: number): void {
@@ -114,4 +132,24 @@ export class Heap {
     this.refresh();
     return this.i32View;
   }
+}
+
+/**
+ * Where a kernel finds elements [i, i + count) of `data`: in place when it lives in wasm memory
+ * (resident.ts), else in the scratch slot `name`, copied in by `load` / out by `store` (chunk by chunk).
+ */
+export function operand(heap: Heap, data: Float32Array, name: string, slotBytes: number, inPlace = true) {
+  const resident = inPlace ? heap.addressOf(data) : undefined;
+  const slot = resident === undefined ? heap.scratch(name, slotBytes) : 0;
+  return {
+    at: (i: number) => (resident === undefined ? slot : resident + 4 * i),
+    load(i: number, count: number): number {
+      if (resident !== undefined) return resident + 4 * i;
+      heap.f32.set(data.subarray(i, i + count), slot / 4);
+      return slot;
+    },
+    store(i: number, count: number): void {
+      if (resident === undefined) data.set(heap.f32.subarray(slot / 4, slot / 4 + count), i);
+    },
+  };
 }

@@ -21,7 +21,7 @@ import { wasmSoftmax } from './softmax.js';
 import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
 import { MAX_PAGES } from './wat/module.js';
-import { ResidentHalves } from './resident.js';
+import { Resident } from './resident.js';
 import { WeightCache } from './weights.js';
 
 export interface WasmBackendOptions {
@@ -33,6 +33,8 @@ export interface WasmBackendOptions {
   cacheBytes?: number;
   /** Byte budget of the half-precision weights held in wasm memory (resident.ts; default 1 GiB). */
   residentHalfBytes?: number;
+  /** Byte budget of the float32 tensor storage held in wasm memory (`allocate`, resident.ts; default 512 MiB). */
+  residentArrayBytes?: number;
   /** Use a shared memory (default true when the runtime has one); false is one thread only. */
   sharedMemory?: boolean;
   /** GEMM blocking (tile, unroll, block sizes); default `defaultGemmConfig`. */
@@ -58,6 +60,8 @@ export interface WasmBackend extends Backend {
   cachedBytes(): number;
   /** Bytes of wasm memory held by adopted half-precision weights. */
   residentBytes(): number;
+  /** Bytes of wasm memory held by float32 tensor storage (`allocate`). */
+  residentArrayBytes(): number;
   /** Size of the wasm memory (it grows, never shrinks). */
   memoryBytes(): number;
   /** Stops the worker threads; the backend cannot be used afterwards. */
@@ -83,8 +87,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const pool = await ThreadPool.create(module, memory, threads);
   const heap = new Heap(memory);
   const cache = new WeightCache(heap, opts.cacheBytes ?? 2.5 * 2 ** 30);
-  const resident = new ResidentHalves(heap, shared, opts.residentHalfBytes ?? 2 ** 30);
-  const mm = new WasmMatmul(heap, pool, cache, resident, gemm);
+  const halves = new Resident(heap, shared, opts.residentHalfBytes ?? 2 ** 30);
+  const arrays = new Resident(heap, shared, opts.residentArrayBytes ?? 2 ** 29);
+  const mm = new WasmMatmul(heap, pool, cache, gemm);
 
   return {
     ...cpu,
@@ -95,7 +100,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     // unary backwards, and the row passes of the fused ops (softmaxBackward, the norms, RoPE: single loops)
     binary,
     where,
-    ...fusedOps(heap, pool, mm), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
+    ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
       assign(src, dst);
@@ -112,11 +117,13 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (!isF32(x.data, out)) return cpu.matmulHalf!(x, w, out, transposeW);
       mm.matmulHalf(x, w, out as Float32Array, transposeW);
     },
-    adoptHalf: (bits) => resident.adopt(bits),
+    adoptHalf: (bits) => halves.adopt(bits),
+    allocate: (n) => arrays.allocate(n),
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,
-    residentBytes: () => resident.bytes,
+    residentBytes: () => halves.bytes,
+    residentArrayBytes: () => arrays.bytes,
     memoryBytes: () => memory.buffer.byteLength,
     dispose: () => pool.dispose(),
   };

@@ -18,7 +18,6 @@ import { cpu } from '../cpu/index.js';
 import { forEachRow } from '../cpu/rows.js';
 import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
-import type { ResidentHalves } from './resident.js';
 import type { WeightCache } from './weights.js';
 import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
 import { PARAMS } from './wat/layout.js';
@@ -47,7 +46,6 @@ export class WasmMatmul {
     private readonly heap: Heap,
     private readonly pool: ThreadPool,
     private readonly cache: WeightCache,
-    private readonly resident: ResidentHalves,
     private readonly config: GemmConfig,
   ) {}
 
@@ -62,6 +60,8 @@ export class WasmMatmul {
 
   /** Copies a strided operand into slot `name`; returns its address and strides there. */
   private load(m: Matrix, name: string): { at: number; rs: number; cs: number } {
+    const resident = this.heap.addressOf(m.data);
+    if (resident !== undefined) return { at: resident + 4 * m.offset, rs: m.rs, cs: m.cs }; // read in place
     const n = m.rows * m.cols;
     const span = n === 0 ? 0 : (m.rows - 1) * m.rs + (m.cols - 1) * m.cs + 1;
     if (span <= 6 * n + 64) { // e.g. a transposed block of a larger matrix: copied as is, read with its strides
@@ -142,9 +142,10 @@ export class WasmMatmul {
       return;
     }
     const bp = this.packedB(b, constantB);
-    const c = this.heap.scratch('c', 4 * M * N);
+    const resident = this.heap.addressOf(out);
+    const c = resident !== undefined ? resident + 4 * outOffset : this.heap.scratch('c', 4 * M * N);
     this.run(a, bp, N, c, N);
-    out.set(this.heap.f32.subarray(c / 4, c / 4 + M * N), outOffset);
+    if (resident === undefined) out.set(this.heap.f32.subarray(c / 4, c / 4 + M * N), outOffset);
   }
 
   /** Batched matmul over views (see the file comment); float32 only. */
@@ -193,10 +194,11 @@ export class WasmMatmul {
       cpu.copy(x, flat);
       xm = { data: flat, offset: 0, rows, cols: inner, rs: inner, cs: 1 };
     }
-    const c = this.heap.scratch('c', 4 * rows * outer);
+    const resident = this.heap.addressOf(out);
+    const c = resident ?? this.heap.scratch('c', 4 * rows * outer);
     if (rows === 1 && transposeW) this.gemvHalf(xm, w, N, K, c);
     else this.gemmHalf(xm, w, transposeW, c);
-    out.set(this.heap.f32.subarray(c / 4, c / 4 + rows * outer), 0);
+    if (resident === undefined) out.set(this.heap.f32.subarray(c / 4, c / 4 + rows * outer), 0);
   }
 
   /**
@@ -224,7 +226,7 @@ export class WasmMatmul {
     for (let k = 0; k < K; k++) f32[P + (k & ~7) + (k & 1) * 4 + ((k & 7) >> 1)] = f32[S + k] * scale;
     const factor = 2 ** ((w.format === 'f16' ? 112 : 0) - t);
     const kernel = w.format === 'f16' ? 'gemv_f16' : 'gemv_bf16';
-    const at = this.resident.at(w.bits);
+    const at = this.heap.addressOf(w.bits);
     const params = (W: number, y0: number, n: number) => {
       const p = this.params([xp, xs, W, y0, n, K]);
       this.heap.f32[p / 4 + 6] = factor;
@@ -253,7 +255,7 @@ export class WasmMatmul {
     const [N, K] = w.shape;
     const [inner, outer] = transposeW ? [K, N] : [N, K];
     const kernel = w.format === 'f16' ? 'pack_b_f16' : 'pack_b_bf16';
-    const at = this.resident.at(w.bits); // adopted bits are read in place, with W's own strides
+    const at = this.heap.addressOf(w.bits); // adopted bits are read in place, with W's own strides
     const W = at ?? this.heap.scratch('wblock', 2 * inner * Math.min(HALF_BLOCK, outer));
     for (let n0 = 0; n0 < outer; n0 += HALF_BLOCK) {
       const nb = Math.min(HALF_BLOCK, outer - n0);

@@ -1,18 +1,21 @@
 /**
- * Half-precision weights owned by the wasm backend: a frozen F16/BF16 weight's bits are copied once
- * into wasm memory when the model is built (`Backend.adoptHalf`), and the matmuls then read them in
- * place instead of copying the bits in on every call (matmul.ts). The caller drops its own array, so
- * the weight is still held once.
+ * Arrays that live in wasm memory, so that the kernels read and write them in place instead of copying
+ * them in and out on every call (matmul.ts, softmax.ts, gated.ts look their address up with `heap.addressOf`):
+ *   - frozen F16/BF16 weights, copied in once when the model is built (`Backend.adoptHalf`; the caller
+ *     drops its own array, so the weight is still held once);
+ *   - float32 tensor storage (`Backend.allocate`: activations, gradients), handed out by the tensor
+ *     layer's allocator (tensor/arena.ts) instead of a host array.
  *
- * Only while the adopted bytes stay within a budget: a 7B's 14 GB cannot live in one 4 GiB wasm32
- * memory, so its first ~budget of weights are resident and the rest stay host arrays that matmul.ts
- * streams through wasm memory block by block. Only a shared memory can hand out views: growing an
- * unshared memory detaches every view of it. A block is released when its view is garbage-collected.
+ * Only while each kind stays within its budget: a 7B's 14 GB cannot live in one 4 GiB wasm32 memory, so
+ * its first ~budget of weights are resident and the rest stay host arrays that matmul.ts streams
+ * through wasm memory block by block; past the array budget, storage is a host array, which every
+ * kernel still takes (copied in and out). Only a shared memory can hand out views: growing an unshared
+ * one detaches every view of it. A block is released when its view is garbage-collected (the buffer
+ * pool of tensor/arena.ts reuses the arrays of a tidy scope before that).
  */
 import type { Heap } from './heap.js';
 
-export class ResidentHalves {
-  private readonly address = new WeakMap<Uint16Array, number>();
+export class Resident {
   private readonly finalizer = new FinalizationRegistry<{ at: number; bytes: number }>(({ at, bytes }) => {
     this.heap.release(at);
     this.total -= bytes;
@@ -25,27 +28,31 @@ export class ResidentHalves {
     readonly budgetBytes: number,
   ) {}
 
-  /** Bytes of wasm memory held by adopted weights. */
+  /** Bytes of wasm memory held by this kind's arrays. */
   get bytes(): number {
     return this.total;
   }
 
   /** A view of `bits` copied into wasm memory, or `bits` itself when it cannot be held (see above). */
   adopt(bits: Uint16Array): Uint16Array {
-    if (this.address.has(bits)) return bits;
-    const bytes = bits.byteLength;
-    if (!this.shared || bytes === 0 || this.total + bytes > this.budgetBytes) return bits;
-    const at = this.heap.alloc(bytes);
-    const view = new Uint16Array(this.heap.memory.buffer, at, bits.length);
-    view.set(bits);
-    this.address.set(view, at);
-    this.finalizer.register(view, { at, bytes });
-    this.total += bytes;
-    return view;
+    if (this.heap.addressOf(bits) !== undefined) return bits;
+    const view = this.place(bits.byteLength, (buf, at) => new Uint16Array(buf, at, bits.length));
+    view?.set(bits);
+    return view ?? bits;
   }
 
-  /** The byte address of an adopted array in wasm memory, or undefined for any other array. */
-  at(bits: Uint16Array): number | undefined {
-    return this.address.get(bits);
+  /** n zeros in wasm memory, or undefined past the budget (or where views cannot be handed out). */
+  allocate(n: number): Float32Array | undefined {
+    return this.place(4 * n, (buf, at) => new Float32Array(buf, at, n).fill(0));
+  }
+
+  private place<T extends ArrayBufferView>(bytes: number, view: (buf: ArrayBufferLike, at: number) => T): T | undefined {
+    if (!this.shared || bytes === 0 || this.total + bytes > this.budgetBytes || !this.heap.fits(bytes)) return undefined;
+    const at = this.heap.alloc(bytes);
+    const v = view(this.heap.memory.buffer, at);
+    this.heap.handOut(v, at);
+    this.finalizer.register(v, { at, bytes });
+    this.total += bytes;
+    return v;
   }
 }

@@ -7,7 +7,7 @@
 import type { AttentionSpec, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { forEachRow } from '../cpu/rows.js';
-import type { Heap } from './heap.js';
+import { operand, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
 
@@ -26,18 +26,18 @@ export function wasmSoftmax(heap: Heap, pool: ThreadPool, x: View, out: Float32A
     offset = 0;
   }
   const chunkRows = Math.max(1, Math.floor(CHUNK_ELEMENTS / n));
-  const inAt = heap.scratch('softmax_in', 4 * Math.min(rows, chunkRows) * n);
-  const outAt = heap.scratch('softmax_out', 4 * Math.min(rows, chunkRows) * n);
+  const input = operand(heap, src, 'softmax_in', 4 * Math.min(rows, chunkRows) * n);
+  const output = operand(heap, out, 'softmax_out', 4 * Math.min(rows, chunkRows) * n);
   for (let r0 = 0; r0 < rows; r0 += chunkRows) {
     const r = Math.min(chunkRows, rows - r0);
-    const f32 = heap.f32;
-    f32.set(src.subarray(offset + r0 * n, offset + (r0 + r) * n), inAt / 4);
+    const [inAt, outAt] = [input.load(offset + r0 * n, r * n), output.at(r0 * n)];
     heap.i32.set([inAt, n, outAt, r, n, log ? 1 : 0, 0, 1, 0, 0, n], PARAMS / 4);
     heap.f32[PARAMS / 4 + 6] = 1; // no scale, no mask
     pool.run('softmax_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
-    out.set(heap.f32.subarray(outAt / 4, outAt / 4 + r * n), r0 * n);
+    output.store(r0 * n, r * n);
   }
 }
+
 
 /**
  * The attention scores' scale, causal mask and softmax in one pass of softmax_rows: `block` holds the
@@ -48,17 +48,18 @@ export function wasmSoftmax(heap: Heap, pool: ThreadPool, x: View, out: Float32A
 export function wasmAttentionSoftmax(heap: Heap, pool: ThreadPool, block: Float32Array, g: { heads: number; rows: number; n: number; T: number; S: number; t0: number }, spec: AttentionSpec, p: Float32Array): void {
   const { heads, rows, n, T, S, t0 } = g;
   const chunkRows = Math.max(1, Math.min(rows, Math.floor(CHUNK_ELEMENTS / S)));
-  const inAt = heap.scratch('softmax_in', 4 * chunkRows * n);
-  const outAt = heap.scratch('softmax_out', 4 * chunkRows * S);
+  const input = operand(heap, block, 'softmax_in', 4 * chunkRows * n);
+  const output = operand(heap, p, 'softmax_out', 4 * chunkRows * S);
   for (let h = 0; h < heads; h++) {
     for (let r0 = 0; r0 < rows; r0 += chunkRows) {
       const r = Math.min(chunkRows, rows - r0);
-      heap.f32.set(block.subarray((h * rows + r0) * n, (h * rows + r0 + r) * n), inAt / 4);
+      const inAt = input.load((h * rows + r0) * n, r * n);
+      const outAt = output.at((h * T + t0 + r0) * S);
       const vis0 = spec.causal ? Math.max(0, t0 + r0 + S - T + 1) : n;
       heap.i32.set([inAt, n, outAt, r, n, 0, 0, r, vis0, spec.causal ? 1 : 0, S], PARAMS / 4);
       heap.f32[PARAMS / 4 + 6] = spec.scale;
       pool.run('softmax_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
-      p.set(heap.f32.subarray(outAt / 4, outAt / 4 + r * S), (h * T + t0 + r0) * S);
+      output.store((h * T + t0 + r0) * S, r * S);
     }
   }
 }
@@ -85,18 +86,21 @@ export function wasmSoftmaxBackward(heap: Heap, pool: ThreadPool, y: View, gy: V
   if (rows === 0) return;
   const chunkRows = Math.max(1, Math.floor(CHUNK_ELEMENTS / n));
   const bytes = 4 * Math.min(rows, chunkRows) * n;
-  const [yAt, gAt, oAt] = [heap.scratch('softmax_in', bytes), heap.scratch('softmax_gy', bytes), heap.scratch('softmax_out', bytes)];
-  const rowOffsets: number[] = [];
-  forEachRow(gy.shape, [gy.strides], [gy.offset], (o) => void rowOffsets.push(o[0]));
+  const [input, output] = [operand(heap, y.data as Float32Array, 'softmax_in', bytes), operand(heap, out, 'softmax_out', bytes)];
   const g = gy.data as Float32Array;
+  // gy in place when it lives in wasm memory with contiguous rows, else gathered row by row
+  const gyResident = rowsCollapse(gy) ? heap.addressOf(g) : undefined;
+  const gAt = gyResident === undefined ? heap.scratch('softmax_gy', bytes) : 0;
+  const rowOffsets: number[] = [];
+  if (gyResident === undefined) forEachRow(gy.shape, [gy.strides], [gy.offset], (o) => void rowOffsets.push(o[0]));
   for (let r0 = 0; r0 < rows; r0 += chunkRows) {
     const r = Math.min(chunkRows, rows - r0);
+    const [yAt, oAt] = [input.load(y.offset + r0 * n, r * n), output.at(r0 * n)];
     const f32 = heap.f32;
-    f32.set((y.data as Float32Array).subarray(y.offset + r0 * n, y.offset + (r0 + r) * n), yAt / 4);
-    for (let i = 0; i < r; i++) f32.set(g.subarray(rowOffsets[r0 + i], rowOffsets[r0 + i] + n), gAt / 4 + i * n);
-    heap.i32.set([yAt, gAt, oAt, r, n], PARAMS / 4);
+    for (let i = 0; i < rowOffsets.length && i < r; i++) f32.set(g.subarray(rowOffsets[r0 + i], rowOffsets[r0 + i] + n), gAt / 4 + i * n);
+    heap.i32.set([yAt, gyResident === undefined ? gAt : gyResident + 4 * (gy.offset + r0 * n), oAt, r, n], PARAMS / 4);
     heap.f32[PARAMS / 4 + 5] = scale;
     pool.run('softmax_grad_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
-    out.set(heap.f32.subarray(oAt / 4, oAt / 4 + r * n), r0 * n);
+    output.store(r0 * n, r * n);
   }
 }
