@@ -66,13 +66,15 @@ const idOf = (b: Backend) => ids.get(b) ?? (ids.set(b, ++lastId), lastId);
 let lastId = 0;
 
 /**
- * A zero-filled array of n elements: a pooled one when available, else fresh — in the memory of
- * `backend` when it offers one (Backend.allocate: the wasm heap, where its kernels work in place), else
- * a host array.
+ * A zero-filled array of n elements: a pooled one when available, else fresh — inside a scope, in the
+ * memory of `backend` when it offers one (Backend.allocate: the wasm heap, where its kernels work in
+ * place), else a host array.
  */
 export function alloc(dtype: DType, n: number, backend?: Backend): Data {
   if (n < MIN_POOLED) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  const owner = dtype === 'float32' && backend?.allocate ? backend : undefined;
+  // only arrays a scope tracks: they come back to the pool when it ends, while an untracked one would
+  // hold the backend's memory until a finalizer runs (after the current job: a whole 7B step)
+  const owner = dtype === 'float32' && backend?.allocate && scope && trackedBytes + 4 * n <= scope.limit ? backend : undefined;
   // the backend's own arrays first, else host ones (which every backend takes)
   const reused = (owner && pool.get(`${idOf(owner)}:${dtype}:${n}`)?.pop()) || pool.get(`0:${dtype}:${n}`)?.pop();
   let data: Data;

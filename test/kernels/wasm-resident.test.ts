@@ -95,18 +95,26 @@ it('resident arrays are zero-filled even where a freed block is reused, and the 
   }
 });
 
-it('the tensor layer allocates on the backend, pools the arrays, and a budget of 0 gives host arrays', async () => {
+it('inside a tidy scope the tensor layer allocates on the backend (outside it, host arrays); a budget of 0 gives host arrays', async () => {
   const before = wasm.residentArrayBytes();
-  const x = randn([64, 256], { seed: 1, backend: wasm });
-  expect(wasm.residentArrayBytes()).toBe(before + 64 * 256 * 4);
-  const y = tidy(() => x.matmul(x.transpose(0, 1)).sum().detach());
+  const x = randn([64, 256], { seed: 1, backend: wasm }); // outside any scope: a host array
+  expect(wasm.residentArrayBytes()).toBe(before);
   const ref = randn([64, 256], { seed: 1 });
-  expect(y.item()).toBeCloseTo(ref.matmul(ref.transpose(0, 1)).sum().item(), 1);
+  const want = ref.matmul(ref.transpose(0, 1)).sum().item();
+  const y = tidy(() => {
+    const xr = randn([64, 256], { seed: 1, backend: wasm });
+    expect(wasm.residentArrayBytes()).toBeGreaterThanOrEqual(before + 64 * 256 * 4);
+    return xr.matmul(x.transpose(0, 1)).sum().detach();
+  });
+  expect(y.item()).toBeCloseTo(want, 1);
   const host = await createWasmBackend({ threads: 1, residentArrayBytes: 0 });
   try {
-    const h = randn([64, 256], { seed: 1, backend: host });
-    expect(host.residentArrayBytes()).toBe(0);
-    expect(Array.from(h.matmul(h.transpose(0, 1)).data.slice(0, 5))).toEqual(Array.from(x.matmul(x.transpose(0, 1)).data.slice(0, 5)));
+    const h = tidy(() => {
+      const hx = randn([64, 256], { seed: 1, backend: host });
+      expect(host.residentArrayBytes()).toBe(0);
+      return hx.matmul(hx.transpose(0, 1)).detach();
+    });
+    expect(Array.from(h.data.slice(0, 5))).toEqual(Array.from(x.matmul(x.transpose(0, 1)).data.slice(0, 5)));
   } finally {
     host.dispose();
   }
