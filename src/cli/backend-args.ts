@@ -10,10 +10,15 @@ import { createWasmBackend } from '../kernels/wasm/index.js';
 import { getBackend, setBackend } from '../tensor/index.js';
 
 export const DEFAULT_BACKEND = 'wasm';
-export const backendOption = { backend: { type: 'string' } } as const;
+export const backendOption = { backend: { type: 'string' }, 'wasm-arrays-mib': { type: 'string' } } as const;
 
-/** Creates and selects the backend; returns a function that releases it (worker threads) and restores the previous one. */
-export async function useBackend(spec: string | undefined, log: (s: string) => void): Promise<() => void> {
+/**
+ * Creates and selects the backend; returns a function that releases it (worker threads) and restores the
+ * previous one. `arraysMiB` (`--wasm-arrays-mib`): the wasm backend's budget for tensor storage in its
+ * memory (`residentArrayBytes`; 512 by default, 0 for host arrays only: less peak memory, slower steps).
+ */
+export async function useBackend(spec: string | undefined, log: (s: string) => void, arraysMiB?: string): Promise<() => void> {
+  if (arraysMiB !== undefined && !/^\d+$/.test(arraysMiB)) throw new Error(`--wasm-arrays-mib must be a whole number of MiB, got '${arraysMiB}'`);
   const [name, mode] = (spec ?? DEFAULT_BACKEND).split(':');
   let backend: Backend;
   let release = () => {};
@@ -27,7 +32,7 @@ export async function useBackend(spec: string | undefined, log: (s: string) => v
     }
     let wasm;
     try {
-      wasm = await createWasmBackend({ threads });
+      wasm = await createWasmBackend({ threads, residentArrayBytes: arraysMiB === undefined ? undefined : Number(arraysMiB) * 2 ** 20 });
     } catch (err) {
       if (spec !== undefined) throw err; // asked for explicitly: no fallback
       log(`backend: wasm unavailable (${(err as Error).message}); using the cpu reference kernels\n`);

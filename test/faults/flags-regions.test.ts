@@ -41,6 +41,19 @@ describe('flags (finding 8)', () => {
     expect(r.stderr).toContain(`--backend wasm:THREADS must be an integer in [1, ${n}] (this machine has ${n} cores), got '1e3'`);
   });
 
+  it('--wasm-arrays-mib takes a whole number of MiB; 0 runs on host arrays with the same energies and answer', async () => {
+    const bad = await run([...ask, '--wasm-arrays-mib', '1.5']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--wasm-arrays-mib must be a whole number of MiB, got '1.5'");
+    const wasm = ask.map((a) => (a === 'cpu' ? 'wasm:1' : a));
+    const [host, resident] = [await run([...wasm, '--wasm-arrays-mib', '0', '--json']), await run([...wasm, '--json'])];
+    expect([host.code, resident.code]).toEqual([0, 0]);
+    const [h, r] = [JSON.parse(host.stdout), JSON.parse(resident.stdout)];
+    expect(h.energies.length).toBeGreaterThan(0);
+    expect(h.energies).toEqual(r.energies); // the same kernels, in place or through the scratch slots
+    expect(h.controlledTokens).toEqual(r.controlledTokens);
+  });
+
   it.each([
     [['--contrastive', '1e308,1e308', '--method', 'pp'], "--contrastive alpha must be a number in [0, 100], got '1e308'"],
     [['--beta', '2'], "--beta must be a number in [0, 1], got '2'"],

@@ -19,7 +19,7 @@ import { backendOption, useBackend } from '../backend-args.js';
 const usage = `usage: controlmllm ask --model DIR --image IMG --question "…" (--box x,y,w,h | --mask FILE.png | --scribble FILE.json | --point x,y)
         [--box-format xywh|xyxy] [--method v1|pp] [--steps T] [--alpha A] [--lr L] [--beta B] [--early-stop PCT|off]
         [--accumulate] [--sigma S] [--layers all|last|a-b|a,b] [--max-new-tokens N] [--pad-to-square] [--contrastive alpha,beta]
-        [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights]
+        [--heatmap OUT_PREFIX] [--json] [--backend cpu|wasm[:threads]|gpujs[:mode]] [--wasm-arrays-mib N] [--half-weights]
         [--min-pixels N] [--max-pixels N]
 
 Answers the question without the region (baseline), then optimises a latent on the visual tokens so the
@@ -62,7 +62,7 @@ export const askCommand: Command = {
     if (v.heatmap) for (const which of ['before', 'after'] as const) checkOutputPath(heatmapFile(v.heatmap, which));
     const image = readImageFile(v.image!);
     const json = Boolean(v.json);
-    const release = await useBackend(v.backend, (s) => !json && io.stderr(s));
+    const release = await useBackend(v.backend, (s) => !json && io.stderr(s), v['wasm-arrays-mib']);
     try {
       return await answer(v, io, image, regions, opts, json);
     } finally {

@@ -46,7 +46,7 @@ export const demoCommand: Command = {
     const spec = readJsonFile(specFile) as DemoSpec;
     const out = v.out ?? 'demo-output';
     mkdirSync(out, { recursive: true });
-    const release = await useBackend(v.backend, io.stderr);
+    const release = await useBackend(v.backend, io.stderr, v['wasm-arrays-mib']);
     try {
       return await runDemo(dir, spec, out, io);
     } finally {

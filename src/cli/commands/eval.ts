@@ -79,7 +79,7 @@ export const evalCommand: Command = {
     const { values: v } = parseArgs({ args: argv, strict: true, options: EVAL_OPTIONS });
     const req = evalRequest(v, usage);
     checkReportPaths(v);
-    const release = await useBackend(v.backend, io.stderr);
+    const release = await useBackend(v.backend, io.stderr, v['wasm-arrays-mib']);
     try {
       const outcome = await evaluate(req, io);
       await printReport(outcome.report, v, io);

@@ -15,7 +15,7 @@ import { ASK_RANGES } from '../flags.js';
 
 const usage = `usage: controlmllm generate --model DIR --image IMG --question "…" [--max-new-tokens N]
         [--temperature T] [--top-k K] [--top-p P] [--seed S] [--pad-to-square] [--json]
-        [--backend cpu|wasm[:threads]|gpujs[:mode]] [--half-weights] [--min-pixels N] [--max-pixels N]
+        [--backend cpu|wasm[:threads]|gpujs[:mode]] [--wasm-arrays-mib N] [--half-weights] [--min-pixels N] [--max-pixels N]
 
 Greedy decoding by default; --temperature > 0 samples (seeded) after top-k / top-p filtering.
 --half-weights keeps F16/BF16 Linear weights at 2 bytes per parameter (widened inside the matmul).
@@ -56,7 +56,7 @@ export const generateCommand: Command = {
     };
     const pixels = pixelsFromFlags(v);
     const image = readImageFile(v.image!);
-    const release = await useBackend(v.backend, (s) => !v.json && io.stderr(s));
+    const release = await useBackend(v.backend, (s) => !v.json && io.stderr(s), v['wasm-arrays-mib']);
     try {
       return await answer(v, io, image, opts, pixels);
     } finally {

@@ -54,6 +54,7 @@ options:
                            (--new-tokens of them, default 5); flags as in 'controlmllm ask':
                            --steps --alpha --lr --beta --early-stop PCT|off --accumulate --layers a-b --eps
   --backend NAME           cpu, wasm[:threads] (default) or gpujs[:mode]
+  --wasm-arrays-mib N      MiB of tensor storage the wasm backend keeps in its memory (default 512; 0: less memory, slower)
   --half-weights           keep F16/BF16 weights at 2 bytes per parameter (a 7B in ~14 GB)
   -h, --help               show this help`;
 
@@ -92,6 +93,8 @@ export interface TraceRequest {
   options: AskOptions;
   pixels: PixelsOptions;
   backend?: string;
+  /** `--wasm-arrays-mib` (backend-args.ts). */
+  wasmArraysMiB?: string;
   halfWeights: boolean;
 }
 
@@ -172,6 +175,7 @@ export function readTraceRequest(argv: string[]): TraceRequest | 'help' {
     options,
     pixels: { minPixels: options.minPixels, maxPixels: options.maxPixels },
     backend: v.backend,
+    wasmArraysMiB: v['wasm-arrays-mib'],
     halfWeights: Boolean(v['half-weights']),
   };
 }
@@ -215,7 +219,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let release = () => {};
   try {
     checkOutputPath(request.out);
-    release = await useBackend(request.backend, io.stderr);
+    release = await useBackend(request.backend, io.stderr, request.wasmArraysMiB);
     // tensors go to the file as they are made (a 7B's attention maps are 1.5 GB); it appears when all are written
     const spool = new SafetensorsSpool(request.out);
     try {
