@@ -53,9 +53,10 @@ export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul, allocate:
       const [q5, kT5] = [groupedHeads(q, H / Hkv, false), groupedHeads(k, H / Hkv, true, true)]; // [B, Hkv, g, T, D], [B, Hkv, g, D, S]
       for (const { t0, t1, n } of queryBlocks(spec, T, S)) {
         const size = B * H * (t1 - t0) * n;
-        const fresh = (n: number) => allocate(n) ?? new Float32Array(n); // in wasm memory while its budget allows
-        if (scores.length < size && size <= KEPT_SCORES) scores = fresh(size); // kept: no fresh pages per call
-        const block = scores.length >= size ? scores : fresh(size);
+        // kept: no fresh pages per call, and in wasm memory while its budget allows (read there in place);
+        // a larger one-off block is a host array (a resident one would hold its block until finalized)
+        if (scores.length < size && size <= KEPT_SCORES) scores = allocate(size) ?? new Float32Array(size);
+        const block = scores.length >= size ? scores : new Float32Array(size);
         mm.matmul(narrow(q5, 3, t0, t1), narrow(kT5, 4, 0, n), block);
         wasmAttentionSoftmax(heap, pool, block, { heads: B * H, rows: t1 - t0, n, T, S, t0 }, spec, p as Float32Array);
       }

@@ -58,7 +58,7 @@ export class WasmMatmul {
     return work < THREAD_MIN_WORK ? 1 : this.pool.threads;
   }
 
-  /** Copies a strided operand into slot `name`; returns its address and strides there. */
+  /** A strided operand's address and strides in wasm memory: in place when resident, else copied into slot `name`. */
   private load(m: Matrix, name: string): { at: number; rs: number; cs: number } {
     const resident = this.heap.addressOf(m.data);
     if (resident !== undefined) return { at: resident + 4 * m.offset, rs: m.rs, cs: m.cs }; // read in place

@@ -38,7 +38,6 @@ export function wasmSoftmax(heap: Heap, pool: ThreadPool, x: View, out: Float32A
   }
 }
 
-
 /**
  * The attention scores' scale, causal mask and softmax in one pass of softmax_rows: `block` holds the
  * products q kᵀ of query rows [t0, t0 + rows) of every head against keys [0, n), [heads, rows, n];
@@ -97,7 +96,7 @@ export function wasmSoftmaxBackward(heap: Heap, pool: ThreadPool, y: View, gy: V
     const r = Math.min(chunkRows, rows - r0);
     const [yAt, oAt] = [input.load(y.offset + r0 * n, r * n), output.at(r0 * n)];
     const f32 = heap.f32;
-    for (let i = 0; i < rowOffsets.length && i < r; i++) f32.set(g.subarray(rowOffsets[r0 + i], rowOffsets[r0 + i] + n), gAt / 4 + i * n);
+    if (gyResident === undefined) for (let i = 0; i < r; i++) f32.set(g.subarray(rowOffsets[r0 + i], rowOffsets[r0 + i] + n), gAt / 4 + i * n);
     heap.i32.set([yAt, gyResident === undefined ? gAt : gyResident + 4 * (gy.offset + r0 * n), oAt, r, n], PARAMS / 4);
     heap.f32[PARAMS / 4 + 5] = scale;
     pool.run('softmax_grad_rows', PARAMS, r * n < 1 << 14 ? 1 : pool.threads);
