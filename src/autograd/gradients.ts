@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { expand, permute, reshape, slice } from '../tensor/views.js';
 import { linearHalfInputGrad } from '../tensor/half.js';
 import { withGrad } from '../tensor/record.js';
+import { tidy } from '../tensor/arena.js';
 import { grad } from './grad.js';
 import { fusedGradients, softmaxGrad } from './fused-gradients.js';
 
@@ -108,8 +109,9 @@ export const gradients: { [K in OpKind]: Vjp<K> } = {
   linearHalf: ({ op, gy }) => [linearHalfInputGrad(gy, op.weight)], // dx = gy · W; the weight is frozen
 
   checkpoint: ({ op, inputs: [x], gy }) => {
-    const leaf = x.detach().requireGrad(); // then the recomputed forward, recorded this time:
-    return [grad(withGrad(() => op.fn(leaf)), [leaf], { seed: gy, release: true })[0]];
+    const leaf = x.detach().requireGrad(); // then the recomputed forward, recorded this time; its
+    // activations go back to the buffer pool as soon as dx is out, for the next checkpoint to reuse
+    return [tidy(() => grad(withGrad(() => op.fn(leaf)), [leaf], { seed: gy, release: true })[0])];
   },
 };
 

@@ -90,6 +90,8 @@ export interface Backend {
    * host array, which every kernel also takes). The tensor layer allocates tensor storage through it.
    */
   allocate?(n: number): Float32Array | undefined;
+  /** With `allocate`: gives its storage back now; the caller guarantees nothing reads or writes `data` again. */
+  free?(data: Float32Array): void;
 
   // Fused ops (one pass each instead of the composition of the primitives above; the reference
   // kernels in cpu/fused.ts and cpu/attention.ts are their definition).

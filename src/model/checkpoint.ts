@@ -7,9 +7,10 @@
  */
 import { isGradEnabled, noGrad, record } from '../tensor/record.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/arena.js';
 
 export function checkpoint(fn: (x: Tensor) => Tensor, x: Tensor): Tensor {
   if (!isGradEnabled() || !x.requiresGrad) return fn(x);
-  const out = noGrad(() => fn(x));
+  const out = tidy(() => noGrad(() => fn(x))); // fn's temporaries back to the pool, for the next checkpoint
   return record(out === x ? x.detach() : out, { kind: 'checkpoint', fn }, [x]);
 }

@@ -3,19 +3,16 @@
  * the result, one layer's outputs, and the rule for naming layers by index.
  */
 import type { Tensor } from '../tensor/index.js';
-
-/** Keys (post-RoPE) and values of every layer for the positions seen so far: k, v [1, Hkv, S, D]. */
-export class KVCache {
-  constructor(readonly layers: ReadonlyArray<{ k: Tensor; v: Tensor }>) {}
-  /** Number of cached positions S. */
-  get length(): number {
-    return this.layers.length ? this.layers[0].k.shape[2] : 0;
-  }
-}
+import type { KVCache, KVStore } from './kv-cache.js';
 
 export interface DecodeOptions {
-  /** Earlier positions; never mutated (decode returns a new cache). */
+  /** Earlier positions; never changed (decode returns a longer cache; kv-cache.ts). */
   cache?: KVCache;
+  /**
+   * Positions the returned cache should have room for (this input's and those that will follow), so that
+   * the decodes after it write into it instead of copying it (kv-cache.ts); a family may ignore it.
+   */
+  reserve?: number;
   /** Layers whose attention probabilities to return ('all' = every layer). */
   captureAttention?: readonly number[] | 'all';
   /** Position of the first input row (default: cache length). */
@@ -34,8 +31,8 @@ export interface DecodeResult {
   hiddenStates?: Tensor[]; // (L+1) × [1, T, C]
 }
 
-/** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D], probs [B, H, T, S]. */
-export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; probs: Tensor };
+/** One decoder layer's outputs: h [B, T, C], k/v [B, Hkv, S, D] (and their store, kv-cache.ts), probs [B, H, T, S]. */
+export type LayerOut = { h: Tensor; k: Tensor; v: Tensor; store?: KVStore; probs: Tensor };
 
 /**
  * Decoder layer indices: 'all', or a list where negative indices count from the end (−1 = the last

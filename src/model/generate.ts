@@ -7,7 +7,7 @@
  * Stops at an EOS id (included in the output, as HF does) or after maxNewTokens.
  * Runs under noGrad: generation never records a graph, even from a prefill that requires grad.
  */
-import type { KVCache } from './decode-options.js';
+import type { KVCache } from './kv-cache.js';
 import { Rng, Tensor, cat, noGrad, tidy } from '../tensor/index.js';
 
 export interface GenerateOptions {
@@ -45,7 +45,7 @@ export interface Decoder {
   config: { text_config: { eos_token_id: number[]; max_position_embeddings: number } };
   embedText(ids: readonly number[]): Tensor;
   /** `lastLogitsOnly`: the LM head on the last position only (a family may ignore it: the last row is what is read). */
-  decode(inputsEmbeds: Tensor, opts?: { cache?: KVCache; lastLogitsOnly?: boolean }): { logits: Tensor; cache: KVCache };
+  decode(inputsEmbeds: Tensor, opts?: { cache?: KVCache; reserve?: number; lastLogitsOnly?: boolean }): { logits: Tensor; cache: KVCache };
 }
 
 /** Generates up to maxNewTokens ids after `inputsEmbeds` [1, T, C]. */
@@ -62,7 +62,9 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
     for (let step = 0; step < opts.maxNewTokens; step++) {
       // One step's activations go back to the buffer pool; the new cache and the last logits survive.
       const decoded = tidy(() => {
-        const out = model.decode(useCache ? next : seq, { cache: useCache ? cache : undefined, lastLogitsOnly: true });
+        // the cache gets room for every token to come at once: later steps write into it (kv-cache.ts)
+        const reserve = (cache?.length ?? 0) + next.shape[1] + opts.maxNewTokens - step;
+        const out = model.decode(useCache ? next : seq, { cache: useCache ? cache : undefined, reserve, lastLogitsOnly: true });
         return { cache: useCache ? out.cache : undefined, last: Float32Array.from(out.logits.select(1, -1).toTypedArray()) };
       });
       cache = decoded.cache;

@@ -8,7 +8,8 @@
  */
 export * from './config.js';
 export { LlavaForConditionalGeneration, imageTokenPositions, imageTokenRun, type EmbedResult, type ImageSpan, type VisionResult } from './llava.js';
-export { KVCache, type DecodeOptions, type DecodeResult } from './decode-options.js';
+export { type DecodeOptions, type DecodeResult } from './decode-options.js';
+export { KVCache, KVStore, type LayerKV } from './kv-cache.js';
 export { Params } from './layers.js';
 export {
   WeightLoadError, checkWeights, formatProblems, loadLlavaFromSource, parameterSpecs, sanitize,

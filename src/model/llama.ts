@@ -16,7 +16,8 @@ import type { LlamaTextConfig } from './config.js';
 import { Linear, Params, RMSNorm, TokenEmbedding } from './layers.js';
 import { Tensor, activation, applyRope, attention, attentionProbs, cat, isGradEnabled, ropeTables, swiglu, tidy } from '../tensor/index.js';
 import { checkpoint } from './checkpoint.js';
-import { KVCache, resolveLayers, type DecodeOptions, type DecodeResult, type LayerOut } from './decode-options.js';
+import { resolveLayers, type DecodeOptions, type DecodeResult, type LayerOut } from './decode-options.js';
+import { KVCache, extendKV, type LayerKV } from './kv-cache.js';
 
 
 /**
@@ -44,20 +45,15 @@ export class LlamaAttention {
     this.o_proj = new Linear(p.at('o_proj'), H * D, C, cfg.o_proj_bias ?? b);
   }
 
-  /** x [B, T, C], cos/sin [T, D] → out [B, T, C], new k/v [B, Hkv, S, D], probs [B, H, T, S]. */
-  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
+  /** x [B, T, C], cos/sin [T, D] → out [B, T, C], new k/v [B, Hkv, S, D] (past's S0 first), probs [B, H, T, S]. */
+  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: LayerKV, reserve?: number) {
     const [B, T] = x.shape;
     const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: D } = this.cfg;
     const q = applyRope(this.heads(this.q_proj.forward(x), H), cos, sin);
-    let k = applyRope(this.heads(this.k_proj.forward(x), Hkv), cos, sin);
-    let v = this.heads(this.v_proj.forward(x), Hkv);
-    if (past) {
-      k = cat([past.k, k], 2); // [B, Hkv, S, D]
-      v = cat([past.v, v], 2);
-    }
+    const { k, v, store } = extendKV(past, applyRope(this.heads(this.k_proj.forward(x), Hkv), cos, sin), this.heads(this.v_proj.forward(x), Hkv), reserve);
     const { out, probs } = attention(q, k, v, { causal: true }); // out [B, H, T, D], probs [B, H, T, S]
     const y = this.o_proj.forward(out.transpose(1, 2).reshape([B, T, H * D]));
-    return { out: y, k, v, probs };
+    return { out: y, k, v, store, probs };
   }
 
   /** The probabilities alone (no values, no output projection): x [B, T, C] → [B, H, T, T]. */
@@ -103,10 +99,10 @@ export class LlamaDecoderLayer {
     this.input_layernorm = new RMSNorm(p.at('input_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
     this.post_attention_layernorm = new RMSNorm(p.at('post_attention_layernorm'), cfg.hidden_size, cfg.rms_norm_eps);
   }
-  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: { k: Tensor; v: Tensor }) {
-    const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past);
+  forward(x: Tensor, cos: Tensor, sin: Tensor, past?: LayerKV, reserve?: number): LayerOut {
+    const a = this.self_attn.forward(this.input_layernorm.forward(x), cos, sin, past, reserve);
     const h = x.add(a.out); // [B, T, C]
-    return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, probs: a.probs };
+    return { h: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), k: a.k, v: a.v, store: a.store, probs: a.probs };
   }
   /** The layer's attention probabilities only [B, H, T, T] (what the energy reads of the deepest layer). */
   probs(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
@@ -204,7 +200,7 @@ export class LlamaForCausalLM {
    * The decoder body, one loop for inference and training: layers 0..upTo on x [B, T, C] at `positions`
    * (causal; `past` only with B = 1), calling `each` with every layer's outputs in order.
    */
-  runLayers(x: Tensor, positions: readonly number[], o: { past?: KVCache; upTo: number }, each: (i: number, r: LayerOut) => void): void {
+  runLayers(x: Tensor, positions: readonly number[], o: { past?: KVCache; reserve?: number; upTo: number }, each: (i: number, r: LayerOut) => void): void {
     const { cos, sin } = ropeTables(positions, this.config.head_dim, this.config.rope_theta, x); // [T, D]
     let h = x;
     for (let i = 0; i <= o.upTo; i++) {
@@ -212,7 +208,7 @@ export class LlamaForCausalLM {
       const past = o.past?.layers[i];
       // Inference: each layer's temporaries go back to the pool as it ends, and the next layer reuses
       // them (a 7B prefill allocates ~200 MB per layer: fresh pages and garbage otherwise).
-      const r = isGradEnabled() ? layer.forward(h, cos, sin, past) : tidy(() => layer.forward(h, cos, sin, past));
+      const r = isGradEnabled() ? layer.forward(h, cos, sin, past) : tidy(() => layer.forward(h, cos, sin, past, o.reserve));
       h = r.h;
       each(i, r);
     }
@@ -255,11 +251,11 @@ export class LlamaForCausalLM {
 
     let h = inputsEmbeds;
     const hidden: Tensor[] = [h];
-    const kv: { k: Tensor; v: Tensor }[] = [];
+    const kv: LayerKV[] = [];
     const attentions = new Map<number, Tensor>();
-    this.runLayers(inputsEmbeds, positions, { past, upTo: L - 1 }, (i, r) => {
+    this.runLayers(inputsEmbeds, positions, { past, reserve: opts.reserve, upTo: L - 1 }, (i, r) => {
       h = r.h;
-      kv.push({ k: r.k, v: r.v });
+      kv.push({ k: r.k, v: r.v, store: r.store });
       if (capture.has(i)) attentions.set(i, r.probs);
       if (i < L - 1 && opts.outputHiddenStates) hidden.push(h);
     });

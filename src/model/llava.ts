@@ -16,7 +16,7 @@
 import { ClipVisionModel } from './clip.js';
 import type { LlavaConfig } from './config.js';
 import type { Params } from './layers.js';
-import { KVCache, type DecodeOptions, type DecodeResult } from './decode-options.js';
+import type { DecodeOptions, DecodeResult } from './decode-options.js';
 import { LlamaForCausalLM } from './llama.js';
 import { LlavaMultiModalProjector } from './projector.js';
 import { Tensor, cat, fromArray } from '../tensor/index.js';
@@ -142,7 +142,6 @@ export class LlavaForConditionalGeneration {
   }
 }
 
-export { KVCache };
 
 const isBatch = (ids: readonly number[] | readonly (readonly number[])[]): ids is readonly (readonly number[])[] => Array.isArray(ids[0]);
 

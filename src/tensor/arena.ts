@@ -22,7 +22,7 @@ import { Tensor } from './tensor.js';
 
 /** Arrays smaller than this are left to the garbage collector (cheap to allocate). */
 const MIN_POOLED = 4096;
-const MAX_POOL_BYTES = 512 * 2 ** 20;
+const MAX_POOL_BYTES = 256 * 2 ** 20;
 
 const pool = new Map<string, Data[]>();
 let pooledBytes = 0;
@@ -62,7 +62,8 @@ export function forgetOnReuse(backend: { forget?(data: Data): void }): void {
 /** Pool ids: 0 for host arrays, one per backend for the arrays in its memory (Backend.allocate). */
 const owners = new WeakMap<Data, number>();
 const ids = new WeakMap<Backend, number>();
-const idOf = (b: Backend) => ids.get(b) ?? (ids.set(b, ++lastId), lastId);
+const backends = new Map<number, Backend>();
+const idOf = (b: Backend) => ids.get(b) ?? (ids.set(b, ++lastId), backends.set(lastId, b), lastId);
 let lastId = 0;
 
 /**
@@ -85,13 +86,32 @@ export function alloc(dtype: DType, n: number, backend?: Backend): Data {
     arenaStats.reused++;
     data = reused;
   } else {
-    const resident = owner?.allocate!(n);
+    const resident = owner && allocateOn(owner, n);
     if (resident) owners.set(resident, idOf(owner!));
     data = resident ?? (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
     arenaStats.fresh++;
   }
   if (scope && trackedBytes + data.byteLength <= scope.limit) { scope.arrays.push(data); trackedBytes += data.byteLength; }
   return data;
+}
+
+/**
+ * n elements in `backend`'s memory; past its budget, its pooled arrays (of other lengths, idle) are
+ * given back to it one by one until there is room: they would otherwise hold the budget while host
+ * arrays are taken instead.
+ */
+function allocateOn(backend: Backend, n: number): Float32Array | undefined {
+  const prefix = `${idOf(backend)}:`;
+  let got = backend.allocate!(n);
+  for (const [key, list] of pool) {
+    if (got) break;
+    if (!key.startsWith(prefix)) continue;
+    for (const data of list) backend.free!(data as Float32Array);
+    pooledBytes -= list.reduce((sum, data) => sum + data.byteLength, 0);
+    pool.delete(key);
+    got = backend.allocate!(n);
+  }
+  return got;
 }
 
 /** Inside `tidy`: `t`'s storage is never released by this or any enclosing scope. Returns `t`. */
@@ -115,7 +135,7 @@ export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
   const mine: Scope = { arrays: [], kept: new Set(), limit: opts.maxTrackedBytes ?? outer?.limit ?? MAX_TRACKED_BYTES };
   scope = mine;
   let result: T;
-  let returned: Set<unknown>;
+  let returned: Map<unknown, Tensor[]>;
   try {
     result = fn();
     returned = returnedStorage(result);
@@ -124,19 +144,33 @@ export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
   } finally {
     scope = outer;
   }
+  const limit = Math.max(MAX_POOL_BYTES, mine.limit);
   for (const data of mine.arrays) {
     // A survivor (returned) is no longer tracked: the enclosing scope would pin it until it ends, long
     // after it died (a layer's output, consumed by the next layer); it is left to the garbage collector.
+    // One in a backend's memory is first moved to a host copy: the garbage collector can free that
+    // during the job, where the backend's block would wait for a finalizer (after the job).
     trackedBytes -= data.byteLength;
+    const holders = returned.get(data);
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
-    else if (!returned.has(data)) release(data, Math.max(MAX_POOL_BYTES, mine.limit));
+    else if (!holders) release(data, limit);
+    else if (owners.has(data) && holders !== BARE) {
+      const copy = Float32Array.from(data as Float32Array);
+      for (const t of holders) (t as { data: Data }).data = copy; // the one place storage is swapped
+      release(data, limit);
+    }
   }
   return result;
 }
 
+/** Back to the pool, or, past its limit, to the backend that owns it (host arrays: the garbage collector). */
 function release(data: Data, limit: number): void {
-  if (!pooling || pooledBytes + data.byteLength > limit) return;
-  const key = `${owners.get(data) ?? 0}:${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
+  const owner = owners.get(data);
+  if (!pooling || pooledBytes + data.byteLength > limit) {
+    if (owner !== undefined) backends.get(owner)!.free!(data as Float32Array);
+    return;
+  }
+  const key = `${owner ?? 0}:${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
   const list = pool.get(key) ?? [];
   list.push(data);
   pool.set(key, list);
@@ -144,9 +178,13 @@ function release(data: Data, limit: number): void {
   arenaStats.released++;
 }
 
-/** The storage of every tensor in `v` (a tensor, or arrays, Maps and object fields holding them); graphs are not walked. */
-function returnedStorage(v: unknown): Set<unknown> {
-  const out = new Set<unknown>();
+/**
+ * The storage of every tensor in `v` (a tensor, or arrays, Maps and object fields holding them), each with
+ * the tensors over it (BARE for a typed array returned as it is: it cannot be swapped); graphs are not walked.
+ */
+const BARE: Tensor[] = [];
+function returnedStorage(v: unknown): Map<unknown, Tensor[]> {
+  const out = new Map<unknown, Tensor[]>();
   const seen = new Set<unknown>();
   const stack = [v];
   while (stack.length) {
@@ -155,8 +193,9 @@ function returnedStorage(v: unknown): Set<unknown> {
     seen.add(x);
     if (x instanceof Tensor) {
       if (x.node) throw new TensorError('tidy', `the scope returns ${x}, which is recorded for a backward; its graph would not survive the scope (run the backward inside it, or return x.detach())`);
-      out.add(x.data);
-    } else if (ArrayBuffer.isView(x)) out.add(x);
+      const holders = out.get(x.data);
+      if (holders !== BARE) out.set(x.data, [...(holders ?? []), x]);
+    } else if (ArrayBuffer.isView(x)) out.set(x, BARE);
     else if (x instanceof Map) stack.push(...x.keys(), ...x.values());
     else if (Array.isArray(x)) stack.push(...x);
     else stack.push(...Object.values(x));

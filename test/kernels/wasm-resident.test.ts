@@ -6,6 +6,7 @@
 import type { Data, View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { createWasmBackend, type WasmBackend } from '../../src/kernels/wasm/index.js';
+import { setBufferPooling } from '../../src/tensor/arena.js';
 import { randn, tidy } from '../../src/tensor/index.js';
 import { contiguous, random, view } from './wasm-helpers.js';
 
@@ -117,5 +118,35 @@ it('inside a tidy scope the tensor layer allocates on the backend (outside it, h
     expect(Array.from(h.data.slice(0, 5))).toEqual(Array.from(x.matmul(x.transpose(0, 1)).data.slice(0, 5)));
   } finally {
     host.dispose();
+  }
+});
+
+it('a tensor a scope returns moves to a host copy and its block goes back to the pool: repeated scopes hold no more wasm memory', async () => {
+  const b = await createWasmBackend({ threads: 1 });
+  try {
+    const x = randn([64, 256], { seed: 2, backend: b }); // a host array
+    const run = () => tidy(() => randn([64, 256], { seed: 3, backend: b }).add(x).mul(2));
+    const first = run();
+    const want = Array.from(first.data);
+    const held = b.residentArrayBytes();
+    expect(held).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i++) expect(Array.from(run().data)).toEqual(want);
+    expect(b.residentArrayBytes()).toBe(held); // the blocks were reused, none waits for a finalizer
+    expect(Array.from(first.data)).toEqual(want); // and the later scopes did not write into a returned tensor
+  } finally {
+    b.dispose();
+  }
+});
+
+it('a dead array the pool has no room for goes back to the backend at once', async () => {
+  const b = await createWasmBackend({ threads: 1 });
+  setBufferPooling(false);
+  try {
+    const y = tidy(() => randn([128, 128], { seed: 4, backend: b }).exp().sum().detach());
+    expect(Number.isFinite(y.item())).toBe(true);
+    expect(b.residentArrayBytes()).toBe(0);
+  } finally {
+    setBufferPooling(true);
+    b.dispose();
   }
 });

@@ -34,6 +34,26 @@ describe('generate', () => {
     expect(generate(model, prefill, { maxNewTokens: 5, eosTokenId: null, cache: prefix }).tokens).toEqual(want);
   });
 
+  it('decodes write into the room a prefill reserved; a second continuation of the same cache copies and leaves the first intact', () => {
+    noGrad(() => {
+      const T = prefill.shape[1];
+      const first = model.decode(prefill, { reserve: T + 2 }).cache;
+      const [x, y] = [prefill.slice(1, T - 1, T), prefill.slice(1, 0, 1)]; // two [1, 1, C] inputs
+      const a = model.decode(x, { cache: first });
+      expect(a.cache.length).toBe(T + 1);
+      expect(a.cache.layers[0].k.data).toBe(first.layers[0].k.data); // in place: no copy of the cache
+      const aKeys = Array.from(a.cache.layers[1].k.toTypedArray());
+      const b = model.decode(y, { cache: first }); // the store is filled past `first` now
+      expect(b.cache.layers[0].k.data).not.toBe(first.layers[0].k.data);
+      expect(Array.from(a.cache.layers[1].k.toTypedArray())).toEqual(aKeys);
+      expect(first.length).toBe(T);
+      const plain = model.decode(prefill).cache; // no room: every continuation concatenates
+      expect(plain.layers[0].store).toBeUndefined();
+      expect(Array.from(model.decode(x, { cache: plain }).logits.data)).toEqual(Array.from(a.logits.data));
+      expect(Array.from(model.decode(y, { cache: plain }).logits.data)).toEqual(Array.from(b.logits.data));
+    });
+  });
+
   it('sampling is seeded; top-k 1 is greedy; top-p keeps the nucleus', () => {
     const a = generate(model, prefill, { maxNewTokens: 5, eosTokenId: null, temperature: 1, seed: 7 });
     const b = generate(model, prefill, { maxNewTokens: 5, eosTokenId: null, temperature: 1, seed: 7 });

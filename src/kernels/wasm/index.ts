@@ -119,6 +119,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
     adoptHalf: (bits) => halves.adopt(bits),
     allocate: (n) => arrays.allocate(n),
+    free: (data) => arrays.free(data),
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),
     cachedBytes: () => cache.bytes,

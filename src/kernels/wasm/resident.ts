@@ -10,8 +10,9 @@
  * its first ~budget of weights are resident and the rest stay host arrays that matmul.ts streams
  * through wasm memory block by block; past the array budget, storage is a host array, which every
  * kernel still takes (copied in and out). Only a shared memory can hand out views: growing an unshared
- * one detaches every view of it. A block is released when its view is garbage-collected (the buffer
- * pool of tensor/arena.ts reuses the arrays of a tidy scope before that).
+ * one detaches every view of it. A block is released by `free` (tensor/arena.ts, when a tidy scope's
+ * array is known dead and its pool is full), else when its view is garbage-collected: a finalizer, which
+ * only runs after the current job, so the allocator never lets an array escape its scopes.
  */
 import type { Heap } from './heap.js';
 
@@ -20,6 +21,7 @@ export class Resident {
     this.heap.release(at);
     this.total -= bytes;
   });
+  private readonly blocks = new WeakMap<ArrayBufferView, { at: number; bytes: number }>();
   private total = 0;
 
   constructor(
@@ -46,12 +48,23 @@ export class Resident {
     return this.place(4 * n, (buf, at) => new Float32Array(buf, at, n).fill(0));
   }
 
+  /** Gives the block of an array from `allocate` back to the heap now (nothing may use `view` afterwards). */
+  free(view: Float32Array): void {
+    const block = this.blocks.get(view);
+    if (!block) throw new Error('wasm backend: free() of an array it did not allocate');
+    this.blocks.delete(view);
+    this.finalizer.unregister(view);
+    this.heap.release(block.at);
+    this.total -= block.bytes;
+  }
+
   private place<T extends ArrayBufferView>(bytes: number, view: (buf: ArrayBufferLike, at: number) => T): T | undefined {
     if (!this.shared || bytes === 0 || this.total + bytes > this.budgetBytes || !this.heap.fits(bytes)) return undefined;
     const at = this.heap.alloc(bytes);
     const v = view(this.heap.memory.buffer, at);
     this.heap.handOut(v, at);
-    this.finalizer.register(v, { at, bytes });
+    this.finalizer.register(v, { at, bytes }, v);
+    this.blocks.set(v, { at, bytes });
     this.total += bytes;
     return v;
   }

@@ -14,7 +14,8 @@
  */
 import type { Qwen2TextConfig } from './config.js';
 import { mropeCosSin, positionsFor, type MropePositions } from './rope.js';
-import { KVCache, resolveLayers, type DecodeOptions, type DecodeResult } from '../decode-options.js';
+import { resolveLayers, type DecodeOptions, type DecodeResult } from '../decode-options.js';
+import { KVCache } from '../kv-cache.js';
 import { LlamaDecoderLayer, type DecoderLayerConfig } from '../llama.js';
 import { Embedding, Linear, Params, RMSNorm } from '../layers.js';
 import type { Tensor } from '../../tensor/index.js';
