@@ -155,7 +155,7 @@ export function tidy<T>(fn: () => T, opts: TidyOptions = {}): T {
     if (mine.kept.has(data)) outer?.kept.add(data); // kept: out of every scope's reach
     else if (!holders) release(data, limit);
     else if (owners.has(data) && holders !== BARE) {
-      const copy = Float32Array.from(data as Float32Array);
+      const copy = (data as Float32Array).slice(); // a host array (slice copies into a fresh, unshared buffer)
       for (const t of holders) (t as { data: Data }).data = copy; // the one place storage is swapped
       release(data, limit);
     }
