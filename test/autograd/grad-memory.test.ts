@@ -11,7 +11,7 @@ import { cpu } from '../../src/kernels/cpu/index.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-it('a 40-op chain of 4 MB gradients holds a few of them at its last step, not all 40', () => {
+it('a 40-op chain of 4 MB gradients holds under half of them at its last step, not all 40', () => {
   const n = 2 ** 20; // 4 MB of float32 per gradient
   const x = T.fromArray(new Float32Array(n).fill(1), [n], { backend: cpu }).requireGrad();
   let y = x;
@@ -29,5 +29,7 @@ it('a 40-op chain of 4 MB gradients holds a few of them at its last step, not al
   });
   expect(seen).toBeGreaterThanOrEqual(41);
   const base = (gc(), process.memoryUsage().arrayBuffers);
-  expect((heldAtEnd - base) / (4 * n)).toBeLessThan(8);
+  // 4–7 alone; up to 12 seen when other test files ran before in the same worker (objects a WeakRef
+  // handed out in this job live until it ends); holding all 40 is what this guards against
+  expect((heldAtEnd - base) / (4 * n)).toBeLessThan(20);
 });

@@ -39,6 +39,22 @@ describe.each(modes)('inputs resident %s, output resident %s', (inRes, outRes) =
     expect(maxDiff(o, ref)).toBeLessThan(1e-5);
   });
 
+  it('RMSNorm forward and backward (gx, gw) over 70 rows of 1024 (two chunks)', () => {
+    const [R, C] = [70, 1024];
+    const x = contiguous(place(random(R * C, 5), inRes), [R, C]);
+    const gy = contiguous(place(random(R * C, 6), inRes), [R, C]);
+    const w = contiguous(place(random(C, 7), inRes), [C]);
+    const [o, ref] = [out(R * C, outRes), new Float32Array(R * C)];
+    wasm.rmsNorm(x, w, 1e-5, o);
+    cpu.rmsNorm(x, w, 1e-5, ref);
+    expect(maxDiff(o, ref)).toBeLessThan(1e-5);
+    const [gx, gw, gxRef, gwRef] = [out(R * C, outRes), new Float32Array(C), new Float32Array(R * C), new Float32Array(C)];
+    wasm.rmsNormBackward(x, w, gy, 1e-5, gx, gw);
+    cpu.rmsNormBackward(x, w, gy, 1e-5, gxRef, gwRef);
+    expect(maxDiff(gx, gxRef)).toBeLessThan(1e-5);
+    expect(maxDiff(gw, gwRef)).toBeLessThan(1e-4);
+  });
+
   it('softmax, attention probabilities (causal, with an offset view of q) and the softmax backward', () => {
     const [T, D, n] = [40, 16, 300];
     const x = contiguous(place(random(5 * n, 3), inRes), [5, n]);

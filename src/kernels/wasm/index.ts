@@ -18,6 +18,7 @@ import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
 import { ThreadPool } from './pool.js';
 import { wasmSoftmax } from './softmax.js';
+import { normOps } from './norm.js';
 import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
 import { MAX_PAGES } from './wat/module.js';
@@ -101,6 +102,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     binary,
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
+    ...normOps(heap, pool), // RMSNorm in SIMD, forward and backward (norm.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
       assign(src, dst);

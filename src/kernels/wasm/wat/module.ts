@@ -6,10 +6,11 @@
 import { defaultGemmConfig, emitGemm, type GemmConfig } from './gemm.js';
 import { emitGemv } from './gemv.js';
 import { emitGated } from './gated.js';
+import { emitNorm } from './norm.js';
 import { emitSoftmax } from './softmax.js';
 import type { EmitOptions } from './util.js';
 
-export const kernelNames = ['gemm', 'pack_b_f32', 'pack_b_f16', 'pack_b_bf16', 'gemv_packed', 'gemv_f16', 'gemv_bf16', 'softmax_rows', 'softmax_grad_rows', 'gated_rows'] as const;
+export const kernelNames = ['gemm', 'pack_b_f32', 'pack_b_f16', 'pack_b_bf16', 'gemv_packed', 'gemv_f16', 'gemv_bf16', 'softmax_rows', 'softmax_grad_rows', 'gated_rows', 'rms_rows'] as const;
 export type KernelName = (typeof kernelNames)[number];
 
 /** 4 GiB: the wasm32 ceiling. Shared memories reserve their maximum as address space only. */
@@ -29,5 +30,6 @@ ${emitGemm(g, o)}
 ${emitGemv(g.kc, o)}
 ${emitSoftmax(o)}
 ${emitGated(o)}
+${emitNorm()}
 )`;
 }
