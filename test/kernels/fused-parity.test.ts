@@ -93,6 +93,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'LayerNorm on 300 dense rows of 256 from an offset (the wasm kernel: two chunks)',
+    shapes: [[1, 302, 256], [256], [256]],
+    fused: ([x, w, b]) => T.layerNorm(x.slice(1, 2).mul(3).add(1), w, b, 1e-5),
+    composed: ([x, w, b]) => {
+      const xs = x.slice(1, 2).mul(3).add(1);
+      const c = xs.sub(T.mean(xs, -1, true));
+      return c.mul(T.mean(c.square(), -1, true).add(1e-5).rsqrt()).mul(w).add(b);
+    },
+    large: true,
+  },
+  {
     name: 'RoPE on split heads (positions 3…)',
     shapes: [[1, 5, 3, 8]],
     fused: ([x]) => { const { cos, sin } = ropeOf(heads(x)); return T.applyRope(heads(x), cos, sin); },

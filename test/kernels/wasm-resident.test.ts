@@ -39,7 +39,7 @@ describe.each(modes)('inputs resident %s, output resident %s', (inRes, outRes) =
     expect(maxDiff(o, ref)).toBeLessThan(1e-5);
   });
 
-  it('RMSNorm forward and backward (gx, gw) over 70 rows of 1024 (two chunks)', () => {
+  it('RMSNorm forward and backward (gx, gw), LayerNorm forward, over 70 rows of 1024 (two chunks)', () => {
     const [R, C] = [70, 1024];
     const x = contiguous(place(random(R * C, 5), inRes), [R, C]);
     const gy = contiguous(place(random(R * C, 6), inRes), [R, C]);
@@ -53,6 +53,11 @@ describe.each(modes)('inputs resident %s, output resident %s', (inRes, outRes) =
     cpu.rmsNormBackward(x, w, gy, 1e-5, gxRef, gwRef);
     expect(maxDiff(gx, gxRef)).toBeLessThan(1e-5);
     expect(maxDiff(gw, gwRef)).toBeLessThan(1e-4);
+    const b = contiguous(place(random(C, 8), inRes), [C]);
+    const [ln, lnRef] = [out(R * C, outRes), new Float32Array(R * C)];
+    wasm.layerNorm(x, w, b, 1e-5, ln);
+    cpu.layerNorm(x, w, b, 1e-5, lnRef);
+    expect(maxDiff(ln, lnRef)).toBeLessThan(1e-5);
   });
 
   it('softmax, attention probabilities (causal, with an offset view of q) and the softmax backward', () => {

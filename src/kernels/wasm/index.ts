@@ -102,7 +102,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     binary,
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
-    ...normOps(heap, pool), // RMSNorm in SIMD, forward and backward (norm.ts)
+    ...normOps(heap, pool), // RMSNorm (forward, backward) and LayerNorm (forward) in SIMD (norm.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
       assign(src, dst);

@@ -1,10 +1,11 @@
 /**
- * WAT for Llama's RMSNorm over contiguous rows of n (a multiple of 4), four lanes at a time; the
- * reference is cpu/fused.ts (rmsNorm, rmsNormBackward).
- * `rms_rows(tid, nth, p)`; words at p: 0 x  1 w  2 out  3 rows  4 n  5 ε (f32 bits)  6 mode  7 gy  8 r.
- *   mode 0 (forward):  r = 1/√(Σx²/n + ε), out = w · x · r;
+ * WAT for the row norms over contiguous rows of n (a multiple of 4), four lanes at a time: Llama's
+ * RMSNorm forward and backward, and CLIP's LayerNorm forward; the reference is cpu/fused.ts.
+ * `rms_rows(tid, nth, p)`; words at p: 0 x  1 w  2 out  3 rows  4 n  5 ε (f32 bits)  6 mode  7 gy  8 r  9 b.
+ *   mode 0 (RMSNorm):  r = 1/√(Σx²/n + ε), out = w · x · r;
  *   mode 1 (backward): u = gy·w, out = gx = r·u − x·r³·Σ(u·x)/n, and r of each row into r[row];
- *   mode 2 (gw):       out[j] += Σ_rows gy·x·r over the columns (threads claim columns, not rows).
+ *   mode 2 (gw):       out[j] += Σ_rows gy·x·r over the columns (threads claim columns, not rows);
+ *   mode 3 (LayerNorm): μ = Σx/n, r = 1/√(Σ(x − μ)²/n + ε), out = (x − μ)·r·w + b.
  * Row sums are taken in four f32 lanes and added in float64; r in float64.
  */
 import { add, claimLoop, declare, forLoop, get, i32, mul, param, set } from './util.js';
@@ -34,6 +35,20 @@ function row(): string {
           ${forLoop('j', i32(0), get('n'), 4, `(v128.store ${at('out')} (f32x4.sub (f32x4.mul ${get('vr')} (f32x4.mul ${load('gy')} ${wj})) (f32x4.mul ${load('x')} ${get('vc')})))`)}))`;
 }
 
+/** LayerNorm of one row (mode 3): the mean, then the variance about it, then the affine output. */
+function layerNormRow(): string {
+  const wj = (base: string) => `(v128.load ${add(get(base), mul(i32(4), get('j')))})`;
+  return `
+      ${set('vss', '(v128.const f32x4 0 0 0 0)')}
+      ${forLoop('j', i32(0), get('n'), 4, set('vss', `(f32x4.add ${get('vss')} ${load('x')})`))}
+      ${set('vc', `(f32x4.splat (f32.demote_f64 (f64.div ${lanes('vss')} (f64.convert_i32_s ${get('n')}))))`)}
+      ${set('vss', '(v128.const f32x4 0 0 0 0)')}
+      ${forLoop('j', i32(0), get('n'), 4, `${set('vx', `(f32x4.sub ${load('x')} ${get('vc')})`)} ${set('vss', `(f32x4.add ${get('vss')} (f32x4.mul ${get('vx')} ${get('vx')}))`)}`)}
+      ${set('r', `(f64.div (f64.const 1) (f64.sqrt (f64.add (f64.div ${lanes('vss')} (f64.convert_i32_s ${get('n')})) ${get('eps')})))`)}
+      ${set('vr', `(f32x4.splat (f32.demote_f64 ${get('r')}))`)}
+      ${forLoop('j', i32(0), get('n'), 4, `(v128.store ${at('out')} (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub ${load('x')} ${get('vc')}) ${get('vr')}) ${wj('w')}) ${wj('b')}))`)}`;
+}
+
 /** The weight gradient (mode 2): threads claim blocks of 16 columns and walk every row. */
 function gwColumns(): string {
   const col = (base: string) => add(get(base), mul(i32(4), get('j')));
@@ -49,11 +64,12 @@ export function emitNorm(): string {
   const names = ['x', 'w', 'out', 'rows', 'n'];
   return `
   (func $rms_rows (export "rms_rows") (param $tid i32) (param $nth i32) (param $p i32)
-    ${declare([...names, 'mode', 'gy', 'rs', 'lo', 'hi', 'row', 'j'], 'i32')}
+    ${declare([...names, 'mode', 'gy', 'rs', 'b', 'lo', 'hi', 'row', 'j'], 'i32')}
     ${declare(['vx', 'vss', 'vux', 'vr', 'vc'], 'v128')} (local $r f64) (local $eps f64)
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ${set('eps', '(f64.promote_f32 (f32.load offset=20 (local.get $p)))')}
-    ${set('mode', param(6))} ${set('gy', param(7))} ${set('rs', param(8))}
+    ${set('mode', param(6))} ${set('gy', param(7))} ${set('rs', param(8))} ${set('b', param(9))}
     (if (i32.eq ${get('mode')} (i32.const 2)) (then ${gwColumns()} (return)))
+    (if (i32.eq ${get('mode')} (i32.const 3)) (then ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, layerNormRow()))} (return)))
     ${claimLoop(get('rows'), i32(8), 'lo', 'hi', forLoop('row', get('lo'), get('hi'), 1, row()))})`;
 }
