@@ -55,7 +55,8 @@ function prefillAndDecode() {
   const embeds = v['text-prefill'] ? model.embedText(PROMPT.filter((id) => id !== 32000)) : model.embedWithImageFeatures(PROMPT, features).inputsEmbeds; // [1, T, 4096]
   const T = embeds.shape[1];
   let t0 = performance.now();
-  const cache = tidy(() => noGrad(() => model.decode(embeds, { lastLogitsOnly: true }).cache));
+  // with room for the tokens to come, as `generate` reserves it: the decode writes into this cache
+  const cache = tidy(() => noGrad(() => model.decode(embeds, { lastLogitsOnly: true, reserve: T + 1 + decodeTokens }).cache));
   const prefillMs = performance.now() - t0;
   console.log(`prefill ${T} tokens ${s(prefillMs)} = ${((T * 1000) / prefillMs).toFixed(1)} tok/s (${rss()})`);
   t0 = performance.now();
