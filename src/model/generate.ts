@@ -63,7 +63,7 @@ export function generate(model: Decoder, inputsEmbeds: Tensor, opts: GenerateOpt
       // One step's activations go back to the buffer pool; the new cache and the last logits survive.
       const decoded = tidy(() => {
         // the cache gets room for every token to come at once: later steps write into it (kv-cache.ts)
-        const reserve = (cache?.length ?? 0) + next.shape[1] + opts.maxNewTokens - step;
+        const reserve = useCache ? (cache?.length ?? 0) + next.shape[1] + opts.maxNewTokens - step : undefined;
         const out = model.decode(useCache ? next : seq, { cache: useCache ? cache : undefined, reserve, lastLogitsOnly: true });
         return { cache: useCache ? out.cache : undefined, last: Float32Array.from(out.logits.select(1, -1).toTypedArray()) };
       });

@@ -36,10 +36,11 @@ export class KVCache {
 export function extendKV(past: LayerKV | undefined, k: Tensor, v: Tensor, reserve = 0): LayerKV {
   const S0 = past?.k.shape[2] ?? 0;
   const S = S0 + k.shape[2];
-  if (isGradEnabled()) return past ? { k: cat([past.k, k], 2), v: cat([past.v, v], 2) } : { k, v };
+  const concatenated = () => (past ? { k: cat([past.k, k], 2), v: cat([past.v, v], 2) } : { k, v });
+  if (isGradEnabled()) return concatenated();
   let store = past?.store;
   if (!store || store.filled !== S0 || S > store.k.shape[2]) {
-    if (reserve <= S) return past ? { k: cat([past.k, k], 2), v: cat([past.v, v], 2) } : { k, v };
+    if (reserve <= S) return concatenated();
     const [B, Hkv, , D] = k.shape;
     store = new KVStore(zeros([B, Hkv, reserve, D], { like: k }), zeros([B, Hkv, reserve, D], { like: v }), 0);
     if (past) write(store, past.k, past.v, 0);

@@ -65,6 +65,8 @@ const ids = new WeakMap<Backend, number>();
 const backends = new Map<number, Backend>();
 const idOf = (b: Backend) => ids.get(b) ?? (ids.set(b, ++lastId), backends.set(lastId, b), lastId);
 let lastId = 0;
+/** The pool's key for arrays of `owner` (a pool id above), dtype and length. */
+const poolKey = (owner: number, dtype: DType, n: number) => `${owner}:${dtype}:${n}`;
 
 /**
  * A zero-filled array of n elements: a pooled one when available, else fresh — inside a scope, in the
@@ -77,7 +79,7 @@ export function alloc(dtype: DType, n: number, backend?: Backend): Data {
   // hold the backend's memory until a finalizer runs (after the current job: a whole 7B step)
   const owner = dtype === 'float32' && backend?.allocate && scope && trackedBytes + 4 * n <= scope.limit ? backend : undefined;
   // the backend's own arrays first, else host ones (which every backend takes)
-  const reused = (owner && pool.get(`${idOf(owner)}:${dtype}:${n}`)?.pop()) || pool.get(`0:${dtype}:${n}`)?.pop();
+  const reused = (owner && pool.get(poolKey(idOf(owner), dtype, n))?.pop()) || pool.get(poolKey(0, dtype, n))?.pop();
   let data: Data;
   if (reused) {
     for (const b of forgetting) b.forget!(reused);
@@ -101,7 +103,7 @@ export function alloc(dtype: DType, n: number, backend?: Backend): Data {
  * arrays are taken instead.
  */
 function allocateOn(backend: Backend, n: number): Float32Array | undefined {
-  const prefix = `${idOf(backend)}:`;
+  const prefix = `${idOf(backend)}:`; // the owner part of poolKey
   let got = backend.allocate!(n);
   for (const [key, list] of pool) {
     if (got) break;
@@ -170,7 +172,7 @@ function release(data: Data, limit: number): void {
     if (owner !== undefined) backends.get(owner)!.free!(data as Float32Array);
     return;
   }
-  const key = `${owner ?? 0}:${data instanceof Float64Array ? 'float64' : 'float32'}:${data.length}`;
+  const key = poolKey(owner ?? 0, data instanceof Float64Array ? 'float64' : 'float32', data.length);
   const list = pool.get(key) ?? [];
   list.push(data);
   pool.set(key, list);

@@ -9,13 +9,12 @@ import type { Backend } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { groupedHeads, narrow, queryBlocks } from '../cpu/attention.js';
 import { unary } from './elementwise.js';
-import { GATED_ALPHA, GATED_MODE, gatedRows, isDense } from './gated.js';
+import { GATED_ALPHA, GATED_MODE, gatedRows, isDense, isF32 } from './gated.js';
 import type { Heap } from './heap.js';
 import type { WasmMatmul } from './matmul.js';
 import type { ThreadPool } from './pool.js';
 import { wasmAttentionSoftmax, wasmSoftmaxBackward } from './softmax.js';
 
-const isF32 = (...xs: unknown[]) => xs.every((x) => x instanceof Float32Array);
 /** Elements of the q kᵀ block buffer kept between calls (64 MiB); larger blocks get their own array. */
 const KEPT_SCORES = 16 * 2 ** 20;
 

@@ -14,6 +14,9 @@ export const GATED_MODE = { swiglu: 0, swigluBackward: 1, forward: 2, backward: 
 /** α of f(x) = x·σ(αx) for the unary ops the kernel computes. */
 export const GATED_ALPHA: Partial<Record<string, number>> = { silu: 1, quick_gelu: 1.702 };
 
+/** True when every array is float32 (float64 inputs, used for gradient checks, go to the reference kernels). */
+export const isF32 = (...xs: unknown[]) => xs.every((x) => x instanceof Float32Array);
+
 /** True when v walks its elements contiguously (float32, row-major, no gaps). */
 export function isDense(v: View): boolean {
   if (!(v.data instanceof Float32Array)) return false;

@@ -75,6 +75,13 @@ export class Heap {
     return this.views.get(data);
   }
 
+  /** Forgets a view handed out above (its block is being freed) and returns its address, else undefined. */
+  takeBack(view: ArrayBufferView): number | undefined {
+    const at = this.views.get(view);
+    this.views.delete(view);
+    return at;
+  }
+
   /** Whether `bytes` can be allocated without passing the 4 GiB wasm32 limit. */
   fits(bytes: number): boolean {
     const size = roundUp(Math.max(bytes, 1), ALIGN);

@@ -18,6 +18,7 @@ import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
 import { ThreadPool } from './pool.js';
 import { wasmSoftmax } from './softmax.js';
+import { isF32 } from './gated.js';
 import { normOps } from './norm.js';
 import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
@@ -69,7 +70,6 @@ export interface WasmBackend extends Backend {
   dispose(): void;
 }
 
-const isF32 = (...xs: Data[]) => xs.every((x) => x instanceof Float32Array);
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = opts.threads ?? 1;

@@ -8,7 +8,7 @@
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
-import { isDense } from './gated.js';
+import { isDense, isF32 } from './gated.js';
 import { operand, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
@@ -21,9 +21,8 @@ function fits(x: View, w: View, ...more: View[]): boolean {
   const n = x.shape[x.shape.length - 1];
   return n % 4 === 0 && n > 0 && isDense(x) && isDense(w) && more.every(isDense);
 }
-const isF32 = (...xs: Array<Data | null>) => xs.every((x) => x === null || x instanceof Float32Array);
 
-/** The backend's rmsNorm and rmsNormBackward: the wasm kernel where it `fits`, else the reference. */
+/** The backend's rmsNorm, rmsNormBackward and layerNorm: the wasm kernel where it `fits`, else the reference. */
 export function normOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'rmsNorm' | 'rmsNormBackward' | 'layerNorm'> {
   return {
     layerNorm(x, w, b, eps, out) {
@@ -35,7 +34,7 @@ export function normOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'rmsNorm' |
       run(heap, pool, { x, w, b: null, gy: null, eps, out: out as Float32Array, gw: null });
     },
     rmsNormBackward(x, w, gy, eps, gx, gw) {
-      if (!isF32(gx, gw) || !fits(x, w, gy)) return cpu.rmsNormBackward(x, w, gy, eps, gx, gw);
+      if (!isF32(gx) || (gw && !isF32(gw)) || !fits(x, w, gy)) return cpu.rmsNormBackward(x, w, gy, eps, gx, gw);
       run(heap, pool, { x, w, b: null, gy, eps, out: gx as Float32Array, gw: gw as Float32Array | null });
     },
   };
@@ -52,7 +51,7 @@ function run(heap: Heap, pool: ThreadPool, a: { x: View; w: View; b: View | null
   const out = operand(heap, a.out, 'norm_out', bytes);
   const wAt = operand(heap, a.w.data as Float32Array, 'norm_w', 4 * n).load(a.w.offset, n);
   const bAt = a.b ? operand(heap, a.b.data as Float32Array, 'norm_b', 4 * n).load(a.b.offset, n) : 0;
-  const rAt = heap.scratch('norm_r', 4 * Math.min(rows, chunkRows));
+  const rAt = gy ? heap.scratch('norm_r', 4 * Math.min(rows, chunkRows)) : 0; // r of each row, for gw
   const gwAt = a.gw ? heap.scratch('norm_gw', 4 * n) : 0;
   if (a.gw) heap.f32.fill(0, gwAt / 4, gwAt / 4 + n);
   for (let r0 = 0; r0 < rows; r0 += chunkRows) {

@@ -21,7 +21,6 @@ export class Resident {
     this.heap.release(at);
     this.total -= bytes;
   });
-  private readonly blocks = new WeakMap<ArrayBufferView, { at: number; bytes: number }>();
   private total = 0;
 
   constructor(
@@ -50,12 +49,10 @@ export class Resident {
 
   /** Gives the block of an array from `allocate` back to the heap now (nothing may use `view` afterwards). */
   free(view: Float32Array): void {
-    const block = this.blocks.get(view);
-    if (!block) throw new Error('wasm backend: free() of an array it did not allocate');
-    this.blocks.delete(view);
-    this.finalizer.unregister(view);
-    this.heap.release(block.at);
-    this.total -= block.bytes;
+    const at = this.heap.takeBack(view);
+    if (at === undefined || !this.finalizer.unregister(view)) throw new Error('wasm backend: free() of an array it did not allocate');
+    this.heap.release(at);
+    this.total -= view.byteLength;
   }
 
   private place<T extends ArrayBufferView>(bytes: number, view: (buf: ArrayBufferLike, at: number) => T): T | undefined {
@@ -63,8 +60,7 @@ export class Resident {
     const at = this.heap.alloc(bytes);
     const v = view(this.heap.memory.buffer, at);
     this.heap.handOut(v, at);
-    this.finalizer.register(v, { at, bytes }, v);
-    this.blocks.set(v, { at, bytes });
+    this.finalizer.register(v, { at, bytes }, v); // v is also its unregister token (free)
     this.total += bytes;
     return v;
   }
