@@ -18,7 +18,7 @@ export function softmaxGrad(y: Tensor, gy: Tensor, scale: number): Tensor {
 }
 
 /** A [C] gradient when asked for, else null. */
-const rowGrad = (like: Tensor, need: boolean) => (need ? Tensor.of(alloc(like.dtype, like.shape[like.ndim - 1]), [like.shape[like.ndim - 1]], like.backend) : null);
+const rowGrad = (like: Tensor, need: boolean) => (need ? Tensor.of(alloc(like.dtype, like.shape[like.ndim - 1], like.backend), [like.shape[like.ndim - 1]], like.backend) : null);
 
 /** [B, Hkv, g, S, D] → [B, Hkv, S, D], summing the query heads of each group (a view when g = 1). */
 const sumGroups = (t: Tensor) => (t.shape[2] === 1 ? t.squeeze(2) : sum(t, 2));

@@ -26,7 +26,7 @@ export interface VjpArgs<K extends OpKind> {
 type Vjp<K extends OpKind> = (a: VjpArgs<K>) => Array<Tensor | null>;
 
 const zerosOf = (like: Tensor, shape: readonly number[]) =>
-  Tensor.of(alloc(like.dtype, shape.reduce((n, d) => n * d, 1)), shape, like.backend);
+  Tensor.of(alloc(like.dtype, shape.reduce((n, d) => n * d, 1), like.backend), shape, like.backend);
 
 export const gradients: { [K in OpKind]: Vjp<K> } = {
   unary: ({ op, inputs: [x], gy }) => [unaryGrad(op.fn, x, gy)],

@@ -4,8 +4,9 @@
  * through the op table per element (27 % of a ControlMLLM step went there, issue 11), and one flat
  * loop when every operand walks memory with a single stride (contiguous, or a broadcast scalar).
  *
- * These stay plain JS on host arrays: copying operands into wasm memory and back costs as much as the
- * op itself until tensors live in wasm memory. Ops without a specialised loop go to the reference.
+ * Binary ops whose operands live in wasm memory run the SIMD kernel of strided.ts instead; these loops
+ * compute the rest (host outputs, large host operands, layouts of many blocks, eq and gt). Ops without
+ * a specialised loop go to the reference.
  */
 import type { Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';

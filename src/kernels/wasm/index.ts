@@ -1,9 +1,10 @@
 /**
- * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf, binary, unary,
- * where, ...fused }`. The products, softmax and the sigmoid-gated activations (silu, quick_gelu,
- * SwiGLU) run kernels that are written as WAT from TypeScript (wat/), assembled at startup by `wabt`,
- * and shared by a pool of threads over one shared memory; binary, the other unary ops and where are
- * specialised JS loops (elementwise.ts); the attention scores compose the GEMM and softmax (fused.ts);
+ * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf, binary, copy,
+ * unary, where, ...fused }`. The products, softmax, the sigmoid-gated activations (silu, quick_gelu,
+ * SwiGLU), the row norms, and binary ops and copies over strided views run kernels that are written as
+ * WAT from TypeScript (wat/), assembled at startup by `wabt`, and shared by a pool of threads over one
+ * shared memory; binary on host arrays, the other unary ops and where are specialised JS loops
+ * (elementwise.ts); the attention scores compose the GEMM and softmax (fused.ts);
  * every other op is the reference kernel, inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
  *
  * SIMD is required: without it `createWasmBackend` throws. Relaxed-SIMD FMA is used when the runtime
@@ -12,7 +13,7 @@
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { compileKernels, detectFeatures } from './assemble.js';
-import { assign, binary, unary, where } from './elementwise.js';
+import { assign, where } from './elementwise.js';
 import { fusedOps } from './fused.js';
 import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
@@ -24,6 +25,7 @@ import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
 import { MAX_PAGES } from './wat/module.js';
 import { Resident } from './resident.js';
+import { stridedOps } from './strided.js';
 import { WeightCache } from './weights.js';
 
 export interface WasmBackendOptions {
@@ -96,10 +98,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     ...cpu,
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
-    // specialised loops per op for the memory-bound elementwise ops (elementwise.ts); inherited from
-    // the reference backend: copy, reduce, gather, scatterAdd (assign: row block copies, below), the other
-    // unary backwards, and the row passes of the fused ops (softmaxBackward, the norms, RoPE: single loops)
-    binary,
+    // specialised JS loops for the memory-bound elementwise ops the kernels decline (elementwise.ts);
+    // inherited from the reference backend: reduce, gather, scatterAdd (assign: row block copies, below),
+    // the other unary backwards, RoPE and the LayerNorm backward (single loops)
+    ...stridedOps(heap, pool), // binary with broadcasting and copy in SIMD where the operands allow (strided.ts)
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     ...normOps(heap, pool), // RMSNorm (forward, backward) and LayerNorm (forward) in SIMD (norm.ts)

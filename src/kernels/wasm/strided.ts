@@ -1,0 +1,149 @@
+/**
+ * Host side of `strided_rows` (wat/strided.ts): binary ops with broadcasting and copies of views, on
+ * float32 operands that live in wasm memory (resident.ts) or are small enough to copy in (a bias, a
+ * scalar, a row of cos). The views' dims are first collapsed (size-1 dims dropped, neighbours merged
+ * where every operand steps through them as one dim), which turns most layouts into one 2-D block:
+ * [B, T, C] + [C] is R = B·T rows against one repeated row, a residual add is one long row (split
+ * into rows of ROW for the threads), a head transpose is a few 2-D blocks (rows along the longest dim). `stridedRows` returns
+ * false, having done nothing, for what it does not take (float64, a host output, more than
+ * MAX_BLOCKS blocks, a large host operand): the caller's JS loops (elementwise.ts) compute those.
+ */
+import type { Backend, Data, View } from '../backend.js';
+import { cpu } from '../cpu/index.js';
+import type { BinaryOp } from '../scalar.js';
+import { binary } from './elementwise.js';
+import type { Heap } from './heap.js';
+import type { ThreadPool } from './pool.js';
+import { PARAMS } from './wat/layout.js';
+import { STRIDED_OPS, type StridedOp } from './wat/strided.js';
+
+/** Elements of a host operand copied into wasm memory per call (a bias row, a table of cos). */
+const MAX_COPIED = 1 << 16;
+/** Elements of any host operand copied in (a larger one stays with the JS loops). */
+const MAX_SPAN = 1 << 22;
+/** 2-D blocks dispatched per call before the JS loops are cheaper. */
+const MAX_BLOCKS = 64;
+/** The row length a single long row is cut into, so that threads can share it. */
+const ROW = 4096;
+/** Elements per claim (and below this many in all, one thread). */
+const CLAIM = 1 << 13;
+
+interface Collapsed {
+  shape: number[];
+  /** strides[v][d] of operand v */
+  strides: number[][];
+}
+
+const isStridedOp = (op: BinaryOp): op is Exclude<StridedOp, 'copy'> => (STRIDED_OPS as readonly string[]).includes(op);
+
+/** The backend's binary and copy: the kernel where `stridedRows` takes the operands, else the JS loops. */
+export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy'> {
+  return {
+    binary(op, a, b, out) {
+      if (!isStridedOp(op) || !stridedRows(heap, pool, op, a, b, out)) binary(op, a, b, out);
+    },
+    copy(x, out) {
+      if (!stridedRows(heap, pool, 'copy', x, null, out)) cpu.copy(x, out);
+    },
+  };
+}
+
+/** Drops size-1 dims and merges neighbours that every operand walks as one (d, d+1 → one dim of shape[d]·shape[d+1]). */
+export function collapse(shape: readonly number[], strides: ReadonlyArray<readonly number[]>): Collapsed {
+  const out: Collapsed = { shape: [], strides: strides.map(() => []) };
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const k = out.shape.length - 1;
+    if (k >= 0 && strides.every((s, v) => out.strides[v][k] === s[d] * shape[d])) {
+      out.shape[k] *= shape[d];
+      strides.forEach((s, v) => (out.strides[v][k] = s[d]));
+      continue;
+    }
+    out.shape.push(shape[d]);
+    strides.forEach((s, v) => out.strides[v].push(s[d]));
+  }
+  return out;
+}
+
+/**
+ * The byte address of v's elements from its offset on: in place when resident, else its span copied into
+ * slot `name` when that is small or no larger than twice the output (one block copy is still cheaper
+ * than the JS loop), else undefined.
+ */
+function place(heap: Heap, v: View, c: Collapsed, k: number, name: string, outLength: number): number | undefined {
+  const data = v.data as Float32Array;
+  const resident = heap.addressOf(data);
+  if (resident !== undefined) return resident + 4 * v.offset;
+  let span = 1;
+  c.shape.forEach((n, d) => (span += (n - 1) * Math.abs(c.strides[k][d])));
+  if (span > Math.max(MAX_COPIED, Math.min(MAX_SPAN, 2 * outLength)) || c.strides[k].some((s) => s < 0)) return undefined;
+  const at = heap.scratch(name, 4 * span);
+  heap.f32.set(data.subarray(v.offset, v.offset + span), at / 4);
+  return at;
+}
+
+/** The collapsed dims split into one 2-D block's rows and columns and the blocks over the other dims. */
+interface Plan extends Collapsed {
+  /** the rows' dim: the longest one but the last (a transpose's other axis); −1 for one row */
+  row: number;
+  /** the dims the blocks run over */
+  outer: number[];
+  blocks: number;
+}
+
+function plan(views: View[], shape: readonly number[]): Plan {
+  const dense = shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1));
+  const c = collapse(shape, [...views.map((v) => v.strides), dense]);
+  const nd = c.shape.length;
+  const row = nd < 2 ? -1 : c.shape.slice(0, nd - 1).reduce((best, n, d) => (n > c.shape[best] ? d : best), 0);
+  const outer = c.shape.map((_, d) => d).filter((d) => d !== row && d !== nd - 1);
+  return { ...c, row, outer, blocks: outer.reduce((n, d) => n * c.shape[d], 1) };
+}
+
+/** out = a ∘ b (or out = a for 'copy'), out dense with the views' shape; false when not taken (see above). */
+export function stridedRows(heap: Heap, pool: ThreadPool, op: StridedOp, a: View, b: View | null, out: Data): boolean {
+  if (!(out instanceof Float32Array) || !(a.data instanceof Float32Array) || (b && !(b.data instanceof Float32Array))) return false;
+  const o = heap.addressOf(out);
+  if (o === undefined || out.length === 0) return false;
+  const views = b ? [a, b] : [a];
+  const p = plan(views, a.shape);
+  if (p.blocks > MAX_BLOCKS) return false;
+  const at = views.map((v, k) => place(heap, v, p, k, `strided_${k}`, out.length));
+  if (at.some((x) => x === undefined)) return false;
+  // operand strides [a, b, out]; without b, a again with b's strides 0 (the kernel reads and ignores it)
+  const strides = [p.strides[0], b ? p.strides[1] : p.strides[0].map(() => 0), p.strides[views.length]];
+  run(heap, pool, op, p, [at[0]!, at[at.length - 1]!, o], strides);
+  return true;
+}
+
+function run(heap: Heap, pool: ThreadPool, op: StridedOp, p: Plan, base: number[], strides: number[][]): void {
+  const nd = p.shape.length;
+  const [R, N] = [p.row < 0 ? 1 : p.shape[p.row], nd ? p.shape[nd - 1] : 1];
+  const [ac, bc] = strides.slice(0, 2).map((s) => (nd ? s[nd - 1] : 0));
+  if (p.row < 0 && N >= 2 * ROW && ac <= 1 && bc <= 1) {
+    // one long row (a flat add, a copy of a contiguous span): rows of ROW, the remainder below
+    const whole = Math.floor(N / ROW) * ROW;
+    dispatch(heap, pool, op, [base[0], base[1], base[2], whole / ROW, ROW, ROW * ac, ac, ROW * bc, bc, ROW]);
+    dispatch(heap, pool, op, [base[0] + 4 * whole * ac, base[1] + 4 * whole * bc, base[2] + 4 * whole, 1, N - whole, 0, ac, 0, bc, 0]);
+    return;
+  }
+  const rs = strides.map((s) => (p.row < 0 ? 0 : s[p.row]));
+  for (let blk = 0; blk < p.blocks; blk++) {
+    const at = base.slice();
+    for (let k = p.outer.length - 1, rest = blk; k >= 0; k--) {
+      const d = p.outer[k];
+      const i = rest % p.shape[d];
+      rest = Math.floor(rest / p.shape[d]);
+      strides.forEach((s, v) => (at[v] += 4 * i * s[d]));
+    }
+    dispatch(heap, pool, op, [at[0], at[1], at[2], R, N, rs[0], ac, rs[1], bc, rs[2]]);
+  }
+}
+
+function dispatch(heap: Heap, pool: ThreadPool, op: StridedOp, w: number[]): void {
+  const [R, N] = [w[3], w[4]];
+  if (R * N === 0) return;
+  const chunk = Math.max(1, Math.ceil(CLAIM / N));
+  heap.i32.set([...w, STRIDED_OPS.indexOf(op), chunk], PARAMS / 4);
+  pool.run('strided_rows', PARAMS, R * N < 4 * CLAIM ? 1 : pool.threads);
+}

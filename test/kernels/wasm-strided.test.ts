@@ -1,0 +1,112 @@
+/**
+ * The SIMD strided kernel (kernels/wasm/strided.ts, wat/strided.ts) against the reference backend, bit
+ * for bit: binary ops with broadcasting and copies of views, on operands in wasm memory and on small
+ * host operands copied in, over the layouts that collapse to one 2-D block, to a few blocks, and to one
+ * long row (cut into rows for the threads), row lengths around the vector width, NaN in maximum, and
+ * what it declines (the JS loops compute those).
+ */
+import type { View } from '../../src/kernels/backend.js';
+import { cpu } from '../../src/kernels/cpu/index.js';
+import { compileKernels, detectFeatures } from '../../src/kernels/wasm/assemble.js';
+import { Heap } from '../../src/kernels/wasm/heap.js';
+import { ThreadPool } from '../../src/kernels/wasm/pool.js';
+import { collapse, stridedRows } from '../../src/kernels/wasm/strided.js';
+import { defaultGemmConfig } from '../../src/kernels/wasm/wat/gemm.js';
+import { HEAP_BASE } from '../../src/kernels/wasm/wat/layout.js';
+import { MAX_PAGES } from '../../src/kernels/wasm/wat/module.js';
+import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
+import { random, view } from './wasm-helpers.js';
+
+let heap: Heap;
+let pool: ThreadPool;
+beforeAll(async () => {
+  const features = await detectFeatures(true);
+  const { module } = await compileKernels({ relaxed: features.relaxed, gemm: defaultGemmConfig, shared: true });
+  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared: true });
+  pool = await ThreadPool.create(module, memory, 2);
+  heap = new Heap(memory);
+});
+afterAll(() => pool.dispose());
+
+/** A float32 array in wasm memory holding `values` (as resident.ts hands them out). */
+function resident(values: Float32Array | number): Float32Array {
+  const n = typeof values === 'number' ? values : values.length;
+  const at = heap.alloc(4 * n);
+  const data = new Float32Array(heap.memory.buffer, at, n);
+  if (typeof values !== 'number') data.set(values);
+  heap.handOut(data, at);
+  return data;
+}
+
+const dense = (shape: number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1));
+const numel = (shape: number[]) => shape.reduce((n, s) => n * s, 1);
+
+/** [name, shape, a's strides, b's strides] over a 20000-element source each. */
+const cases: Array<[string, number[], number[], number[]]> = [
+  ['same shape (one long row, cut into rows)', [3, 2900], [2900, 1], [2900, 1]],
+  ['bias row broadcast', [2, 7, 13], [91, 13, 1], [0, 0, 1]],
+  ['column broadcast', [9, 6], [6, 1], [1, 0]],
+  ['scalar broadcast on the left', [5, 11], [0, 0], [11, 1]],
+  ['rows of 1, 2, 3 columns', [17, 3], [3, 1], [0, 1]],
+  ['transposed a (scalar columns)', [6, 10], [1, 6], [10, 1]],
+  ['heads transposed: a few 2-D blocks', [4, 9, 8], [8, 32, 1], [72, 8, 1]],
+  ['rows along the longest dim (heads transposed back)', [9, 4, 8], [8, 72, 1], [32, 8, 1]],
+  ['size-1 dims between', [3, 1, 5, 1, 8], [40, 0, 8, 0, 1], [0, 7, 0, 3, 1]],
+  ['offset rows with a gap', [6, 12], [16, 1], [12, 1]],
+];
+
+describe.each(STRIDED_OPS.filter((op) => op !== 'copy'))('%s', (op) => {
+  it.each(cases)('%s, resident and host operands', (_, shape, sa, sb) => {
+    const [A, B] = [random(20000, 3).map((v, i) => (i % 9 === 0 ? -v : v + 1.5)), random(20000, 4).map((v, i) => (i % 13 === 0 ? 0.25 : v - 0.5))];
+    for (const [da, db] of [[resident(A), resident(B)], [resident(A), B]] as const) {
+      const [a, b]: View[] = [view(da, shape, sa, 3), view(db, shape, sb, 1)];
+      const want = new Float32Array(numel(shape));
+      cpu.binary(op, a, b, want);
+      const got = resident(want.length);
+      expect(stridedRows(heap, pool, op, a, b, got)).toBe(true);
+      expect(got).toEqual(want);
+    }
+  });
+});
+
+it('maximum keeps the reference NaN rule (a NaN on the left gives b, on the right NaN)', () => {
+  const a = resident(Float32Array.from([NaN, 1, NaN, 2, 5, NaN, 0, -1, 3]));
+  const b = resident(Float32Array.from([1, NaN, NaN, 3, 4, 2, -0, NaN, 3]));
+  const got = resident(9);
+  expect(stridedRows(heap, pool, 'maximum', view(a, [9], [1]), view(b, [9], [1]), got)).toBe(true);
+  const want = new Float32Array(9);
+  cpu.binary('maximum', view(a, [9], [1]), view(b, [9], [1]), want);
+  expect(Array.from(got)).toEqual(Array.from(want));
+});
+
+it.each(cases)('copy of %s (view a)', (_, shape, sa) => {
+  const x = view(resident(random(20000, 5)), shape, sa, 2);
+  const want = new Float32Array(numel(shape));
+  cpu.copy(x, want);
+  const got = resident(want.length);
+  expect(stridedRows(heap, pool, 'copy', x, null, got)).toBe(true);
+  expect(got).toEqual(want);
+});
+
+it('declines a host output, float64, a host operand larger than twice the output and more than 64 blocks, writing nothing', () => {
+  const shape = [70, 3, 5];
+  const big = random(100000, 6);
+  const a = view(resident(big), shape, dense(shape));
+  const declined: Array<[View, View, Float32Array | Float64Array]> = [
+    [a, a, new Float32Array(1050)], // output on the host
+    [view(Float64Array.from(big), shape, dense(shape)), a, resident(1050)],
+    [view(big, [90, 300], [1000, 1]), view(resident(27000), [90, 300], [300, 1]), resident(27000)], // 89300 host elements for 27000
+    [view(resident(big), [9, 9, 9, 4], [1, 9, 81, 729]), view(resident(324), [9, 9, 9, 4], [324, 36, 4, 1]), resident(324)], // 81 blocks
+  ];
+  for (const [x, y, out] of declined) {
+    expect(stridedRows(heap, pool, 'add', x, y, out)).toBe(false);
+    expect(out.every((v) => v === 0)).toBe(true);
+  }
+});
+
+it('collapse merges the dims every operand walks as one and drops size-1 dims', () => {
+  expect(collapse([2, 3, 4], [[12, 4, 1], [0, 0, 1]])).toEqual({ shape: [6, 4], strides: [[4, 1], [0, 1]] });
+  expect(collapse([2, 1, 3, 4], [[12, 99, 4, 1], [12, 5, 4, 1]])).toEqual({ shape: [24], strides: [[1], [1]] });
+  expect(collapse([4, 9, 8], [[8, 32, 1], [72, 8, 1]])).toEqual({ shape: [4, 9, 8], strides: [[8, 32, 1], [72, 8, 1]] });
+  expect(collapse([1, 1], [[3, 1]])).toEqual({ shape: [], strides: [[]] });
+});
