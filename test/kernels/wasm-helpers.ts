@@ -1,5 +1,11 @@
 /** Shared helpers of the wasm kernel tests: seeded data, views, a float64 reference GEMM, errors. */
 import type { View } from '../../src/kernels/backend.js';
+import { compileKernels, detectFeatures } from '../../src/kernels/wasm/assemble.js';
+import { Heap } from '../../src/kernels/wasm/heap.js';
+import { ThreadPool } from '../../src/kernels/wasm/pool.js';
+import { defaultGemmConfig } from '../../src/kernels/wasm/wat/gemm.js';
+import { HEAP_BASE } from '../../src/kernels/wasm/wat/layout.js';
+import { MAX_PAGES } from '../../src/kernels/wasm/wat/module.js';
 
 /** Deterministic uniform values in [−1, 1) (mulberry32). */
 export function random(n: number, seed = 1): Float32Array {
@@ -76,4 +82,23 @@ export function randomBf16(n: number, seed = 4): Uint16Array {
   const out = new Uint16Array(n);
   for (let i = 0; i < n; i++) out[i] = u32[i] >>> 16;
   return out;
+}
+
+/** The kernels' module on a heap and a pool of 2 threads, for tests of one host routine; `resident` puts values in its memory. */
+export async function kernelRig() {
+  const features = await detectFeatures(true);
+  const { module } = await compileKernels({ relaxed: features.relaxed, gemm: defaultGemmConfig, shared: true });
+  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared: true });
+  const pool = await ThreadPool.create(module, memory, 2);
+  const heap = new Heap(memory);
+  /** A float32 array in wasm memory holding `values` (or n zeros), as resident.ts hands them out. */
+  const resident = (values: Float32Array | number): Float32Array => {
+    const n = typeof values === 'number' ? values : values.length;
+    const at = heap.alloc(4 * n);
+    const data = new Float32Array(heap.memory.buffer, at, n);
+    if (typeof values !== 'number') data.set(values);
+    heap.handOut(data, at);
+    return data;
+  };
+  return { heap, pool, resident };
 }

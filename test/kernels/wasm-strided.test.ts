@@ -7,36 +7,19 @@
  */
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
-import { compileKernels, detectFeatures } from '../../src/kernels/wasm/assemble.js';
-import { Heap } from '../../src/kernels/wasm/heap.js';
-import { ThreadPool } from '../../src/kernels/wasm/pool.js';
+import type { Heap } from '../../src/kernels/wasm/heap.js';
+import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
 import { collapse, stridedRows } from '../../src/kernels/wasm/strided.js';
-import { defaultGemmConfig } from '../../src/kernels/wasm/wat/gemm.js';
-import { HEAP_BASE } from '../../src/kernels/wasm/wat/layout.js';
-import { MAX_PAGES } from '../../src/kernels/wasm/wat/module.js';
 import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
-import { random, view } from './wasm-helpers.js';
+import { kernelRig, random, view } from './wasm-helpers.js';
 
 let heap: Heap;
 let pool: ThreadPool;
+let resident: (values: Float32Array | number) => Float32Array;
 beforeAll(async () => {
-  const features = await detectFeatures(true);
-  const { module } = await compileKernels({ relaxed: features.relaxed, gemm: defaultGemmConfig, shared: true });
-  const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared: true });
-  pool = await ThreadPool.create(module, memory, 2);
-  heap = new Heap(memory);
+  ({ heap, pool, resident } = await kernelRig());
 });
 afterAll(() => pool.dispose());
-
-/** A float32 array in wasm memory holding `values` (as resident.ts hands them out). */
-function resident(values: Float32Array | number): Float32Array {
-  const n = typeof values === 'number' ? values : values.length;
-  const at = heap.alloc(4 * n);
-  const data = new Float32Array(heap.memory.buffer, at, n);
-  if (typeof values !== 'number') data.set(values);
-  heap.handOut(data, at);
-  return data;
-}
 
 const dense = (shape: number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1));
 const numel = (shape: number[]) => shape.reduce((n, s) => n * s, 1);

@@ -25,6 +25,7 @@ import { defaultGemmConfig, type GemmConfig } from './wat/gemm.js';
 import { HEAP_BASE } from './wat/layout.js';
 import { MAX_PAGES } from './wat/module.js';
 import { Resident } from './resident.js';
+import { ropeOp } from './rope.js';
 import { stridedOps } from './strided.js';
 import { WeightCache } from './weights.js';
 
@@ -72,18 +73,23 @@ export interface WasmBackend extends Backend {
   dispose(): void;
 }
 
+/**
+ * One thread runs on an unshared memory where SharedArrayBuffer is missing (a page that is not
+ * cross-origin isolated); more threads need it (the pool says why they cannot run).
+ */
+function sharedMemoryFor(threads: number, wanted: boolean, available: boolean): boolean {
+  if (threads > 1 && !(wanted && available)) {
+    throw new Error(`wasm backend: ${threads} threads need a shared memory: ${available ? 'sharedMemory: false was asked for' : 'SharedArrayBuffer is unavailable (a page must be cross-origin isolated)'}`);
+  }
+  return wanted && available;
+}
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
   const features = await detectFeatures(opts.relaxed ?? true);
   if (!features.simd) throw new Error('wasm backend: this runtime has no WebAssembly SIMD (fixed-width SIMD is required)');
-  // One thread runs on an unshared memory where SharedArrayBuffer is missing (a page that is not
-  // cross-origin isolated); more threads need it (the pool says why they cannot run).
-  const shared = (opts.sharedMemory ?? true) && features.sharedMemory;
-  if (threads > 1 && !shared) {
-    throw new Error(`wasm backend: ${threads} threads need a shared memory: ${features.sharedMemory ? 'sharedMemory: false was asked for' : 'SharedArrayBuffer is unavailable (a page must be cross-origin isolated)'}`);
-  }
+  const shared = sharedMemoryFor(threads, opts.sharedMemory ?? true, features.sharedMemory);
   const gemm = opts.gemm ?? defaultGemmConfig;
   const { module, bytes } = await compileKernels({ relaxed: features.relaxed, gemm, shared });
   const memory = new WebAssembly.Memory({ initial: HEAP_BASE / 65536 + 16, maximum: MAX_PAGES, shared });
@@ -100,10 +106,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised JS loops for the memory-bound elementwise ops the kernels decline (elementwise.ts);
     // inherited from the reference backend: reduce, gather, scatterAdd (assign: row block copies, below),
-    // the other unary backwards, RoPE and the LayerNorm backward (single loops)
+    // the other unary backwards and the LayerNorm backward (single loops)
     ...stridedOps(heap, pool), // binary with broadcasting and copy in SIMD where the operands allow (strided.ts)
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
+    ...ropeOp(heap, pool), // RoPE and its adjoint in float64 SIMD, bit-identical to the reference (rope.ts)
     ...normOps(heap, pool), // RMSNorm (forward, backward) and LayerNorm (forward) in SIMD (norm.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);

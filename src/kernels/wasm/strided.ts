@@ -128,17 +128,21 @@ function run(heap: Heap, pool: ThreadPool, op: StridedOp, p: Plan, base: number[
     return;
   }
   const rs = strides.map((s) => (p.row < 0 ? 0 : s[p.row]));
-  for (let blk = 0; blk < p.blocks; blk++) {
-    const at = base.slice();
-    for (let k = p.outer.length - 1, rest = blk; k >= 0; k--) {
-      const d = p.outer[k];
-      const i = rest % p.shape[d];
-      rest = Math.floor(rest / p.shape[d]);
-      strides.forEach((s, v) => (at[v] += 4 * i * s[d]));
-    }
+  forEachIndex(p.outer.map((d) => p.shape[d]), (idx) => {
+    const at = base.map((b, v) => idx.reduce((n, i, k) => n + 4 * i * strides[v][p.outer[k]], b));
     dispatch(heap, pool, op, [at[0], at[1], at[2], R, N, rs[0], ac, rs[1], bc, rs[2]]);
+  });
+}
+/** fn(index, k) for every index of `shape` in row-major order (once, with [], for no dims). */
+export function forEachIndex(shape: readonly number[], fn: (index: number[], k: number) => void): void {
+  const idx = shape.map(() => 0);
+  const count = shape.reduce((n, d) => n * d, 1);
+  for (let k = 0; k < count; k++) {
+    fn(idx, k);
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
   }
 }
+
 
 function dispatch(heap: Heap, pool: ThreadPool, op: StridedOp, w: number[]): void {
   const [R, N] = [w[3], w[4]];
