@@ -9,7 +9,7 @@ import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import type { Heap } from '../../src/kernels/wasm/heap.js';
 import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
-import { collapse, stridedRows } from '../../src/kernels/wasm/strided.js';
+import { collapse, stridedAssign, stridedRows } from '../../src/kernels/wasm/strided.js';
 import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
 import { kernelRig, random, view } from './wasm-helpers.js';
 
@@ -69,6 +69,29 @@ it.each(cases)('copy of %s (view a)', (_, shape, sa) => {
   const got = resident(want.length);
   expect(stridedRows(heap, pool, 'copy', x, null, got)).toBe(true);
   expect(got).toEqual(want);
+});
+
+it.each([
+  ['query rows into a window of every head', [8, 149, 64], [9536, 64, 1], [38208, 64, 1], 64 * 150],
+  ['a broadcast source into columns of a wider matrix', [5, 7, 6], [0, 0, 1], [126, 14, 1], 3],
+  ['a transposed source', [6, 10], [1, 6], [12, 1], 1],
+] as const)('assign: %s', (_, shape, ss, ds, offset) => {
+  const src = view(resident(random(80000, 7)), [...shape], [...ss], 1);
+  const [want, got] = [new Float32Array(320000), resident(random(320000, 8))];
+  want.set(got);
+  cpu.assign(src, view(want, [...shape], [...ds], offset));
+  expect(stridedAssign(heap, pool, src, view(got, [...shape], [...ds], offset))).toBe(true);
+  expect(got).toEqual(want);
+});
+
+it('assign declines columns of stride 2, a host window and a source in the same array', () => {
+  const data = resident(random(4000, 9));
+  const before = Float32Array.from(data);
+  const src = view(resident(random(100, 10)), [10, 10], [10, 1]);
+  expect(stridedAssign(heap, pool, src, view(data, [10, 10], [40, 2]))).toBe(false);
+  expect(stridedAssign(heap, pool, src, view(new Float32Array(100), [10, 10], [10, 1]))).toBe(false);
+  expect(stridedAssign(heap, pool, view(data, [10, 10], [10, 1]), view(data, [10, 10], [20, 1], 5))).toBe(false);
+  expect(data).toEqual(before);
 });
 
 it('declines a host output, float64, a host operand larger than twice the output and more than 64 blocks, writing nothing', () => {

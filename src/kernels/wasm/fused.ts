@@ -1,6 +1,6 @@
 /**
  * The wasm backend's fused and gated ops: silu / quick_gelu (forward and backward) and SwiGLU run the
- * SIMD kernel of wat/gated.ts on dense float32 operands, the softmax backward that of wat/softmax.ts
+ * SIMD kernel of wat/gated.ts on dense float32 operands, the exact GELU that of wat/gelu.ts, the softmax backward that of wat/softmax.ts
  * (other layouts and float64: the reference kernels); the attention scores run the GEMM per query block
  * and the scale, causal mask and softmax as one pass of softmax_rows (the reference: cpu/attention.ts;
  * float64 and a scale ≤ 0, which the pass does not take, run it).
@@ -22,6 +22,7 @@ export function fusedOps(heap: Heap, pool: ThreadPool, mm: WasmMatmul, allocate:
   let scores: Float32Array = new Float32Array(0); // q kᵀ of one query block, reused across calls
   return {
     unary(op, x, out) {
+      if (op === 'gelu' && isDense(x) && isF32(out)) return gatedRows(heap, pool, 0, 0, [x], [out], 'gelu_rows');
       const alpha = GATED_ALPHA[op];
       if (alpha === undefined || !isDense(x) || !isF32(out)) return unary(op, x, out);
       gatedRows(heap, pool, GATED_MODE.forward, alpha, [x], [out]);

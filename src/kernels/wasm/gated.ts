@@ -28,8 +28,11 @@ export function isDense(v: View): boolean {
   return true;
 }
 
-/** Runs `gated_rows` over n elements: inputs [x, u?, gy?] (dense views or null), outputs [out1, out2?]. */
-export function gatedRows(heap: Heap, pool: ThreadPool, mode: number, alpha: number, inputs: ReadonlyArray<View | null>, outs: ReadonlyArray<Data | null>): void {
+/**
+ * Runs `gated_rows` (or `gelu_rows`, which reads the same parameter words) over n elements: inputs
+ * [x, u?, gy?] (dense views or null), outputs [out1, out2?].
+ */
+export function gatedRows(heap: Heap, pool: ThreadPool, mode: number, alpha: number, inputs: ReadonlyArray<View | null>, outs: ReadonlyArray<Data | null>, kernel: 'gated_rows' | 'gelu_rows' = 'gated_rows'): void {
   const n = outs[0]!.length;
   // the kernel runs over whole vectors of 4: a resident operand whose length is not a multiple of 4
   // would be read and written past its end, so it goes through the scratch slots too
@@ -42,7 +45,7 @@ export function gatedRows(heap: Heap, pool: ThreadPool, mode: number, alpha: num
     const [o1, o2] = os.map((x) => (x ? x.o.at(c0) : 0)) as number[];
     heap.i32.set([a, b, c, o1, o2, Math.ceil(m / 4) * 4, mode], PARAMS / 4);
     heap.f32[PARAMS / 4 + 7] = alpha;
-    pool.run('gated_rows', PARAMS, m < 1 << 13 ? 1 : pool.threads);
+    pool.run(kernel, PARAMS, m < 1 << 13 ? 1 : pool.threads);
     os.forEach((x) => x?.o.store(c0, m));
   }
 }

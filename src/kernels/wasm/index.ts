@@ -13,7 +13,7 @@
 import type { Backend, Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { compileKernels, detectFeatures } from './assemble.js';
-import { assign, where } from './elementwise.js';
+import { where } from './elementwise.js';
 import { fusedOps } from './fused.js';
 import { Heap } from './heap.js';
 import { WasmMatmul } from './matmul.js';
@@ -99,22 +99,24 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const halves = new Resident(heap, shared, opts.residentHalfBytes ?? 2 ** 30);
   const arrays = new Resident(heap, shared, opts.residentArrayBytes ?? 2 ** 29);
   const mm = new WasmMatmul(heap, pool, cache, gemm);
+  const strided = stridedOps(heap, pool);
 
   return {
     ...cpu,
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised JS loops for the memory-bound elementwise ops the kernels decline (elementwise.ts);
-    // inherited from the reference backend: reduce, gather, scatterAdd (assign: row block copies, below),
+    // inherited from the reference backend: reduce, gather, scatterAdd,
     // the other unary backwards and the LayerNorm backward (single loops)
-    ...stridedOps(heap, pool), // binary with broadcasting and copy in SIMD where the operands allow (strided.ts)
+    binary: strided.binary, // with broadcasting, and copy, assign: SIMD where the operands allow (strided.ts)
+    copy: strided.copy,
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     ...ropeOp(heap, pool), // RoPE and its adjoint in float64 SIMD, bit-identical to the reference (rope.ts)
     ...normOps(heap, pool), // RMSNorm (forward, backward) and LayerNorm (forward) in SIMD (norm.ts)
     assign(src: View, dst: View) {
       cache.invalidate(dst.data);
-      assign(src, dst);
+      strided.assign(src, dst);
     },
     matmul(a: View, b: View, out: Data) {
       if (!isF32(a.data, b.data, out)) return cpu.matmul(a, b, out);

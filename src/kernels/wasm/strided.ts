@@ -1,17 +1,19 @@
 /**
- * Host side of `strided_rows` (wat/strided.ts): binary ops with broadcasting and copies of views, on
- * float32 operands that live in wasm memory (resident.ts) or are small enough to copy in (a bias, a
- * scalar, a row of cos). The views' dims are first collapsed (size-1 dims dropped, neighbours merged
- * where every operand steps through them as one dim), which turns most layouts into one 2-D block:
- * [B, T, C] + [C] is R = B·T rows against one repeated row, a residual add is one long row (split
- * into rows of ROW for the threads), a head transpose is a few 2-D blocks (rows along the longest dim). `stridedRows` returns
- * false, having done nothing, for what it does not take (float64, a host output, more than
- * MAX_BLOCKS blocks, a large host operand): the caller's JS loops (elementwise.ts) compute those.
+ * Host side of `strided_rows` (wat/strided.ts): binary ops with broadcasting, copies of views, and
+ * assignments into a window (dst ← src, dst's rows unit-stride), on float32 operands that live in wasm
+ * memory (resident.ts) or are small enough to copy in (a bias, a scalar, a row of cos). The views'
+ * dims are first collapsed (size-1 dims dropped, neighbours merged where every operand steps through
+ * them as one dim), which turns most layouts into one 2-D block: [B, T, C] + [C] is R = B·T rows
+ * against one repeated row, a residual add is one long row (split into rows of ROW for the threads),
+ * a head transpose is a few 2-D blocks (rows along the longest dim). `stridedRows` and `stridedAssign`
+ * return false, having done nothing, for what they do not take (float64, a host output, more than
+ * MAX_BLOCKS blocks, a large host operand, an assignment within one array): the caller's JS loops
+ * (elementwise.ts) compute those.
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import type { BinaryOp } from '../scalar.js';
-import { binary } from './elementwise.js';
+import { assign, binary } from './elementwise.js';
 import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
@@ -36,14 +38,17 @@ interface Collapsed {
 
 const isStridedOp = (op: BinaryOp): op is Exclude<StridedOp, 'copy'> => (STRIDED_OPS as readonly string[]).includes(op);
 
-/** The backend's binary and copy: the kernel where `stridedRows` takes the operands, else the JS loops. */
-export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy'> {
+/** The backend's binary, copy and assign: the kernel where it takes the operands, else the JS loops. */
+export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy' | 'assign'> {
   return {
     binary(op, a, b, out) {
       if (!isStridedOp(op) || !stridedRows(heap, pool, op, a, b, out)) binary(op, a, b, out);
     },
     copy(x, out) {
       if (!stridedRows(heap, pool, 'copy', x, null, out)) cpu.copy(x, out);
+    },
+    assign(src, dst) {
+      if (!stridedAssign(heap, pool, src, dst)) assign(src, dst);
     },
   };
 }
@@ -91,9 +96,9 @@ interface Plan extends Collapsed {
   blocks: number;
 }
 
-function plan(views: View[], shape: readonly number[]): Plan {
-  const dense = shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1));
-  const c = collapse(shape, [...views.map((v) => v.strides), dense]);
+/** `outStrides`: the output's (default dense). */
+function plan(views: View[], shape: readonly number[], outStrides: readonly number[] = shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1))): Plan {
+  const c = collapse(shape, [...views.map((v) => v.strides), outStrides]);
   const nd = c.shape.length;
   const row = nd < 2 ? -1 : c.shape.slice(0, nd - 1).reduce((best, n, d) => (n > c.shape[best] ? d : best), 0);
   const outer = c.shape.map((_, d) => d).filter((d) => d !== row && d !== nd - 1);
@@ -113,6 +118,20 @@ export function stridedRows(heap: Heap, pool: ThreadPool, op: StridedOp, a: View
   // operand strides [a, b, out]; without b, a again with b's strides 0 (the kernel reads and ignores it)
   const strides = [p.strides[0], b ? p.strides[1] : p.strides[0].map(() => 0), p.strides[views.length]];
   run(heap, pool, op, p, [at[0]!, at[at.length - 1]!, o], strides);
+  return true;
+}
+
+/** dst ← src where dst is a window of rows with unit element stride in wasm memory; false when not taken. */
+export function stridedAssign(heap: Heap, pool: ThreadPool, src: View, dst: View): boolean {
+  if (!(src.data instanceof Float32Array) || !(dst.data instanceof Float32Array)) return false;
+  const o = heap.addressOf(dst.data);
+  if (o === undefined || src.data === dst.data || src.shape.some((n) => n === 0)) return false;
+  const p = plan([src], src.shape, dst.strides);
+  const nd = p.shape.length;
+  if (p.blocks > MAX_BLOCKS || (nd && p.strides[1][nd - 1] !== 1) || p.strides[1].some((s) => s < 0)) return false;
+  const at = place(heap, src, p, 0, 'strided_0', p.shape.reduce((n, d) => n * d, 1));
+  if (at === undefined) return false;
+  run(heap, pool, 'copy', p, [at, at, o + 4 * dst.offset], [p.strides[0], p.strides[0].map(() => 0), p.strides[1]]);
   return true;
 }
 
