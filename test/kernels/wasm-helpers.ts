@@ -96,7 +96,8 @@ export async function kernelRig() {
     const n = typeof values === 'number' ? values : values.length;
     const at = heap.alloc(4 * n);
     const data = new Float32Array(heap.memory.buffer, at, n);
-    if (typeof values !== 'number') data.set(values);
+    if (typeof values === 'number') data.fill(0);
+    else data.set(values);
     heap.handOut(data, at);
     return data;
   };

@@ -20,6 +20,7 @@ import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import type { WeightCache } from './weights.js';
 import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
+import { THREAD_MIN_WORK, batchedProduct, gemmBlocks } from './batched.js';
 import { PARAMS } from './wat/layout.js';
 
 /** A 2-D strided operand: element (i, j) at data[offset + i·rs + j·cs]. */
@@ -32,8 +33,6 @@ export interface Matrix {
   cs: number;
 }
 
-/** Products below this many multiply-adds run on the main thread only (waking workers costs more). */
-const THREAD_MIN_WORK = 1 << 18;
 /** Column block of the half-precision GEMM: widened into f32 panels block by block. */
 const HALF_BLOCK = 1024;
 /** Bytes of half-precision weight rows the GEMV streams through wasm memory per block. */
@@ -82,7 +81,7 @@ export class WasmMatmul {
     const bytes = 4 * K * nbPad;
     const pack = (dst: number) => {
       const src = this.load(b, 'b');
-      const p = this.params([src.at, src.rs, src.cs, K, N, dst, nbPad]);
+      const p = this.params([src.at, src.rs, src.cs, K, N, dst, nbPad, 1, 0, 0]);
       this.pool.run('pack_b_f32', p, this.threadsFor(K * N * 8));
     };
     if (constant && b.rs === 1 && b.cs === K) {
@@ -112,25 +111,9 @@ export class WasmMatmul {
     const src = this.load(a, 'a');
     const stride = roundUp(gemmScratchBytes(this.config), 64);
     const scratch = this.heap.scratch('gemm', stride * this.pool.threads);
-    const [rowChunk, colChunk] = this.blocks(M, N, nth);
-    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, rowChunk, colChunk]);
+    const [rowChunk, colChunk] = gemmBlocks(this.config, M, N, nth);
+    const p = this.params([src.at, src.rs, src.cs, bp.at, bp.nbPad, c, ldc, M, N, K, scratch, stride, rowChunk, colChunk, 1, 0, 0, 0]);
     this.pool.run('gemm', p, nth);
-  }
-
-  /**
-   * The C blocks threads claim (wat/gemm.ts): NC columns, and rows in whole MR panels (at most MC)
-   * cut so that there are about 4 claims per thread; when M is too short for that, narrower
-   * column blocks make up the count.
-   */
-  private blocks(M: number, N: number, nth: number): [number, number] {
-    const { mr, nr, mc, nc } = this.config;
-    const claims = 4 * nth;
-    const colBlocks = Math.ceil(N / nc);
-    const rowChunk = Math.max(mr, Math.min(Math.floor(mc / mr) * mr, roundUp(Math.ceil((M * colBlocks) / claims), mr)));
-    const rowBlocks = Math.ceil(M / rowChunk);
-    if (rowBlocks * colBlocks >= claims || nth === 1) return [rowChunk, nc];
-    const colChunk = Math.max(nr, roundUp(Math.ceil((N * rowBlocks) / claims), nr));
-    return [rowChunk, Math.min(nc, colChunk)];
   }
 
   /** out[M×N] at outOffset = A · B. `constantB`: B is a weight shared by all calls (cacheable). */
@@ -163,6 +146,7 @@ export class WasmMatmul {
       this.gemm({ data: A, offset: a.offset, rows, cols: K, rs: rowStride, cs: a.strides[nd - 1] }, bm, out, 0, true);
       return;
     }
+    if (batchedProduct(this.heap, this.pool, this.config, a, b, out)) return; // every item's own B, in one dispatch
     const as = [...a.strides.slice(0, nd - 2), 0];
     const bs = [...b.strides.slice(0, nd - 2), 0];
     forEachRow([...batch, 1], [as, bs], [a.offset, b.offset], (o, r) => {
@@ -263,7 +247,7 @@ export class WasmMatmul {
       const [block, ssk, ssn] = at !== undefined ? (transposeW ? [at + 2 * n0 * K, 1, K] : [at + 2 * n0, K, 1]) : this.copyHalfBlock(w, transposeW, n0, nb, W);
       const nbPad = roundUp(nb, 8);
       const bp = this.heap.scratch('bpack', 4 * inner * nbPad);
-      const p = this.params([block, ssk, ssn, inner, nb, bp, nbPad]);
+      const p = this.params([block, ssk, ssn, inner, nb, bp, nbPad, 1, 0, 0]);
       this.pool.run(kernel, p, this.threadsFor(inner * nb * 8));
       this.run(x, { at: bp, nbPad }, nb, c + 4 * n0, outer);
     }

@@ -143,10 +143,14 @@ function mergeTile(c: GemmConfig): string {
  *   10 scratch (byte address of thread 0's scratch)  11 scratch bytes per thread
  *   12 rowChunk: rows of a claimed block (a multiple of MR)
  *   13 colChunk: columns of a claimed block (a multiple of NR)
+ *   14 batch: products computed by this dispatch (C_b = A_b · B_b; 1 for one product)
+ *   15 A's, 16 packed B's, 17 C's byte stride between batch items
+ * Threads claim blocks over all batch items, so a batch of small products (the attention's heads)
+ * is one dispatch instead of one per head.
  */
 function gemmEntry(c: GemmConfig): string {
-  const names = ['A', 'sam', 'sak', 'Bp', 'nbPad', 'C', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'rowChunk', 'colChunk'];
-  const locals = ['nIc', 'm0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
+  const names = ['A0', 'sam', 'sak', 'Bp0', 'nbPad', 'C0', 'ldc', 'M', 'N', 'K', 'scratch', 'stride', 'rowChunk', 'colChunk', 'batch', 'sa', 'sb', 'sc'];
+  const locals = ['nIc', 'perItem', 'item', 'A', 'Bp', 'C', 'm0', 'm1', 'n0', 'n1', 'lo', 'hi', 'ap', 'tile', 'pc', 'kc', 'ic', 'mc', 'jr', 'nr', 'ir', 'mr', 'bpanel', 'cptr', 'first'];
   return `
   (func $gemm (export "gemm") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, ...locals], 'i32')}
@@ -154,7 +158,13 @@ function gemmEntry(c: GemmConfig): string {
     ${set('ap', add(get('scratch'), mul(get('tid'), get('stride'))))}
     ${set('tile', add(get('ap'), i32(4 * Math.ceil(c.mc / c.mr) * c.mr * c.kc)))}
     ${set('nIc', `(i32.div_u (i32.add ${get('M')} (i32.sub ${get('rowChunk')} (i32.const 1))) ${get('rowChunk')})`)}
-    ${claimLoop(mul(get('nIc'), `(i32.div_u (i32.add ${get('N')} (i32.sub ${get('colChunk')} (i32.const 1))) ${get('colChunk')})`), i32(1), 'lo', 'hi', `
+    ${set('perItem', mul(get('nIc'), `(i32.div_u (i32.add ${get('N')} (i32.sub ${get('colChunk')} (i32.const 1))) ${get('colChunk')})`))}
+    ${claimLoop(mul(get('batch'), get('perItem')), i32(1), 'lo', 'hi', `
+    ${set('item', `(i32.div_u ${get('lo')} ${get('perItem')})`)}
+    ${set('A', add(get('A0'), mul(get('item'), get('sa'))))}
+    ${set('Bp', add(get('Bp0'), mul(get('item'), get('sb'))))}
+    ${set('C', add(get('C0'), mul(get('item'), get('sc'))))}
+    ${set('lo', `(i32.rem_u ${get('lo')} ${get('perItem')})`)}
     ${set('m0', mul(`(i32.rem_u ${get('lo')} ${get('nIc')})`, get('rowChunk')))} ${set('m1', min(get('M'), add(get('m0'), get('rowChunk'))))}
     ${set('n0', mul(`(i32.div_u ${get('lo')} ${get('nIc')})`, get('colChunk')))} ${set('n1', min(get('N'), add(get('n0'), get('colChunk'))))}
     ${forLoop('pc', i32(0), get('K'), c.kc, `
@@ -178,15 +188,16 @@ function gemmEntry(c: GemmConfig): string {
 
 /**
  * Thread entries `pack_b_<format>(tid, nth, p)`: B (element (k,n) at src + e·(k·ssk + n·ssn), e the
- * element size) → packed panels (layout at the top of this file). Threads claim chunks of 4 panels.
+ * element size) → packed panels (layout at the top of this file). Threads claim chunks of 4 panels of one item.
  * Formats: f32; f16 and bf16 bit patterns (u16), widened to f32 while packing.
- * Parameter words: 0 src  1 ssk  2 ssn  3 K  4 N  5 dst  6 nbPad
+ * Parameter words: 0 src  1 ssk  2 ssn  3 K  4 N  5 dst  6 nbPad  7 batch (B matrices packed one after
+ * another)  8 src's and 9 dst's byte stride between them.
  */
 function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
   const e = format === 'f32' ? 4 : 2;
   const cols = Array.from({ length: c.nr }, (_, j) => j);
   const load = (ptr: string) => widenScalar(format, ptr);
-  const names = ['src', 'ssk', 'ssn', 'K', 'N', 'dst', 'nbPad'];
+  const names = ['src0', 'ssk', 'ssn', 'K', 'N', 'dst0', 'nbPad', 'batch', 'ss', 'sd'];
   const setCol = (j: number) => `
         (if (i32.lt_s (i32.add (local.get $n) ${i32(j)}) (local.get $N))
           (then ${set(`q${j}`, add(get('src'), mul(i32(e), add(mul(add(get('n'), i32(j)), get('ssn')), mul(get('pc'), get('ssk'))))))}
@@ -195,17 +206,25 @@ function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
   const copyStep = cols.map((j) => `(f32.store offset=${4 * j} ${get('out')} ${load(get(`q${j}`))}) ${inc(`q${j}`, get(`t${j}`))}`).join('\n          ');
   return `
   (func $pack_b_${format} (export "pack_b_${format}") (param $tid i32) (param $nth i32) (param $p i32)
-    ${declare([...names, 'lo', 'hi', 'jp', 'n', 'pc', 'kc', 'kk', 'out'], 'i32')}
+    ${declare([...names, 'src', 'dst', 'panels', 'item', 'lo', 'hi', 'jp', 'n', 'pc', 'kc', 'kk', 'out'], 'i32')}
     ${declare(cols.map((j) => `q${j}`), 'i32')} ${declare(cols.map((j) => `t${j}`), 'i32')}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
-    ${claimLoop(`(i32.div_u ${get('nbPad')} ${i32(c.nr)})`, i32(4), 'lo', 'hi', forLoop('jp', get('lo'), get('hi'), 1, `
+    ;; a claim is 4 panels of one item
+    ${set('panels', `(i32.div_u (i32.add (i32.div_u ${get('nbPad')} ${i32(c.nr)}) (i32.const 3)) (i32.const 4))`)}
+    ${claimLoop(mul(get('batch'), get('panels')), i32(1), 'lo', 'hi', `
+      ${set('item', `(i32.div_u ${get('lo')} ${get('panels')})`)}
+      ${set('src', add(get('src0'), mul(get('item'), get('ss'))))}
+      ${set('dst', add(get('dst0'), mul(get('item'), get('sd'))))}
+      ${set('lo', mul(`(i32.rem_u ${get('lo')} ${get('panels')})`, i32(4)))}
+      ${set('hi', min(add(get('lo'), i32(4)), `(i32.div_u ${get('nbPad')} ${i32(c.nr)})`))}
+      ${forLoop('jp', get('lo'), get('hi'), 1, `
       ${set('n', mul(get('jp'), i32(c.nr)))}
       ${forLoop('pc', i32(0), get('K'), c.kc, `
         ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
         ${set('out', add(get('dst'), mul(i32(4), add(mul(get('pc'), get('nbPad')), mul(get('n'), get('kc'))))))}
         ${cols.map(setCol).join('')}
         ${forLoop('kk', i32(0), get('kc'), 1, `${copyStep}
-          ${inc('out', c.nr * 4)}`)}`)}`))})`;
+          ${inc('out', c.nr * 4)}`)}`)}`)}`)})`;
 }
 
 /**
