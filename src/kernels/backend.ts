@@ -85,11 +85,12 @@ export interface Backend {
    */
   adoptHalf?(bits: Uint16Array): Uint16Array;
   /**
-   * Optional: n zero-filled float32 elements in memory the backend owns (the wasm heap), which its
-   * kernels then read and write in place; undefined when it has no room (the tensor layer then takes a
-   * host array, which every kernel also takes). The tensor layer allocates tensor storage through it.
+   * Optional: n float32 elements in memory the backend owns (the wasm heap), which its kernels then
+   * read and write in place — zero-filled unless `zero` is false (an op's output that its kernel writes
+   * whole); undefined when it has no room (the tensor layer then takes a host array, which every kernel
+   * also takes). The tensor layer allocates tensor storage through it.
    */
-  allocate?(n: number): Float32Array | undefined;
+  allocate?(n: number, zero?: boolean): Float32Array | undefined;
   /** With `allocate`: gives its storage back now; the caller guarantees nothing reads or writes `data` again. */
   free?(data: Float32Array): void;
 

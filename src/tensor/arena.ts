@@ -1,7 +1,8 @@
 /**
  * Buffer reuse for hot loops. Inside `tidy(fn)` every typed array the tensor layer allocates is
  * recorded; when `fn` returns, the arrays that back nothing `fn` returned go back to a pool, and
- * later allocations of the same dtype and length take them (zero-filled) instead of fresh memory.
+ * later allocations of the same dtype and length take them (zero-filled, unless the caller writes the
+ * whole array itself: an op's output) instead of fresh memory.
  * On these machines a fresh 21 MB Float32Array costs ~75 ms of page faults; refilling one ~1 ms.
  *
  * What survives a scope: the storage of the tensors `fn` returns (directly or inside arrays, Maps and
@@ -68,12 +69,30 @@ let lastId = 0;
 /** The pool's key for arrays of `owner` (a pool id above), dtype and length. */
 const poolKey = (owner: number, dtype: DType, n: number) => `${owner}:${dtype}:${n}`;
 
+/** What arrays allocated without zeros are filled with (null: nothing; tests set NaN, see below). */
+let uninitializedFill: number | null = null;
+
 /**
- * A zero-filled array of n elements: a pooled one when available, else fresh — inside a scope, in the
- * memory of `backend` when it offers one (Backend.allocate: the wasm heap, where its kernels work in
- * place), else a host array.
+ * For tests: fill every array allocated with `zero` false with `value` (NaN makes an op that reads its
+ * output before writing it visible), or stop with null.
  */
-export function alloc(dtype: DType, n: number, backend?: Backend): Data {
+export function setUninitializedFill(value: number | null): void {
+  uninitializedFill = value;
+}
+
+/**
+ * An array of n elements, zero-filled unless `zero` is false (an op's output that its kernel writes
+ * whole: a pooled array then keeps its old values): a pooled one when available, else fresh — inside a
+ * scope, in the memory of `backend` when it offers one (Backend.allocate: the wasm heap, where its
+ * kernels work in place), else a host array.
+ */
+export function alloc(dtype: DType, n: number, backend?: Backend, zero = true): Data {
+  const data = allocate(dtype, n, backend, zero);
+  if (!zero && uninitializedFill !== null) data.fill(uninitializedFill);
+  return data;
+}
+
+function allocate(dtype: DType, n: number, backend: Backend | undefined, zero: boolean): Data {
   if (n < MIN_POOLED) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   // only arrays a scope tracks: they come back to the pool when it ends, while an untracked one would
   // hold the backend's memory until a finalizer runs (after the current job: a whole 7B step)
@@ -83,12 +102,12 @@ export function alloc(dtype: DType, n: number, backend?: Backend): Data {
   let data: Data;
   if (reused) {
     for (const b of forgetting) b.forget!(reused);
-    reused.fill(0);
+    if (zero) reused.fill(0);
     pooledBytes -= reused.byteLength;
     arenaStats.reused++;
     data = reused;
   } else {
-    const resident = owner && allocateOn(owner, n);
+    const resident = owner && allocateOn(owner, n, zero);
     if (resident) owners.set(resident, idOf(owner!));
     data = resident ?? (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
     arenaStats.fresh++;
@@ -102,16 +121,16 @@ export function alloc(dtype: DType, n: number, backend?: Backend): Data {
  * given back to it one by one until there is room: they would otherwise hold the budget while host
  * arrays are taken instead.
  */
-function allocateOn(backend: Backend, n: number): Float32Array | undefined {
+function allocateOn(backend: Backend, n: number, zero: boolean): Float32Array | undefined {
   const prefix = `${idOf(backend)}:`; // the owner part of poolKey
-  let got = backend.allocate!(n);
+  let got = backend.allocate!(n, zero);
   for (const [key, list] of pool) {
     if (got) break;
     if (!key.startsWith(prefix)) continue;
     for (const data of list) backend.free!(data as Float32Array);
     pooledBytes -= list.reduce((sum, data) => sum + data.byteLength, 0);
     pool.delete(key);
-    got = backend.allocate!(n);
+    got = backend.allocate!(n, zero);
   }
   return got;
 }

@@ -6,7 +6,7 @@
  */
 import type { AttentionSpec } from '../kernels/backend.js';
 import { queryBlocks } from '../kernels/cpu/attention.js';
-import { empty, matmul } from './ops.js';
+import { empty, matmul, zeroed } from './ops.js';
 import { noGrad } from './record.js';
 import type { Tensor } from './tensor.js';
 
@@ -45,13 +45,13 @@ export function causalColumnsProduct(p: Tensor, x: Tensor, spec: AttentionSpec):
   });
 }
 
-/** a · bᵀ where only the causal part is needed: a [.., T, X], b [.., S, X] → [.., T, S], zero above. */
+/** a · bᵀ where only the causal part is needed: a [.., T, X], b [.., S, X] → [.., T, S], zero above (the blocks leave it). */
 export function causalScores(a: Tensor, b: Tensor, spec: AttentionSpec): Tensor {
   return noGrad(() => {
     const [T, S] = [a.shape[a.ndim - 2], b.shape[b.ndim - 2]];
     const blocks = queryBlocks(spec, T, S);
     if (blocks.length === 1) return matmul(a, b.transpose(-1, -2));
-    const out = empty(a, [...a.shape.slice(0, -2), T, S]);
+    const out = zeroed(a, [...a.shape.slice(0, -2), T, S]);
     for (const { t0, t1, n } of blocks) put(out, matmul(a.slice(-2, t0, t1), b.slice(-2, 0, n).transpose(-1, -2)), t0);
     return out;
   });

@@ -10,8 +10,16 @@ import { record } from './record.js';
 import { Tensor, type TensorLike } from './tensor.js';
 import { expand, reshape, squeeze } from './views.js';
 
-/** A fresh contiguous output with x's dtype and backend. */
+/**
+ * A fresh contiguous output with x's dtype and backend, for a kernel that writes every element (as
+ * `torch.empty`: its values are whatever the pooled array held; `zeroed` where a kernel adds into it).
+ */
 export function empty(like: Tensor, shape: readonly number[]): Tensor {
+  return Tensor.of(alloc(like.dtype, numel(shape), like.backend, false), shape, like.backend);
+}
+
+/** A fresh contiguous zero-filled output with x's dtype and backend. */
+export function zeroed(like: Tensor, shape: readonly number[]): Tensor {
   return Tensor.of(alloc(like.dtype, numel(shape), like.backend), shape, like.backend);
 }
 
@@ -190,7 +198,7 @@ export function unaryGrad(fn: UnaryOp, x: Tensor, gy: Tensor): Tensor {
 /** The adjoint of gather: a [V, C] tensor with g's rows added at rows ids (not recorded). */
 export function scatterAddRows(g: Tensor, ids: Int32Array, rows: number): Tensor {
   const C = g.shape[g.ndim - 1];
-  const out = empty(g, [rows, C]);
+  const out = zeroed(g, [rows, C]);
   g.backend.scatterAdd(reshape(g, [ids.length, C]), ids, out.data);
   return out;
 }

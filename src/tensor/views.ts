@@ -15,7 +15,7 @@ function view(x: Tensor, shape: readonly number[], strides: readonly number[], o
 /** A contiguous copy (or x itself when it already is one). */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous) return x;
-  const out = Tensor.of(alloc(x.dtype, x.size, x.backend), x.shape, x.backend);
+  const out = Tensor.of(alloc(x.dtype, x.size, x.backend, false), x.shape, x.backend);
   x.backend.copy(x, out.data);
   return record(out, { kind: 'contiguous' }, [x]);
 }
@@ -141,7 +141,7 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const total = tensors.reduce((n, t) => n + t.shape[ax], 0);
   const shape = first.shape.map((d, i) => (i === ax ? total : d));
-  const out = Tensor.of(alloc(first.dtype, numel(shape), first.backend), shape, first.backend);
+  const out = Tensor.of(alloc(first.dtype, numel(shape), first.backend, false), shape, first.backend); // every part assigned below
   let at = 0;
   for (const t of tensors) {
     const dst = view(out, t.shape, out.strides, at * out.strides[ax]);

@@ -131,7 +131,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       mm.matmulHalf(x, w, out as Float32Array, transposeW);
     },
     adoptHalf: (bits) => halves.adopt(bits),
-    allocate: (n) => arrays.allocate(n),
+    allocate: (n, zero) => arrays.allocate(n, zero),
     free: (data) => arrays.free(data),
     invalidate: (data) => cache.invalidate(data),
     forget: (data) => cache.invalidate(data),

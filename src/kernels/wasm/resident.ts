@@ -42,9 +42,9 @@ export class Resident {
     return view ?? bits;
   }
 
-  /** n zeros in wasm memory, or undefined past the budget (or where views cannot be handed out). */
-  allocate(n: number): Float32Array | undefined {
-    return this.place(4 * n, (buf, at) => new Float32Array(buf, at, n).fill(0));
+  /** n zeros (or, with zero false, whatever the block held) in wasm memory, or undefined past the budget (or where views cannot be handed out). */
+  allocate(n: number, zero = true): Float32Array | undefined {
+    return this.place(4 * n, (buf, at) => (zero ? new Float32Array(buf, at, n).fill(0) : new Float32Array(buf, at, n)));
   }
 
   /** Gives the block of an array from `allocate` back to the heap now (nothing may use `view` afterwards). */
