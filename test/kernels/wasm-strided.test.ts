@@ -9,7 +9,7 @@ import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import type { Heap } from '../../src/kernels/wasm/heap.js';
 import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
-import { collapse, stridedAssign, stridedRows } from '../../src/kernels/wasm/strided.js';
+import { collapse, stridedAssign, stridedOps, stridedRows } from '../../src/kernels/wasm/strided.js';
 import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
 import { kernelRig, random, view } from './wasm-helpers.js';
 
@@ -92,6 +92,17 @@ it('assign declines columns of stride 2, a host window and a source in the same 
   expect(stridedAssign(heap, pool, src, view(new Float32Array(100), [10, 10], [10, 1]))).toBe(false);
   expect(stridedAssign(heap, pool, view(data, [10, 10], [10, 1]), view(data, [10, 10], [20, 1], 5))).toBe(false);
   expect(data).toEqual(before);
+});
+
+it.each(['sum', 'max', 'argmax'] as const)('reduce %s over an axis of length 1 (strided, with −0 and NaN) as the reference', (op) => {
+  const values = random(20000, 9).map((v, i) => (i % 50 === 0 ? -0 : i % 77 === 0 ? NaN : v));
+  const x = view(resident(values), [3, 1, 40, 64], [64, 7, 192, 1], 5); // [40, 3, 64] memory viewed as [3, 1, 40, 64]
+  const want = new Float32Array(3 * 40 * 64);
+  cpu.reduce(op, x, 1, want);
+  const got = resident(want.length);
+  stridedOps(heap, pool).reduce(op, x, 1, got);
+  expect(Array.from(got).map(Object.is.bind(null, -0))).toEqual(Array.from(want).map(Object.is.bind(null, -0)));
+  expect(got).toEqual(want);
 });
 
 it('declines a host output, float64, a host operand larger than twice the output and more than 64 blocks, writing nothing', () => {

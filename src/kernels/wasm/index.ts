@@ -106,10 +106,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised JS loops for the memory-bound elementwise ops the kernels decline (elementwise.ts);
-    // inherited from the reference backend: reduce, gather, scatterAdd,
+    // inherited from the reference backend: reduce (but over an axis of 1), gather, scatterAdd,
     // the other unary backwards and the LayerNorm backward (single loops)
     binary: strided.binary, // with broadcasting, and copy, assign: SIMD where the operands allow (strided.ts)
     copy: strided.copy,
+    reduce: strided.reduce,
     where,
     ...fusedOps(heap, pool, mm, (n) => arrays.allocate(n)), // silu, quick_gelu, SwiGLU in SIMD; the attention scores over the GEMM (fused.ts)
     ...ropeOp(heap, pool), // RoPE and its adjoint in float64 SIMD, bit-identical to the reference (rope.ts)

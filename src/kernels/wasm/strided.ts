@@ -38,8 +38,15 @@ interface Collapsed {
 
 const isStridedOp = (op: BinaryOp): op is Exclude<StridedOp, 'copy'> => (STRIDED_OPS as readonly string[]).includes(op);
 
-/** The backend's binary, copy and assign: the kernel where it takes the operands, else the JS loops. */
-export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy' | 'assign'> {
+/** One float32 zero, broadcast to any shape (the reference's sum starts from it: 0 + −0 = +0). */
+const ZERO_SCALAR = new Float32Array(1);
+
+/**
+ * The backend's binary, copy, assign, and reduce over an axis of length 1 (a copy as 0 + x for sum,
+ * x for max: the energy sums its batch axis of 1): the kernel where it takes the operands, else the
+ * JS loops (other reductions: the reference).
+ */
+export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy' | 'assign' | 'reduce'> {
   return {
     binary(op, a, b, out) {
       if (!isStridedOp(op) || !stridedRows(heap, pool, op, a, b, out)) binary(op, a, b, out);
@@ -49,6 +56,13 @@ export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary'
     },
     assign(src, dst) {
       if (!stridedAssign(heap, pool, src, dst)) assign(src, dst);
+    },
+    reduce(op, x, axis, out) {
+      const zero: View = { data: ZERO_SCALAR, shape: x.shape, strides: x.shape.map(() => 0), offset: 0 };
+      const one = x.shape[axis] === 1;
+      if (one && op === 'sum' && stridedRows(heap, pool, 'add', zero, x, out)) return;
+      if (one && op === 'max' && stridedRows(heap, pool, 'copy', x, null, out)) return;
+      cpu.reduce(op, x, axis, out);
     },
   };
 }
