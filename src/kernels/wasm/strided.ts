@@ -22,7 +22,7 @@ import { STRIDED_OPS, type StridedOp } from './wat/strided.js';
 /** Elements of a host operand copied into wasm memory per call (a bias row, a table of cos). */
 const MAX_COPIED = 1 << 16;
 /** Elements of any host operand copied in (a larger one stays with the JS loops). */
-const MAX_SPAN = 1 << 22;
+const MAX_SPAN = 1 << 20;
 /** 2-D blocks dispatched per call before the JS loops are cheaper. */
 const MAX_BLOCKS = 64;
 /** The row length a single long row is cut into, so that threads can share it. */
