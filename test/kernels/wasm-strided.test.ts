@@ -3,13 +3,13 @@
  * for bit: binary ops with broadcasting and copies of views, on operands in wasm memory and on small
  * host operands copied in, over the layouts that collapse to one 2-D block, to a few blocks, and to one
  * long row (cut into rows for the threads), row lengths around the vector width, NaN in maximum, and
- * what it declines (the JS loops compute those).
+ * what it declines (the JS loops compute those); sums and maxima along any axis (reduce_rows).
  */
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import type { Heap } from '../../src/kernels/wasm/heap.js';
 import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
-import { collapse, stridedAssign, stridedOps, stridedRows } from '../../src/kernels/wasm/strided.js';
+import { collapse, reduceRows, stridedAssign, stridedRows } from '../../src/kernels/wasm/strided.js';
 import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
 import { kernelRig, random, view } from './wasm-helpers.js';
 
@@ -94,15 +94,29 @@ it('assign declines columns of stride 2, a host window and a source in the same 
   expect(data).toEqual(before);
 });
 
-it.each(['sum', 'max', 'argmax'] as const)('reduce %s over an axis of length 1 (strided, with −0 and NaN) as the reference', (op) => {
-  const values = random(20000, 9).map((v, i) => (i % 50 === 0 ? -0 : i % 77 === 0 ? NaN : v));
-  const x = view(resident(values), [3, 1, 40, 64], [64, 7, 192, 1], 5); // [40, 3, 64] memory viewed as [3, 1, 40, 64]
-  const want = new Float32Array(3 * 40 * 64);
-  cpu.reduce(op, x, 1, want);
-  const got = resident(want.length);
-  stridedOps(heap, pool).reduce(op, x, 1, got);
-  expect(Array.from(got).map(Object.is.bind(null, -0))).toEqual(Array.from(want).map(Object.is.bind(null, -0)));
-  expect(got).toEqual(want);
+describe.each(['sum', 'max'] as const)('reduce %s (reduce_rows) as the reference, bit for bit', (op) => {
+  const values = random(80000, 9).map((v, i) => (i % 50 === 0 ? -0 : i % 997 === 0 ? NaN : i % 31 === 0 ? 1e7 * v : v));
+  it.each([
+    ['the energy\'s batch axis of 1 (strided)', [3, 1, 40, 64], [64, 7, 192, 1], 1],
+    ['the leading axis, contiguous columns (odd width)', [7, 13, 33], [429, 33, 1], 0],
+    ['a middle axis of 8 (heads)', [1, 8, 16, 576], [73728, 9216, 576, 1], 1],
+    ['the last axis (strided columns)', [40, 3, 17], [51, 17, 1], 2],
+    ['a transposed view', [30, 20], [1, 30], 0],
+    ['an axis of length 0', [5, 0, 6], [6, 6, 1], 1],
+  ] as const)('%s', (_, shape, strides, axis) => {
+    const x = view(resident(values), [...shape], [...strides], 5);
+    const want = new Float32Array((shape as readonly number[]).reduce((n: number, d, i) => n * (i === axis ? 1 : d), 1));
+    cpu.reduce(op, x, axis, want);
+    const got = resident(want.length);
+    expect(reduceRows(heap, pool, op, x, axis, got)).toBe(want.length > 0);
+    expect(Array.from(got).map((v) => Object.is(v, -0))).toEqual(Array.from(want).map((v) => Object.is(v, -0)));
+    expect(got).toEqual(want);
+  });
+  it('declines a host x or output (the reference computes those)', () => {
+    const x = view(values.slice(0, 600), [20, 30], [30, 1]);
+    expect(reduceRows(heap, pool, op, x, 0, resident(30))).toBe(false);
+    expect(reduceRows(heap, pool, op, view(resident(values.slice(0, 600)), [20, 30], [30, 1]), 0, new Float32Array(30))).toBe(false);
+  });
 });
 
 it('declines a host output, float64, a host operand larger than twice the output and more than 64 blocks, writing nothing', () => {

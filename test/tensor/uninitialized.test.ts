@@ -93,6 +93,14 @@ it.each([
   expect(nans).toEqual(zeros);
 });
 
+it.each([['cpu', () => cpu], ['wasm', () => wasm]] as const)('%s: a sum over an empty axis is 0 and a max -inf (no row writes them)', (_, backend) => {
+  setUninitializedFill(NaN);
+  const x = T.zeros([5, 0, 6], { backend: backend() });
+  const [s, m] = T.tidy(() => [T.sum(x, 1).toTypedArray(), T.max(x, 1).toTypedArray()]);
+  setUninitializedFill(null);
+  expect([Array.from(s), Array.from(m)]).toEqual([new Array(30).fill(0), new Array(30).fill(-Infinity)]);
+});
+
 it('the fill reaches op outputs (a kernel that adds into its output would read NaN) and not zeroed arrays', () => {
   setUninitializedFill(NaN);
   const x = T.fromArray(new Float32Array(4096).fill(1), [4096]);

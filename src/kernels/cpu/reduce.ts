@@ -11,6 +11,7 @@ export function reduce(op: ReduceOp, x: View, axis: number, out: Data): void {
   const n = shape[shape.length - 1];
   const s = strides[strides.length - 1];
   const src = x.data;
+  if (n === 0) return void out.fill(op === 'max' ? -Infinity : 0); // an empty axis: no rows below (out is not zeroed)
   forEachRow(shape, [strides], [x.offset], (o, r) => {
     let p = o[0];
     if (op === 'sum') {

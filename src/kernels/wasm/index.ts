@@ -106,7 +106,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: 'wasm',
     info: { simd: features.simd, relaxed: features.relaxed, threads, sharedMemory: shared, moduleBytes: bytes, gemm },
     // specialised JS loops for the memory-bound elementwise ops the kernels decline (elementwise.ts);
-    // inherited from the reference backend: reduce (but over an axis of 1), gather, scatterAdd,
+    // inherited from the reference backend: argmax, gather, scatterAdd,
     // the other unary backwards and the LayerNorm backward (single loops)
     binary: strided.binary, // with broadcasting, and copy, assign: SIMD where the operands allow (strided.ts)
     copy: strided.copy,

@@ -1,14 +1,15 @@
 /**
- * Host side of `strided_rows` (wat/strided.ts): binary ops with broadcasting, copies of views, and
- * assignments into a window (dst ← src, dst's rows unit-stride), on float32 operands that live in wasm
- * memory (resident.ts) or are small enough to copy in (a bias, a scalar, a row of cos). The views'
- * dims are first collapsed (size-1 dims dropped, neighbours merged where every operand steps through
- * them as one dim), which turns most layouts into one 2-D block: [B, T, C] + [C] is R = B·T rows
- * against one repeated row, a residual add is one long row (split into rows of ROW for the threads),
- * a head transpose is a few 2-D blocks (rows along the longest dim). `stridedRows` and `stridedAssign`
- * return false, having done nothing, for what they do not take (float64, a host output, more than
- * MAX_BLOCKS blocks, a large host operand, an assignment within one array): the caller's JS loops
- * (elementwise.ts) compute those.
+ * Host side of `strided_rows` (wat/strided.ts) and `reduce_rows` (wat/reduce.ts): binary ops with
+ * broadcasting, copies of views, assignments into a window (dst ← src, dst's rows unit-stride), and
+ * sums and maxima along an axis, on float32 operands that live in wasm memory (resident.ts) or are
+ * small enough to copy in (a bias, a scalar, a row of cos). The views' dims are first collapsed (size-1
+ * dims dropped, neighbours merged where every operand steps through them as one dim), which turns most
+ * layouts into one 2-D block: [B, T, C] + [C] is R = B·T rows against one repeated row, a residual add
+ * is one long row (split into rows of ROW for the threads), a head transpose is a few 2-D blocks (rows
+ * along the longest dim). `stridedRows`, `stridedAssign` and `reduceRows` return false, having done
+ * nothing, for what they do not take (float64, a host output, more than MAX_BLOCKS blocks, a large
+ * host operand, an assignment within one array): the caller's JS loops (elementwise.ts) or the
+ * reference compute those.
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
@@ -18,6 +19,7 @@ import type { Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { PARAMS } from './wat/layout.js';
 import { STRIDED_OPS, type StridedOp } from './wat/strided.js';
+import { REDUCE_OPS } from './wat/reduce.js';
 
 /** Elements of a host operand copied into wasm memory per call (a bias row, a table of cos). */
 const MAX_COPIED = 1 << 16;
@@ -38,13 +40,9 @@ interface Collapsed {
 
 const isStridedOp = (op: BinaryOp): op is Exclude<StridedOp, 'copy'> => (STRIDED_OPS as readonly string[]).includes(op);
 
-/** One float32 zero, broadcast to any shape (the reference's sum starts from it: 0 + −0 = +0). */
-const ZERO_SCALAR = new Float32Array(1);
-
 /**
- * The backend's binary, copy, assign, and reduce over an axis of length 1 (a copy as 0 + x for sum,
- * x for max: the energy sums its batch axis of 1): the kernel where it takes the operands, else the
- * JS loops (other reductions: the reference).
+ * The backend's binary, copy, assign, and sum / max along an axis: the kernels where they take the
+ * operands, else the JS loops (argmax, and reductions they decline: the reference).
  */
 export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary' | 'copy' | 'assign' | 'reduce'> {
   return {
@@ -58,11 +56,7 @@ export function stridedOps(heap: Heap, pool: ThreadPool): Pick<Backend, 'binary'
       if (!stridedAssign(heap, pool, src, dst)) assign(src, dst);
     },
     reduce(op, x, axis, out) {
-      const zero: View = { data: ZERO_SCALAR, shape: x.shape, strides: x.shape.map(() => 0), offset: 0 };
-      const one = x.shape[axis] === 1;
-      if (one && op === 'sum' && stridedRows(heap, pool, 'add', zero, x, out)) return;
-      if (one && op === 'max' && stridedRows(heap, pool, 'copy', x, null, out)) return;
-      cpu.reduce(op, x, axis, out);
+      if (op === 'argmax' || !reduceRows(heap, pool, op, x, axis, out)) cpu.reduce(op, x, axis, out);
     },
   };
 }
@@ -176,6 +170,32 @@ export function forEachIndex(shape: readonly number[], fn: (index: number[], k: 
   }
 }
 
+
+/**
+ * out = sum or max of x along `axis` (reduce_rows, wat/reduce.ts), the other dims planned as above (out
+ * dense); x and out in wasm memory. False, having done nothing, for what it does not take.
+ */
+export function reduceRows(heap: Heap, pool: ThreadPool, op: 'sum' | 'max', x: View, axis: number, out: Data): boolean {
+  if (!(out instanceof Float32Array) || !(x.data instanceof Float32Array)) return false;
+  const [xa, o] = [heap.addressOf(x.data), heap.addressOf(out)];
+  if (xa === undefined || o === undefined || out.length === 0) return false;
+  const [L, sl] = [x.shape[axis], x.strides[axis]];
+  const others = (v: readonly number[]) => v.filter((_, d) => d !== axis);
+  const p = plan([{ ...x, shape: others(x.shape), strides: others(x.strides) }], others(x.shape));
+  if (p.blocks > MAX_BLOCKS) return false;
+  const nd = p.shape.length;
+  const [R, N] = [p.row < 0 ? 1 : p.shape[p.row], nd ? p.shape[nd - 1] : 1];
+  const [xr, or] = p.strides.map((s) => (p.row < 0 ? 0 : s[p.row]));
+  const xc = nd ? p.strides[0][nd - 1] : 0;
+  const chunk = Math.max(1, Math.ceil(CLAIM / Math.max(1, N * L)));
+  const nth = R * N * L < 4 * CLAIM ? 1 : pool.threads;
+  forEachIndex(p.outer.map((d) => p.shape[d]), (idx) => {
+    const [dx, dout] = p.strides.map((s) => idx.reduce((n, i, k) => n + i * s[p.outer[k]], 0));
+    heap.i32.set([xa + 4 * (x.offset + dx), o + 4 * dout, R, N, xr, xc, L, sl, or, REDUCE_OPS.indexOf(op), chunk], PARAMS / 4);
+    pool.run('reduce_rows', PARAMS, nth);
+  });
+  return true;
+}
 
 function dispatch(heap: Heap, pool: ThreadPool, op: StridedOp, w: number[]): void {
   const [R, N] = [w[3], w[4]];

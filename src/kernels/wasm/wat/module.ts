@@ -9,11 +9,12 @@ import { emitGated } from './gated.js';
 import { emitGelu } from './gelu.js';
 import { emitNorm } from './norm.js';
 import { emitSoftmax } from './softmax.js';
+import { emitReduce } from './reduce.js';
 import { emitRope } from './rope.js';
 import { emitStrided } from './strided.js';
 import type { EmitOptions } from './util.js';
 
-export const kernelNames = ['gemm', 'pack_b_f32', 'pack_b_f16', 'pack_b_bf16', 'gemv_packed', 'gemv_f16', 'gemv_bf16', 'softmax_rows', 'softmax_grad_rows', 'gated_rows', 'rms_rows', 'strided_rows', 'rope_rows', 'gelu_rows'] as const;
+export const kernelNames = ['gemm', 'pack_b_f32', 'pack_b_f16', 'pack_b_bf16', 'gemv_packed', 'gemv_f16', 'gemv_bf16', 'softmax_rows', 'softmax_grad_rows', 'gated_rows', 'rms_rows', 'strided_rows', 'rope_rows', 'gelu_rows', 'reduce_rows'] as const;
 export type KernelName = (typeof kernelNames)[number];
 
 /** 4 GiB: the wasm32 ceiling. Shared memories reserve their maximum as address space only. */
@@ -37,5 +38,6 @@ ${emitNorm()}
 ${emitStrided()}
 ${emitRope()}
 ${emitGelu()}
+${emitReduce()}
 )`;
 }
