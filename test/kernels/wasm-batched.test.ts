@@ -7,21 +7,17 @@
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { batchedProduct } from '../../src/kernels/wasm/batched.js';
-import type { Heap } from '../../src/kernels/wasm/heap.js';
 import { createWasmBackend, type WasmBackend } from '../../src/kernels/wasm/index.js';
-import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
 import { defaultGemmConfig } from '../../src/kernels/wasm/wat/gemm.js';
-import { kernelRig, random, relErr, view } from './wasm-helpers.js';
+import { useKernelRig, random, relErr, view } from './wasm-helpers.js';
 
-let heap: Heap;
-let pool: ThreadPool;
-let resident: (values: Float32Array | number) => Float32Array;
+const rig = useKernelRig();
+const resident = (values: Float32Array | number) => rig.resident(values);
 let wasm: WasmBackend;
 beforeAll(async () => {
-  ({ heap, pool, resident } = await kernelRig());
   wasm = await createWasmBackend({ threads: 2 });
 });
-afterAll(() => [pool, wasm].forEach((p) => p.dispose()));
+afterAll(() => wasm.dispose());
 
 const numel = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
 const T = 37;
@@ -41,7 +37,7 @@ it.each(cases)('%s: as the per-item loop, bit for bit, and as the reference', (_
   const [M, N] = [as[as.length - 2], bs[bs.length - 1]];
   const outLength = numel(as.slice(0, -2)) * M * N;
   const got = resident(outLength);
-  expect(batchedProduct(heap, pool, defaultGemmConfig, view(resident(A), as, sa), view(resident(B), bs, sb), got)).toBe(true);
+  expect(batchedProduct(rig.heap, rig.pool, defaultGemmConfig, view(resident(A), as, sa), view(resident(B), bs, sb), got)).toBe(true);
   const [perItem, want] = [new Float32Array(outLength), new Float32Array(outLength)];
   wasm.matmul(view(A, as, sa), view(B, bs, sb), perItem); // host arrays: one GEMM per item
   cpu.matmul(view(A, as, sa), view(B, bs, sb), want);
@@ -61,7 +57,7 @@ it('declines M = 1, one B for every item, a host operand, irregular batch stride
   ];
   for (const [x, y] of declined) {
     const out = resident(numel(x.shape.slice(0, -1)) * 5);
-    expect(batchedProduct(heap, pool, defaultGemmConfig, x, y, out)).toBe(false);
+    expect(batchedProduct(rig.heap, rig.pool, defaultGemmConfig, x, y, out)).toBe(false);
     expect(out.every((v) => v === 0)).toBe(true);
   }
 });

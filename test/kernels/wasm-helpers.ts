@@ -103,3 +103,11 @@ export async function kernelRig() {
   };
   return { heap, pool, resident };
 }
+
+/** `kernelRig()` for a test file: set up before its tests, the pool stopped after them. */
+export function useKernelRig(): Awaited<ReturnType<typeof kernelRig>> {
+  const rig = {} as Awaited<ReturnType<typeof kernelRig>>;
+  beforeAll(async () => void Object.assign(rig, await kernelRig()));
+  afterAll(() => rig.pool.dispose());
+  return rig;
+}

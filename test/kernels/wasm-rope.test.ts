@@ -6,18 +6,11 @@
  */
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
-import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
-import type { Heap } from '../../src/kernels/wasm/heap.js';
 import { ropeRows } from '../../src/kernels/wasm/rope.js';
-import { kernelRig, random, view } from './wasm-helpers.js';
+import { useKernelRig, random, view } from './wasm-helpers.js';
 
-let heap: Heap;
-let pool: ThreadPool;
-let resident: (values: Float32Array | number) => Float32Array;
-beforeAll(async () => {
-  ({ heap, pool, resident } = await kernelRig());
-});
-afterAll(() => pool.dispose());
+const rig = useKernelRig();
+const resident = (values: Float32Array | number) => rig.resident(values);
 
 /** cos/sin tables [T, D] as ropeTables builds them (positions from 3, θ = 10000). */
 function tables(T: number, D: number): [Float32Array, Float32Array] {
@@ -42,7 +35,7 @@ describe.each([false, true])('transpose %s', (transpose) => {
       const want = new Float32Array(B * H * T * D);
       cpu.rope(x, cv, sv, want, transpose);
       const got = resident(want.length);
-      expect(ropeRows(heap, pool, x, cv, sv, got, transpose)).toBe(true);
+      expect(ropeRows(rig.heap, rig.pool, x, cv, sv, got, transpose)).toBe(true);
       expect(got).toEqual(want);
     }
   });
@@ -60,7 +53,7 @@ it('declines a head dim that is not a multiple of 4, a host x or output, strided
     [x, view(c, [5, 8], [1, 5]), resident(120)],
   ];
   for (const [xv, cv, out] of cases) {
-    expect(ropeRows(heap, pool, xv, cv, tab(s).shape[1] === cv.shape[1] ? tab(s) : cv, out, false)).toBe(false);
+    expect(ropeRows(rig.heap, rig.pool, xv, cv, tab(s).shape[1] === cv.shape[1] ? tab(s) : cv, out, false)).toBe(false);
     expect(out.every((v) => v === 0)).toBe(true);
   }
 });

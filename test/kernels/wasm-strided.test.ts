@@ -7,19 +7,12 @@
  */
 import type { View } from '../../src/kernels/backend.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
-import type { Heap } from '../../src/kernels/wasm/heap.js';
-import type { ThreadPool } from '../../src/kernels/wasm/pool.js';
 import { collapse, reduceRows, stridedAssign, stridedRows } from '../../src/kernels/wasm/strided.js';
 import { STRIDED_OPS } from '../../src/kernels/wasm/wat/strided.js';
-import { kernelRig, random, view } from './wasm-helpers.js';
+import { useKernelRig, random, view } from './wasm-helpers.js';
 
-let heap: Heap;
-let pool: ThreadPool;
-let resident: (values: Float32Array | number) => Float32Array;
-beforeAll(async () => {
-  ({ heap, pool, resident } = await kernelRig());
-});
-afterAll(() => pool.dispose());
+const rig = useKernelRig();
+const resident = (values: Float32Array | number) => rig.resident(values);
 
 const dense = (shape: number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1));
 const numel = (shape: number[]) => shape.reduce((n, s) => n * s, 1);
@@ -46,7 +39,7 @@ describe.each(STRIDED_OPS.filter((op) => op !== 'copy'))('%s', (op) => {
       const want = new Float32Array(numel(shape));
       cpu.binary(op, a, b, want);
       const got = resident(want.length);
-      expect(stridedRows(heap, pool, op, a, b, got)).toBe(true);
+      expect(stridedRows(rig.heap, rig.pool, op, a, b, got)).toBe(true);
       expect(got).toEqual(want);
     }
   });
@@ -56,7 +49,7 @@ it('maximum keeps the reference NaN rule (a NaN on the left gives b, on the righ
   const a = resident(Float32Array.from([NaN, 1, NaN, 2, 5, NaN, 0, -1, 3]));
   const b = resident(Float32Array.from([1, NaN, NaN, 3, 4, 2, -0, NaN, 3]));
   const got = resident(9);
-  expect(stridedRows(heap, pool, 'maximum', view(a, [9], [1]), view(b, [9], [1]), got)).toBe(true);
+  expect(stridedRows(rig.heap, rig.pool, 'maximum', view(a, [9], [1]), view(b, [9], [1]), got)).toBe(true);
   const want = new Float32Array(9);
   cpu.binary('maximum', view(a, [9], [1]), view(b, [9], [1]), want);
   expect(Array.from(got)).toEqual(Array.from(want));
@@ -67,7 +60,7 @@ it.each(cases)('copy of %s (view a)', (_, shape, sa) => {
   const want = new Float32Array(numel(shape));
   cpu.copy(x, want);
   const got = resident(want.length);
-  expect(stridedRows(heap, pool, 'copy', x, null, got)).toBe(true);
+  expect(stridedRows(rig.heap, rig.pool, 'copy', x, null, got)).toBe(true);
   expect(got).toEqual(want);
 });
 
@@ -80,7 +73,7 @@ it.each([
   const [want, got] = [new Float32Array(320000), resident(random(320000, 8))];
   want.set(got);
   cpu.assign(src, view(want, [...shape], [...ds], offset));
-  expect(stridedAssign(heap, pool, src, view(got, [...shape], [...ds], offset))).toBe(true);
+  expect(stridedAssign(rig.heap, rig.pool, src, view(got, [...shape], [...ds], offset))).toBe(true);
   expect(got).toEqual(want);
 });
 
@@ -88,9 +81,9 @@ it('assign declines columns of stride 2, a host window and a source in the same 
   const data = resident(random(4000, 9));
   const before = Float32Array.from(data);
   const src = view(resident(random(100, 10)), [10, 10], [10, 1]);
-  expect(stridedAssign(heap, pool, src, view(data, [10, 10], [40, 2]))).toBe(false);
-  expect(stridedAssign(heap, pool, src, view(new Float32Array(100), [10, 10], [10, 1]))).toBe(false);
-  expect(stridedAssign(heap, pool, view(data, [10, 10], [10, 1]), view(data, [10, 10], [20, 1], 5))).toBe(false);
+  expect(stridedAssign(rig.heap, rig.pool, src, view(data, [10, 10], [40, 2]))).toBe(false);
+  expect(stridedAssign(rig.heap, rig.pool, src, view(new Float32Array(100), [10, 10], [10, 1]))).toBe(false);
+  expect(stridedAssign(rig.heap, rig.pool, view(data, [10, 10], [10, 1]), view(data, [10, 10], [20, 1], 5))).toBe(false);
   expect(data).toEqual(before);
 });
 
@@ -108,14 +101,14 @@ describe.each(['sum', 'max'] as const)('reduce %s (reduce_rows) as the reference
     const want = new Float32Array((shape as readonly number[]).reduce((n: number, d, i) => n * (i === axis ? 1 : d), 1));
     cpu.reduce(op, x, axis, want);
     const got = resident(want.length);
-    expect(reduceRows(heap, pool, op, x, axis, got)).toBe(want.length > 0);
+    expect(reduceRows(rig.heap, rig.pool, op, x, axis, got)).toBe(want.length > 0);
     expect(Array.from(got).map((v) => Object.is(v, -0))).toEqual(Array.from(want).map((v) => Object.is(v, -0)));
     expect(got).toEqual(want);
   });
   it('declines a host x or output (the reference computes those)', () => {
     const x = view(values.slice(0, 600), [20, 30], [30, 1]);
-    expect(reduceRows(heap, pool, op, x, 0, resident(30))).toBe(false);
-    expect(reduceRows(heap, pool, op, view(resident(values.slice(0, 600)), [20, 30], [30, 1]), 0, new Float32Array(30))).toBe(false);
+    expect(reduceRows(rig.heap, rig.pool, op, x, 0, resident(30))).toBe(false);
+    expect(reduceRows(rig.heap, rig.pool, op, view(resident(values.slice(0, 600)), [20, 30], [30, 1]), 0, new Float32Array(30))).toBe(false);
   });
 });
 
@@ -130,7 +123,7 @@ it('declines a host output, float64, a host operand larger than twice the output
     [view(resident(big), [9, 9, 9, 4], [1, 9, 81, 729]), view(resident(324), [9, 9, 9, 4], [324, 36, 4, 1]), resident(324)], // 81 blocks
   ];
   for (const [x, y, out] of declined) {
-    expect(stridedRows(heap, pool, 'add', x, y, out)).toBe(false);
+    expect(stridedRows(rig.heap, rig.pool, 'add', x, y, out)).toBe(false);
     expect(out.every((v) => v === 0)).toBe(true);
   }
 });
