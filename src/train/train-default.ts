@@ -17,7 +17,7 @@ import { ChatTemplate } from '../io/chat-template.js';
 import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { HfTokenizer } from '../io/tokenizer-hf.js';
 import type { Backend } from '../kernels/backend.js';
-import { Rng, randn } from '../tensor/index.js';
+import { Rng, randn, tidy } from '../tensor/index.js';
 import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
 import { encodeConversation, pixelBatch } from './conversation.js';
 import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
@@ -168,6 +168,44 @@ function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
   return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing, sameShapeShare: o.sameShapeShare }));
 }
 
+/** What every step of one training run shares. */
+interface Run {
+  model: ReturnType<typeof initModel>['model'];
+  tok: HfTokenizer;
+  template: ChatTemplate;
+  processor: ReturnType<typeof parseClipProcessorConfig>;
+  o: TrainOptions;
+  trained: ReturnType<typeof initModel>['params'];
+  opt: AdamW;
+  imageTokens: number;
+}
+
+/**
+ * Step s: a batch, the loss, its gradients and one AdamW update, in one tidy scope, so that its arrays
+ * come back for the next step (and live in the backend's memory, where its kernels work in place)
+ * instead of becoming garbage.
+ */
+function trainStep(r: Run, s: number, lr: number): { loss: number; gradNorm: number } {
+  const { model, tok, template, processor, o, trained, opt, imageTokens } = r;
+  return tidy(() => {
+    const samples = sampleBatch(o, s);
+    const enc = samples.map((x) => encodeConversation(tok, template, model.config.image_token_index, x.turns));
+    const L = Math.max(...enc.map((e) => e.suffix.length));
+    const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
+    const leaves = trained.map((p) => p.tensor.requireGrad());
+    const { loss } = llavaTrainLoss(model, {
+      pixels: pixelBatch(samples.map((x) => x.image), processor, model.backend),
+      prefix: enc[0].prefix,
+      suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
+      targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
+      featureNoise: o.featureNoise ? randn([o.batch, imageTokens, model.config.text_config.hidden_size], { seed: stepSeed(o.seed ^ 0x5eed, s), std: o.featureNoise, backend: model.backend }) : undefined,
+    });
+    const grads = grad(loss, leaves);
+    leaves.forEach((p) => p.requireGrad(false));
+    return { loss: loss.item(), gradNorm: opt.step(grads, lr, o.clip) };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The loop
 
@@ -201,23 +239,9 @@ export function trainDefaultModel(o: TrainOptions, outDir: string, hooks: TrainH
   let last = NaN;
   for (let s = start; s < o.steps; s++) {
     const ts = performance.now();
-    const samples = sampleBatch(o, s);
-    const enc = samples.map((x) => encodeConversation(tok, template, model.config.image_token_index, x.turns));
-    const L = Math.max(...enc.map((e) => e.suffix.length));
-    const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
-    const leaves = trained.map((p) => p.tensor.requireGrad());
-    const { loss } = llavaTrainLoss(model, {
-      pixels: pixelBatch(samples.map((x) => x.image), processor, model.backend),
-      prefix: enc[0].prefix,
-      suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
-      targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
-      featureNoise: o.featureNoise ? randn([o.batch, imageTokens, model.config.text_config.hidden_size], { seed: stepSeed(o.seed ^ 0x5eed, s), std: o.featureNoise, backend: model.backend }) : undefined,
-    });
-    const grads = grad(loss, leaves);
-    leaves.forEach((p) => p.requireGrad(false));
     const lr = lrAt(o, s);
-    const gradNorm = opt.step(grads, lr, o.clip);
-    last = loss.item();
+    const { loss: stepLoss, gradNorm } = trainStep({ model, tok, template, processor, o, trained, opt, imageTokens }, s, lr);
+    last = stepLoss;
     const entry: StepLog = { step: s + 1, loss: last, lr, gradNorm, seconds: (performance.now() - ts) / 1000 };
     appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
     hooks.progress?.({ ...entry, total: o.steps });

@@ -19,6 +19,7 @@ import { loadLlava } from '../../src/model/load-node.js';
 import { openSafetensorsFile } from '../../src/safetensors/node.js';
 import { llavaTrainLoss, mergedTargets } from '../../src/train/loss.js';
 import { Rng, fromArray, noGrad } from '../../src/tensor/index.js';
+import { arenaStats, resetArenaStats } from '../../src/tensor/arena.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -46,6 +47,16 @@ describe('train-default', () => {
     // the folder is a model folder the strict loader reads
     const model = loadLlava(a);
     expect(model.config.vision_config.image_size).toBe(16);
+  });
+
+  test('each step is a tidy scope: later steps take the arrays of the earlier ones instead of fresh ones', () => {
+    const counts = [4, 8].map((steps) => {
+      resetArenaStats();
+      trainDefaultModel({ ...TINY_TRAIN, steps }, fresh());
+      return { ...arenaStats };
+    });
+    const [fresh4, reused4] = [counts[1].fresh - counts[0].fresh, counts[1].reused - counts[0].reused]; // the 4 extra steps
+    expect(reused4).toBeGreaterThan(3 * fresh4);
   });
 
   test('the loss decreases', () => {
