@@ -208,6 +208,7 @@ function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
   (func $pack_b_${format} (export "pack_b_${format}") (param $tid i32) (param $nth i32) (param $p i32)
     ${declare([...names, 'src', 'dst', 'panels', 'item', 'lo', 'hi', 'jp', 'n', 'pc', 'kc', 'kk', 'out'], 'i32')}
     ${declare(cols.map((j) => `q${j}`), 'i32')} ${declare(cols.map((j) => `t${j}`), 'i32')}
+    ${format !== 'f32' && c.nr === 8 ? declare([...cols.map((j) => `r${j}`), ...cols.map((j) => `a${j}`)], 'v128') : ''}
     ${names.map((n, i) => set(n, param(i))).join('\n    ')}
     ;; a claim is 4 panels of one item
     ${set('panels', `(i32.div_u (i32.add (i32.div_u ${get('nbPad')} ${i32(c.nr)}) (i32.const 3)) (i32.const 4))`)}
@@ -223,8 +224,48 @@ function packB(c: GemmConfig, format: 'f32' | 'f16' | 'bf16'): string {
         ${set('kc', min(i32(c.kc), `(i32.sub ${get('K')} ${get('pc')})`))}
         ${set('out', add(get('dst'), mul(i32(4), add(mul(get('pc'), get('nbPad')), mul(get('n'), get('kc'))))))}
         ${cols.map(setCol).join('')}
-        ${forLoop('kk', i32(0), get('kc'), 1, `${copyStep}
+        ${set('kk', i32(0))}
+        ${format !== 'f32' && c.nr === 8 ? transposedHalves(format) : ''}
+        ${forLoop('kk', get('kk'), get('kc'), 1, `${copyStep}
           ${inc('out', c.nr * 4)}`)}`)}`)}`)})`;
+}
+
+/** i8x16.shuffle lane lists: interleave the low or high halves of a and b in units of `bytes`. */
+const unpack = (bytes: 2 | 4 | 8, high: boolean) => {
+  const lanes: number[] = [];
+  for (let u = 0; u < 16 / (2 * bytes); u++) for (const from of [0, 16]) for (let b = 0; b < bytes; b++) lanes.push(from + (high ? 8 : 0) + u * bytes + b);
+  return lanes.join(' ');
+};
+const shuffle = (bytes: 2 | 4 | 8, high: boolean, a: string, b: string) => `(i8x16.shuffle ${unpack(bytes, high)} ${get(a)} ${get(b)})`;
+
+/**
+ * The fast path of pack_b_f16 / bf16 where the 8 columns of a panel are 8 whole rows of W, each
+ * contiguous along k (a Linear weight, x·Wᵀ): 8 k-steps at a time, one 16-byte load per row, an 8×8
+ * transpose of the 16-bit lanes (three rounds of interleaves), and each k's 8 values widened to two
+ * f32x4 — where the scalar loop does a load, a widening and a store per value. Leaves kk at the first
+ * k it did not pack (the scalar loop does the rest).
+ */
+function transposedHalves(format: 'f16' | 'bf16'): string {
+  const rows = Array.from({ length: 8 }, (_, j) => j);
+  const widen = (v: string, high: boolean) => {
+    const bits = `(i32x4.extend_${high ? 'high' : 'low'}_i16x8_u ${v})`;
+    if (format === 'bf16') return `(i32x4.shl ${bits} (i32.const 16))`;
+    return `(f32x4.mul (v128.and (i32x4.shr_s (i32x4.shl ${bits} (i32.const 16)) (i32.const 3)) (v128.const i32x4 0x8fffe000 0x8fffe000 0x8fffe000 0x8fffe000)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))`;
+  };
+  // round 1: 16-bit interleaves of row pairs; round 2: 32-bit; round 3: 64-bit, giving column k of all 8 rows
+  const round1 = [0, 2, 4, 6].flatMap((j) => [set(`a${j}`, shuffle(2, false, `r${j}`, `r${j + 1}`)), set(`a${j + 1}`, shuffle(2, true, `r${j}`, `r${j + 1}`))]);
+  const round2 = [[0, 0, 2], [2, 1, 3], [4, 4, 6], [6, 5, 7]].flatMap(([o, x, y]) => [set(`r${o}`, shuffle(4, false, `a${x}`, `a${y}`)), set(`r${o + 1}`, shuffle(4, true, `a${x}`, `a${y}`))]);
+  const round3 = [[0, 0, 4], [2, 1, 5], [4, 2, 6], [6, 3, 7]].flatMap(([o, x, y]) => [set(`a${o}`, shuffle(8, false, `r${x}`, `r${y}`)), set(`a${o + 1}`, shuffle(8, true, `r${x}`, `r${y}`))]);
+  const stores = rows.flatMap((k) => [`(v128.store offset=${32 * k} ${get('out')} ${widen(get(`a${k}`), false)})`, `(v128.store offset=${32 * k + 16} ${get('out')} ${widen(get(`a${k}`), true)})`]);
+  return `
+        (if (i32.and (i32.eq ${get('ssk')} (i32.const 1)) (i32.le_s (i32.add ${get('n')} (i32.const 8)) ${get('N')})) (then
+          (block $Bt (loop $Lt
+            (br_if $Bt (i32.gt_s (i32.add ${get('kk')} (i32.const 8)) ${get('kc')}))
+            ${rows.map((j) => `${set(`r${j}`, `(v128.load ${get(`q${j}`)})`)} ${inc(`q${j}`, 16)}`).join('\n            ')}
+            ${[...round1, ...round2, ...round3].join('\n            ')}
+            ${stores.join('\n            ')}
+            ${inc('out', 256)} ${inc('kk', 8)}
+            (br $Lt)))))`;
 }
 
 /**
