@@ -1,11 +1,13 @@
 /**
  * The WebAssembly SIMD backend: `{ ...cpu, name: 'wasm', matmul, softmax, matmulHalf, binary, copy,
- * unary, where, ...fused }`. The products, softmax, the sigmoid-gated activations (silu, quick_gelu,
- * SwiGLU), the row norms, and binary ops and copies over strided views run kernels that are written as
- * WAT from TypeScript (wat/), assembled at startup by `wabt`, and shared by a pool of threads over one
- * shared memory; binary on host arrays, the other unary ops and where are specialised JS loops
- * (elementwise.ts); the attention scores compose the GEMM and softmax (fused.ts);
- * every other op is the reference kernel, inherited visibly below. Float64 inputs (used for gradient checks) go to the reference kernels.
+ * reduce, unary, where, ...fused }`. The products (batched per head where every head has its own B),
+ * softmax, the sigmoid-gated activations (silu, quick_gelu, SwiGLU), GELU, the row norms, RoPE, and
+ * binary ops, copies and sums / maxima over strided views run kernels that are written as WAT from
+ * TypeScript (wat/), assembled at startup by `wabt`, and shared by a pool of threads over one shared
+ * memory. Binary ops on host arrays, the other unary ops and where are specialised JS loops
+ * (elementwise.ts); the attention scores compose the GEMM and softmax (fused.ts); every other op is the
+ * reference kernel, inherited visibly below. Float64 inputs (used for gradient checks) go to the
+ * reference kernels.
  *
  * SIMD is required: without it `createWasmBackend` throws. Relaxed-SIMD FMA is used when the runtime
  * has it (or `relaxed: false` forces the mul+add build); `info` reports what was chosen.
