@@ -7,13 +7,13 @@
  * loop of matmul.ts computes everything else (the same kernels, so the same numbers).
  */
 import type { View } from '../backend.js';
-import type { Heap } from './heap.js';
+import { contiguousStrides } from '../layout.js';
+import { roundUp, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { collapse } from './strided.js';
 import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
 import { PARAMS } from './wat/layout.js';
 
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** Products below this many multiply-adds in all run on the main thread only (waking workers costs more). */
 export const THREAD_MIN_WORK = 1 << 18;
@@ -40,8 +40,7 @@ export function batchedProduct(heap: Heap, pool: ThreadPool, config: GemmConfig,
   const [M, K, N] = [a.shape[nd - 2], a.shape[nd - 1], b.shape[nd - 1]];
   const [aAt, bAt, cAt] = [heap.addressOf(a.data), heap.addressOf(b.data), heap.addressOf(out)];
   if (aAt === undefined || bAt === undefined || cAt === undefined || M <= 1 || K === 0 || N === 0 || nd < 3) return false;
-  const dense = a.shape.slice(0, nd - 2).map((_, d) => a.shape.slice(d + 1, nd - 2).reduce((n, s) => n * s, 1));
-  const items = collapse(a.shape.slice(0, nd - 2), [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), dense]);
+  const items = collapse(a.shape.slice(0, nd - 2), [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), contiguousStrides(a.shape.slice(0, nd - 2))]);
   if (items.shape.length !== 1) return false; // one item (nothing to batch) or irregular batch strides
   const [count, [sa], [sb]] = [items.shape[0], ...items.strides];
   if (sb === 0) return false; // one B for all: matmul.ts packs it once (and caches a weight)

@@ -12,7 +12,8 @@ import { MAX_PAGES } from './wat/module.js';
 
 const ALIGN = 64;
 const PAGE = 65536;
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+/** n rounded up to a multiple of m. */
+export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 export class Heap {
   private free: Array<{ at: number; size: number }> = [];

@@ -16,7 +16,7 @@
 import type { Data, HalfBits, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
 import { forEachRow } from '../cpu/rows.js';
-import type { Heap } from './heap.js';
+import { roundUp, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import type { WeightCache } from './weights.js';
 import { gemmScratchBytes, type GemmConfig } from './wat/gemm.js';
@@ -38,7 +38,6 @@ const HALF_BLOCK = 1024;
 /** Bytes of half-precision weight rows the GEMV streams through wasm memory per block. */
 const HALF_BLOCK_BYTES = 4 * 2 ** 20;
 
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 export class WasmMatmul {
   constructor(

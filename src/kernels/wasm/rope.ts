@@ -6,8 +6,9 @@
  */
 import type { Backend, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
+import { numel } from '../layout.js';
 import { isDense, isF32 } from './gated.js';
-import type { Heap } from './heap.js';
+import { operand, type Heap } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import { collapse, forEachIndex } from './strided.js';
 import { PARAMS } from './wat/layout.js';
@@ -25,15 +26,6 @@ export function ropeOp(heap: Heap, pool: ThreadPool): Pick<Backend, 'rope'> {
   };
 }
 
-/** The table's byte address: in place when resident, else copied into slot `name`. */
-function table(heap: Heap, t: View, name: string, n: number): number {
-  const resident = heap.addressOf(t.data);
-  if (resident !== undefined) return resident + 4 * t.offset;
-  const at = heap.scratch(name, 4 * n);
-  heap.f32.set((t.data as Float32Array).subarray(t.offset, t.offset + n), at / 4);
-  return at;
-}
-
 /** Runs the kernel; false, having done nothing, for what it does not take (see above). */
 export function ropeRows(heap: Heap, pool: ThreadPool, x: View, cos: View, sin: View, out: Float32Array, transpose: boolean): boolean {
   const nd = x.shape.length;
@@ -47,8 +39,9 @@ export function ropeRows(heap: Heap, pool: ThreadPool, x: View, cos: View, sin: 
   const k = g.shape.length;
   const [G, xg] = k ? [g.shape[k - 1], g.strides[0][k - 1]] : [1, 0];
   const blocks = g.shape.slice(0, Math.max(0, k - 1));
-  if (blocks.reduce((n, d) => n * d, 1) > MAX_BLOCKS) return false;
-  const [c, s] = [table(heap, cos, 'rope_cos', T * D), table(heap, sin, 'rope_sin', T * D)];
+  if (numel(blocks) > MAX_BLOCKS) return false;
+  // the tables in place when resident, else copied in (heap.ts `operand`)
+  const [c, s] = ([[cos, 'rope_cos'], [sin, 'rope_sin']] as const).map(([t, name]) => operand(heap, t.data as Float32Array, name, 4 * T * D).load(t.offset, T * D));
   const chunk = Math.max(1, Math.ceil(CLAIM_ELEMENTS / D));
   const nth = G * T * D < 4 * CLAIM_ELEMENTS ? 1 : pool.threads;
   forEachIndex(blocks, (idx, blk) => {

@@ -13,6 +13,7 @@
  */
 import type { Backend, Data, View } from '../backend.js';
 import { cpu } from '../cpu/index.js';
+import { contiguousStrides, numel } from '../layout.js';
 import type { BinaryOp } from '../scalar.js';
 import { assign, binary } from './elementwise.js';
 import type { Heap } from './heap.js';
@@ -105,7 +106,7 @@ interface Plan extends Collapsed {
 }
 
 /** `outStrides`: the output's (default dense). */
-function plan(views: View[], shape: readonly number[], outStrides: readonly number[] = shape.map((_, d) => shape.slice(d + 1).reduce((n, s) => n * s, 1))): Plan {
+function plan(views: View[], shape: readonly number[], outStrides: readonly number[] = contiguousStrides(shape)): Plan {
   const c = collapse(shape, [...views.map((v) => v.strides), outStrides]);
   const nd = c.shape.length;
   const row = nd < 2 ? -1 : c.shape.slice(0, nd - 1).reduce((best, n, d) => (n > c.shape[best] ? d : best), 0);
@@ -137,16 +138,31 @@ export function stridedAssign(heap: Heap, pool: ThreadPool, src: View, dst: View
   const p = plan([src], src.shape, dst.strides);
   const nd = p.shape.length;
   if (p.blocks > MAX_BLOCKS || (nd && p.strides[1][nd - 1] !== 1) || p.strides[1].some((s) => s < 0)) return false;
-  const at = place(heap, src, p, 0, 'strided_0', p.shape.reduce((n, d) => n * d, 1));
+  const at = place(heap, src, p, 0, 'strided_0', numel(p.shape));
   if (at === undefined) return false;
   run(heap, pool, 'copy', p, [at, at, o + 4 * dst.offset], [p.strides[0], p.strides[0].map(() => 0), p.strides[1]]);
   return true;
 }
 
-function run(heap: Heap, pool: ThreadPool, op: StridedOp, p: Plan, base: number[], strides: number[][]): void {
+/**
+ * The planned 2-D blocks with operands walked by `strides` (one list per operand): R rows along the
+ * plan's row dim, N columns along the last, each operand's row and column stride, and `each(fn)` calling
+ * fn with every block's element offset per operand.
+ */
+function blocksOf(p: Plan, strides: number[][]) {
   const nd = p.shape.length;
-  const [R, N] = [p.row < 0 ? 1 : p.shape[p.row], nd ? p.shape[nd - 1] : 1];
-  const [ac, bc] = strides.slice(0, 2).map((s) => (nd ? s[nd - 1] : 0));
+  return {
+    R: p.row < 0 ? 1 : p.shape[p.row],
+    N: nd ? p.shape[nd - 1] : 1,
+    rows: strides.map((s) => (p.row < 0 ? 0 : s[p.row])),
+    cols: strides.map((s) => (nd ? s[nd - 1] : 0)),
+    each: (fn: (offsets: number[]) => void) =>
+      forEachIndex(p.outer.map((d) => p.shape[d]), (idx) => fn(strides.map((s) => idx.reduce((n, i, k) => n + i * s[p.outer[k]], 0)))),
+  };
+}
+
+function run(heap: Heap, pool: ThreadPool, op: StridedOp, p: Plan, base: number[], strides: number[][]): void {
+  const { R, N, rows, cols: [ac, bc], each } = blocksOf(p, strides);
   if (p.row < 0 && N >= 2 * ROW && ac <= 1 && bc <= 1) {
     // one long row (a flat add, a copy of a contiguous span): rows of ROW, the remainder below
     const whole = Math.floor(N / ROW) * ROW;
@@ -154,22 +170,21 @@ function run(heap: Heap, pool: ThreadPool, op: StridedOp, p: Plan, base: number[
     dispatch(heap, pool, op, [base[0] + 4 * whole * ac, base[1] + 4 * whole * bc, base[2] + 4 * whole, 1, N - whole, 0, ac, 0, bc, 0]);
     return;
   }
-  const rs = strides.map((s) => (p.row < 0 ? 0 : s[p.row]));
-  forEachIndex(p.outer.map((d) => p.shape[d]), (idx) => {
-    const at = base.map((b, v) => idx.reduce((n, i, k) => n + 4 * i * strides[v][p.outer[k]], b));
-    dispatch(heap, pool, op, [at[0], at[1], at[2], R, N, rs[0], ac, rs[1], bc, rs[2]]);
+  each((offsets) => {
+    const at = base.map((b, v) => b + 4 * offsets[v]);
+    dispatch(heap, pool, op, [at[0], at[1], at[2], R, N, rows[0], ac, rows[1], bc, rows[2]]);
   });
 }
+
 /** fn(index, k) for every index of `shape` in row-major order (once, with [], for no dims). */
 export function forEachIndex(shape: readonly number[], fn: (index: number[], k: number) => void): void {
   const idx = shape.map(() => 0);
-  const count = shape.reduce((n, d) => n * d, 1);
+  const count = numel(shape);
   for (let k = 0; k < count; k++) {
     fn(idx, k);
     for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
   }
 }
-
 
 /**
  * out = sum or max of x along `axis` (reduce_rows, wat/reduce.ts), the other dims planned as above (out
@@ -183,14 +198,10 @@ export function reduceRows(heap: Heap, pool: ThreadPool, op: 'sum' | 'max', x: V
   const others = (v: readonly number[]) => v.filter((_, d) => d !== axis);
   const p = plan([{ ...x, shape: others(x.shape), strides: others(x.strides) }], others(x.shape));
   if (p.blocks > MAX_BLOCKS) return false;
-  const nd = p.shape.length;
-  const [R, N] = [p.row < 0 ? 1 : p.shape[p.row], nd ? p.shape[nd - 1] : 1];
-  const [xr, or] = p.strides.map((s) => (p.row < 0 ? 0 : s[p.row]));
-  const xc = nd ? p.strides[0][nd - 1] : 0;
+  const { R, N, rows: [xr, or], cols: [xc], each } = blocksOf(p, p.strides);
   const chunk = Math.max(1, Math.ceil(CLAIM / Math.max(1, N * L)));
   const nth = R * N * L < 4 * CLAIM ? 1 : pool.threads;
-  forEachIndex(p.outer.map((d) => p.shape[d]), (idx) => {
-    const [dx, dout] = p.strides.map((s) => idx.reduce((n, i, k) => n + i * s[p.outer[k]], 0));
+  each(([dx, dout]) => {
     heap.i32.set([xa + 4 * (x.offset + dx), o + 4 * dout, R, N, xr, xc, L, sl, or, REDUCE_OPS.indexOf(op), chunk], PARAMS / 4);
     pool.run('reduce_rows', PARAMS, nth);
   });
