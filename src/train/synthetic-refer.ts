@@ -116,14 +116,31 @@ export function referQuestion(rng: Rng, task: ReferTask, scene: Scene, k: number
   };
 }
 
+const anyTarget = (rng: Rng, opts: SceneOptions) => {
+  const scene = makeScene(rng, opts);
+  return { scene, k: rng.int(scene.objects.length) };
+};
+
+/**
+ * A scene and an object whose shape no other object in it has. Colours are distinct in a scene, so every
+ * colour question depends on the region; a shape question only does when the referred shape is unique
+ * (in a scene of three circles, any object answers it).
+ */
+function uniqueShapeTarget(rng: Rng, opts: SceneOptions): { scene: Scene; k: number } {
+  for (;;) {
+    const scene = makeScene(rng, opts);
+    const unique = scene.objects.flatMap((o, i) => (scene.objects.every((x) => x === o || x.shape !== o.shape) ? [i] : []));
+    if (unique.length) return { scene, k: unique[rng.int(unique.length)] };
+  }
+}
+
 /** A split of referring questions: `perTask` questions of each task, one scene per question. */
 export function referSplit(seed: number, perTask: number, tasks: readonly ReferTask[], opts: SceneOptions = {}, prefix = '') {
   const rng = new Rng(seed);
   const items: Array<{ record: ReferRecord; scene: Scene }> = [];
   for (const task of tasks) {
     for (let i = 0; i < perTask; i++) {
-      const scene = makeScene(rng, opts);
-      const k = rng.int(scene.objects.length);
+      const { scene, k } = task === 'shape' ? uniqueShapeTarget(rng, opts) : anyTarget(rng, opts);
       const id = `${prefix}${task}-${String(i).padStart(4, '0')}`;
       items.push({ record: referQuestion(rng, task, scene, k, { id, image: `${id}.png`, mask: `masks/${id}.png` }), scene });
     }

@@ -42,6 +42,8 @@ export interface SceneOptions {
   grid?: number;
   /** Every object has this shape (default: each drawn at random). */
   shape?: Shape;
+  /** The first object's radius range, where it differs from the others' (a main object: the largest). */
+  mainRadius?: [number, number];
 }
 
 export interface SceneObject {
@@ -98,8 +100,9 @@ export function makeScene(rng: Rng, opts: SceneOptions = {}): Scene {
     let ok = true;
     for (const colour of colours) {
       let placed = false;
+      const [lo, hi] = specs.length === 0 && opts.mainRadius ? opts.mainRadius : [rMin, rMax];
       for (let tries = 0; tries < 50 && !placed; tries++) {
-        const r = rMin + rng.uniform() * (rMax - rMin);
+        const r = lo + rng.uniform() * (hi - lo);
         const cx = r + rng.uniform() * (S - 2 * r);
         const cy = r + rng.uniform() * (S - 2 * r);
         // Some overlap is allowed, but centres stay apart (and apart in x, so "left to right" is clear).
@@ -198,13 +201,16 @@ export function otherClass(rng: Rng, o: { colour: Colour; shape: Shape }, hard =
   }
 }
 
-/** A question about the single object of a one-object scene. */
-export function singleObjectQA(rng: Rng, o: SceneObject, hardNegatives = false): QA {
+/**
+ * A question about "the object": the single object of a one-object scene, or the main (largest) object
+ * of a scene with `others` in it, whose two-choice wrong option is then one of those others half the time.
+ */
+export function singleObjectQA(rng: Rng, o: SceneObject, hardNegatives = false, others: readonly SceneObject[] = []): QA {
   const kind = rng.int(5);
   if (kind === 0) return { question: `What ${rng.int(2) ? 'colour' : 'color'} is the object?`, answer: o.colour };
   if (kind === 1) return { question: 'What shape is the object?', answer: o.shape };
   if (kind === 2) return { question: 'What is the object?', answer: className(o) };
-  const other = className(otherClass(rng, o, hardNegatives));
+  const other = className(others.length && rng.int(2) ? pick(rng, others) : otherClass(rng, o, hardNegatives));
   const [a, b] = rng.int(2) ? [className(o), other] : [other, className(o)];
   return { question: `Is the object a ${a} or a ${b}?`, answer: className(o) };
 }
@@ -230,7 +236,8 @@ export interface TrainSample {
   image: RgbImage;
   /** The conversation: the first turn carries the image. */
   turns: QA[];
-  objects: Array<{ colour: Colour; shape: Shape }>;
+  /** The scene's objects in drawing order (a main object first), with their radii in pixels. */
+  objects: Array<{ colour: Colour; shape: Shape; r: number }>;
 }
 
 export interface TrainSampleOptions extends SceneOptions {
@@ -250,6 +257,13 @@ export interface TrainSampleOptions extends SceneOptions {
    * makes the decoder read shape from whichever object tokens it attends to.
    */
   sameShapeShare?: number;
+  /**
+   * Share of multi-object scenes with a main object (default 0): one object clearly larger than the others
+   * (radius from the top of the range and above, theirs from the bottom and below), about which the
+   * one-object questions are also asked. "The object" of a scene is its main subject, as in a caption, so
+   * the answer has to be read from the tokens the decoder attends to.
+   */
+  mainObjectShare?: number;
 }
 
 /** One training conversation about a fresh scene (1 object with probability singleShare, else 2–4). */
@@ -257,10 +271,14 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
   const single = rng.uniform() < (opts.singleShare ?? 0.6);
   // drawn only when asked for, so that the other recipes' data stay what they were
   const same = !single && (opts.sameShapeShare ?? 0) > 0 && rng.uniform() < opts.sameShapeShare! ? pick(rng, SHAPES) : undefined;
-  const scene = makeScene(rng, { ...opts, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4], shape: same });
+  const main = !single && !same && (opts.mainObjectShare ?? 0) > 0 && rng.uniform() < opts.mainObjectShare!;
+  const [rMin, rMax] = opts.radius ?? [6, 10];
+  const radii: SceneOptions = main ? { mainRadius: [rMax - 1, rMax + 3], radius: [rMin - 2, rMin + 2] } : {};
+  const scene = makeScene(rng, { ...opts, ...radii, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4], shape: same });
   const ask = (): QA => {
     if (single) return singleObjectQA(rng, scene.objects[0], opts.hardNegatives);
     if (same && rng.int(2) === 0) return { question: 'What shape is the object?', answer: same };
+    if (main && rng.int(2) === 0) return singleObjectQA(rng, scene.objects[0], opts.hardNegatives, scene.objects.slice(1));
     return multiObjectQA(rng, scene.objects, opts.named, opts.listing);
   };
   const turns: QA[] = [];
@@ -271,5 +289,5 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
     seen.add(qa.question);
     turns.push(qa);
   }
-  return { image: scene.image, turns, objects: scene.objects.map(({ colour, shape }) => ({ colour, shape })) };
+  return { image: scene.image, turns, objects: scene.objects.map(({ colour, shape, r }) => ({ colour, shape, r })) };
 }

@@ -50,6 +50,8 @@ export interface TrainOptions {
   listing?: boolean;
   /** Share of multi-object scenes of one shape, also asked "What shape is the object?" (default 0). */
   sameShapeShare?: number;
+  /** Share of multi-object scenes with one clearly larger main object, also asked the one-object questions about it (default 0). */
+  mainObjectShare?: number;
   radius: [number, number];
   checkpointEvery: number;
   /** Held-out description questions answered at the end (0: skip). */
@@ -165,7 +167,7 @@ export function stepSeed(seed: number, s: number): number {
 function sampleBatch(o: TrainOptions, s: number): TrainSample[] {
   const rng = new Rng(stepSeed(o.seed, s));
   const grid = o.shape.imageSize / o.shape.patchSize;
-  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing, sameShapeShare: o.sameShapeShare }));
+  return Array.from({ length: o.batch }, () => trainSample(rng, { size: o.shape.imageSize, radius: o.radius, grid, turns: o.turns, singleShare: o.singleShare, named: o.named, hardNegatives: o.hardNegatives, listing: o.listing, sameShapeShare: o.sameShapeShare, mainObjectShare: o.mainObjectShare }));
 }
 
 /** What every step of one training run shares. */

@@ -152,6 +152,48 @@ describe('synthetic scenes', () => {
     for (let i = 0; i < 50; i++) expect(trainSample(plain, { named: true, singleShare: 0 }).turns.map((t) => t.question)).not.toContain('What shape is the object?');
   });
 
+  test('mainObjectShare: a larger main object, about which "the object" questions are asked', () => {
+    const rng = new Rng(13);
+    const [rMin, rMax] = [10, 16];
+    let [main, otherNegative] = [0, 0];
+    for (let i = 0; i < 150; i++) {
+      const s = trainSample(rng, { size: 64, grid: 8, radius: [rMin, rMax], turns: 3, named: true, singleShare: 0, mainObjectShare: 0.5 });
+      const [first, ...rest] = s.objects;
+      const generic = s.turns.filter((t) => /^(What (colou?r|shape) is the object\?|What is the object\?|Is the object a )/.test(t.question));
+      const isMain = first.r >= rMax - 1 && rest.every((o) => o.r <= rMin + 2);
+      if (!isMain) {
+        expect(generic).toEqual([]); // other multi-object scenes are never asked about "the object"
+        continue;
+      }
+      main++;
+      expect(first.r).toBeLessThanOrEqual(rMax + 3);
+      for (const o of rest) expect(o.r).toBeGreaterThanOrEqual(rMin - 2);
+      for (const t of generic) {
+        const want = t.question.includes('shape') ? first.shape : /colou?r/.test(t.question) ? first.colour : className(first);
+        expect(t.answer).toBe(want);
+        const options = t.question.match(/^Is the object a (.+) or a (.+)\?$/)?.slice(1) ?? [];
+        if (options.some((x) => x !== className(first) && rest.some((o) => className(o) === x))) otherNegative++;
+      }
+    }
+    expect(main).toBeGreaterThan(55);
+    expect(main).toBeLessThan(95);
+    expect(otherNegative).toBeGreaterThan(5); // the wrong option is another object of the scene half the time
+  });
+
+  test('shape questions refer to an object whose shape no other object in the scene has', () => {
+    const items = referSplit(31, 60, TASKS);
+    const shape = items.filter((it) => it.record.task === 'shape');
+    expect(shape).toHaveLength(60);
+    for (const { record: r, scene } of shape) {
+      const o = scene.objects[r.object_index];
+      expect(scene.objects.filter((x) => x.shape === o.shape)).toEqual([o]);
+      expect(r.alternatives.length).toBeGreaterThan(0);
+    }
+    // colour questions still refer to any object: some of them to one that shares its shape
+    const colour = items.filter((it) => it.record.task === 'colour');
+    expect(colour.some(({ record: r, scene }) => scene.objects.filter((x) => x.shape === scene.objects[r.object_index].shape).length > 1)).toBe(true);
+  });
+
   test('without listing, multi-object scenes are asked only about one named object', () => {
     const rng = new Rng(7);
     const kinds = new Set<string>();
