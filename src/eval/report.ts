@@ -16,6 +16,8 @@ export interface CellReport {
   /** Accuracy forms, percent. */
   baseline?: number;
   controlled?: number;
+  /** Half-widths of the 95 % intervals of baseline and controlled, in points. */
+  baselineCi95?: number;
   ci95?: number;
   /** Caption forms, ×100 as the papers print them. */
   bleu4?: [number, number];
@@ -42,7 +44,7 @@ function accuracyCell(lines: AnswerLine[], byIndex: Map<number, EvalQuestion>): 
     b.add(isCorrect(l.answers![0], q.name, q.synonyms));
     c.add(isCorrect(l.answers![1], q.name, q.synonyms));
   }
-  return { baseline: b.pct(), controlled: c.pct(), ci95: c.ci95() };
+  return { baseline: b.pct(), controlled: c.pct(), baselineCi95: b.ci95(), ci95: c.ci95() };
 }
 
 function captionCell(lines: AnswerLine[], byIndex: Map<number, EvalQuestion>): Partial<CellReport> {
@@ -87,14 +89,16 @@ export function buildReport(meta: RunMeta, questions: readonly EvalQuestion[], l
 }
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+/** "81.5 ± 3.1 (n=600)": an accuracy with its 95 % interval. */
+const fmtCi = (x: number | undefined, ci: number | undefined, n: number | undefined) => `${fmt(x)}${ci === undefined || Number.isNaN(ci) ? '' : ` ± ${ci.toFixed(1)}`} (n=${n ?? 0})`;
 
 /** The accuracy table of one task: rows baseline + each method, columns prompt types, failures apart. */
 function accuracyTable(task: string, cells: Record<string, CellReport>, meta: Report['meta'], labels: Record<string, string>): string[] {
   const cell = (m: Method, p: PromptType) => cells[`${m}/${p}`];
-  const lines = [`**${task}: accuracy % (official rule)**`, '', `| method | ${meta.prompts.join(' | ')} |`, `|---|${meta.prompts.map(() => '---').join('|')}|`];
+  const lines = [`**${task}: accuracy % (official rule), ± the 95 % interval**`, '', `| method | ${meta.prompts.join(' | ')} |`, `|---|${meta.prompts.map(() => '---').join('|')}|`];
   const first = meta.methods[0];
-  lines.push(`| baseline (no region) | ${meta.prompts.map((p) => `${fmt(cell(first, p)?.baseline)} (n=${cell(first, p)?.n ?? 0})`).join(' | ')} |`);
-  for (const m of meta.methods) lines.push(`| ${labels[m]} | ${meta.prompts.map((p) => `${fmt(cell(m, p)?.controlled)} (n=${cell(m, p)?.n ?? 0})`).join(' | ')} |`);
+  lines.push(`| baseline (no region) | ${meta.prompts.map((p) => fmtCi(cell(first, p)?.baseline, cell(first, p)?.baselineCi95, cell(first, p)?.n)).join(' | ')} |`);
+  for (const m of meta.methods) lines.push(`| ${labels[m]} | ${meta.prompts.map((p) => fmtCi(cell(m, p)?.controlled, cell(m, p)?.ci95, cell(m, p)?.n)).join(' | ')} |`);
   for (const m of meta.methods) {
     if (meta.prompts.some((p) => cell(m, p)?.failed)) lines.push(`| failed, ${m} (not scored) | ${meta.prompts.map((p) => cell(m, p)?.failed ?? 0).join(' | ')} |`);
   }

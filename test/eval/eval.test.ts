@@ -60,7 +60,9 @@ describe('controlmllm eval on the official ROC form', () => {
     expect(r.meta.preset).toBe('roc');
     expect(r.meta.settings.pp.contrastive).toEqual({ alpha: 0.7, beta: 0.1 });
     expect(r.cells.roc['pp/box'].n).toBe(4);
-    expect(full.out).toMatch(/\| ControlMLLM\+\+ \| \d+\.\d \(n=4\) \|/);
+    const { baseline, baselineCi95 } = r.cells.roc['pp/box'];
+    expect(baselineCi95).toBeCloseTo(196 * Math.sqrt(((baseline! / 100) * (1 - baseline! / 100)) / 4), 9);
+    expect(full.out).toMatch(/\| ControlMLLM\+\+ \| \d+\.\d ± \d+\.\d \(n=4\) \|/);
 
     // Interrupted after one answer, in the middle of writing the second line.
     const cut = readFileSync(join(dir, 'full.jsonl'), 'utf8').split('\n');
