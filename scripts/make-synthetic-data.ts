@@ -3,11 +3,11 @@
  *
  *   npx esbuild scripts/make-synthetic-data.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=tmp/make-synthetic-data.mjs && node tmp/make-synthetic-data.mjs [--out tmp/synthetic] [--per-task N] [--split val|test]
- *     [--official-roc] [--single] [--size PX] [--recipe default|shape]
+ *     [--official-roc] [--single] [--size PX] [--recipe default|shape|small]
  *
- * Scenes have the bundled model's geometry (src/train/train-default.ts DEFAULT_TRAIN: image side, object
- * radius, token grid), or with --recipe shape that of SHAPE_TRAIN (64 px, radius 10–16); --size changes
- * the image side (radius and grid scale with it).
+ * Scenes have the bundled model's geometry (src/train/train-default.ts DEFAULT_TRAIN: 64 px, object radius
+ * 10–16, 8×8 token grid; --recipe shape has the same), or with --recipe small that of the previous bundled
+ * model (SMALL_TRAIN: 48 px, radius 6–10, 6×6); --size changes the image side (radius and grid scale with it).
  *
  * --single writes instead the one-object splits val-single (seed 2002) and test-single (seed 3002): the
  * same three tasks on scenes with a single object, where the baseline (no region) measures what the model
@@ -21,14 +21,15 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { writeOfficialRoc } from '../src/eval/write-official.js';
-import { DEFAULT_TRAIN, SHAPE_TRAIN } from '../src/train/train-default.js';
+import { DEFAULT_TRAIN, SHAPE_TRAIN, SMALL_TRAIN } from '../src/train/train-default.js';
 import { DEFAULT_SPLITS, writeReferSplit } from '../src/train/synthetic-write.js';
 import type { SceneOptions } from '../src/train/synthetic.js';
 
 const { values: v } = parseArgs({ options: { out: { type: 'string' }, 'per-task': { type: 'string' }, split: { type: 'string' }, size: { type: 'string' }, 'official-roc': { type: 'boolean' }, single: { type: 'boolean' }, recipe: { type: 'string' } } });
 const out = v.out ?? 'tmp/synthetic';
-if (v.recipe && v.recipe !== 'default' && v.recipe !== 'shape') throw new Error(`--recipe must be default or shape, got '${v.recipe}'`);
-const recipe = v.recipe === 'shape' ? SHAPE_TRAIN : DEFAULT_TRAIN;
+const RECIPES = { default: DEFAULT_TRAIN, shape: SHAPE_TRAIN, small: SMALL_TRAIN };
+if (v.recipe && !(v.recipe in RECIPES)) throw new Error(`--recipe must be default, shape or small, got '${v.recipe}'`);
+const recipe = RECIPES[(v.recipe ?? 'default') as keyof typeof RECIPES];
 const { imageSize, patchSize } = recipe.shape;
 const size = v.size ? Number(v.size) : imageSize;
 if (!Number.isInteger(size) || size % patchSize !== 0) throw new Error(`--size must be a multiple of the patch size ${patchSize}, got '${v.size}'`);

@@ -15,6 +15,7 @@ import { TINY_TRAIN, trainDefaultModel } from '../../src/train/train-default.js'
 import { encodePng } from '../../src/io/image.js';
 import { OutputFileError, pendingTempFiles, writeFilesAtomic } from '../../src/io/output-file-node.js';
 import { tinyModelDir } from '../helpers/tiny-model-dir.js';
+import { openSafetensorsFile } from '../../src/safetensors/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const model = tinyModelDir();
@@ -106,6 +107,22 @@ describe('train-default never replaces a model by accident (finding 3)', () => {
     const r = await run(['train-default', '--help']);
     expect(r.stdout).toContain('model folder to write (default weights/trained)');
     expect(r.stdout).toContain('--force');
+  });
+
+  it('the default recipe trains in two stages: a vision tower, then the decoder on it, frozen', async () => {
+    const [out, ckpt] = [path.join(work, 'staged'), path.join(work, 'staged-ckpt')];
+    const r = await run(['train-default', '--tiny', '--steps', '2', '--out', out, '--checkpoint', ckpt, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`stage 1 of 2: the vision tower (--tiny, seed 1) → ${path.join(ckpt, 'vision-tower')}`);
+    const [tower, model] = [openSafetensorsFile(path.join(ckpt, 'vision-tower', 'model.safetensors')), openSafetensorsFile(path.join(out, 'model.safetensors'))];
+    const names = model.names().filter((n) => n.startsWith('vision_tower.'));
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(model.readFloat32(n)).toEqual(tower.readFloat32(n));
+    const decoder = model.names().find((n) => n.startsWith('language_model.'))!;
+    expect(model.readFloat32(decoder)).not.toEqual(tower.readFloat32(decoder)); // stage 2 trained its own decoder
+    const missing = await run(['train-default', '--tiny', '--out', path.join(work, 'x'), '--vision-from', path.join(work, 'nowhere'), '--backend', 'cpu']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`--vision-from ${path.join(work, 'nowhere')}: no model.safetensors there`);
   });
 
   it('an interrupted run leaves no model files, only its checkpoint', () => {
