@@ -5,14 +5,14 @@
  * visible. Writes weights/default/sample.png and weights/default/demo.json.
  *
  *   npx esbuild scripts/pick-demo-sample.ts --bundle --platform=node --format=esm --packages=external \
- *     --outfile=tmp/pick.mjs && node tmp/pick.mjs tmp/synthetic/val
+ *     --outfile=tmp/pick.mjs && node tmp/pick.mjs tmp/synthetic-shape/val
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { askAboutRegion, createWasmBackend, loadSession, readImageFile, setBackend, encodePng, type AskOptions, type RgbImage } from '../src/node.js';
 
 const SCALE = 4;
-const options: AskOptions = { method: 'pp', lr: 0.1, steps: 3, layers: [0, 1], maxNewTokens: 6 };
+const options: AskOptions = { method: 'pp', lr: 0.3, steps: 3, layers: 'all', maxNewTokens: 6 };
 
 function upscale(img: RgbImage, s: number): RgbImage {
   const out = new Uint8Array(img.width * s * img.height * s * 3);
@@ -23,7 +23,7 @@ function upscale(img: RgbImage, s: number): RgbImage {
   return { width: img.width * s, height: img.height * s, data: out };
 }
 
-const split = process.argv[2] ?? 'tmp/synthetic/val';
+const split = process.argv[2] ?? 'tmp/synthetic-shape/val';
 setBackend(await createWasmBackend({ threads: 1 }));
 const session = await loadSession('weights/default');
 const records = readFileSync(path.join(split, 'question_colour.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

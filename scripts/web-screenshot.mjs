@@ -1,7 +1,7 @@
 // Takes the README's screenshots of the web demo on the bundled default model, at desktop width
 // (web/screenshot.png, 1360 px) and phone width (web/screenshot-phone.png, 390 px): opens the page, lets
-// it load weights/default on the wasm backend (its demo.json fills the sample, question and tuned options), drags a box over
-// the blue square, runs, and saves the picture.   node scripts/web-screenshot.mjs
+// it load weights/default on the wasm backend (its demo.json fills the sample, question and tuned options), drags demo.json's box
+// over the sample, runs, and saves the picture.   node scripts/web-screenshot.mjs
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,8 @@ async function shoot(width, height, file) {
   await page.waitForFunction(() => window.__demo.phase === 'ready', null, { timeout: 60_000 });
   const demo = JSON.parse(readFileSync('weights/default/demo.json', 'utf8'));
   const stage = await page.locator('#draw-canvas').boundingBox();
-  const scale = stage.width / 192; // the sample is 192×192
+  const side = readFileSync(path.join('weights/default', demo.image)).readUInt32BE(16); // the PNG's width (IHDR)
+  const scale = stage.width / side;
   const [x, y, w, h] = demo.box;
   await page.mouse.move(stage.x + x * scale, stage.y + y * scale);
   await page.mouse.down();

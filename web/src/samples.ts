@@ -5,7 +5,7 @@
 interface ModelDemo {
   image: string;
   question: string;
-  options?: { method?: string; steps?: number; lr?: number; alpha?: number; layers?: number[] };
+  options?: { method?: string; steps?: number; lr?: number; alpha?: number; layers?: number[] | 'all' };
 }
 
 /** A square button showing the image at `url`; `onPick(button)` loads it. */
@@ -30,7 +30,8 @@ export async function applyModelDemo(base: string): Promise<string | null> {
   set('opt-steps', o.steps);
   set('opt-alpha', o.alpha);
   set('opt-lr', o.lr);
-  if (o.layers?.length) set('opt-layers', `${o.layers[0]}-${o.layers[o.layers.length - 1]}`);
+  if (o.layers === 'all') set('opt-layers', 'all');
+  else if (o.layers?.length) set('opt-layers', `${o.layers[0]}-${o.layers[o.layers.length - 1]}`);
   set('question', demo.question);
   return new URL(demo.image, base).href;
 }
