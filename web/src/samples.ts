@@ -30,8 +30,8 @@ export async function applyModelDemo(base: string): Promise<string | null> {
   set('opt-steps', o.steps);
   set('opt-alpha', o.alpha);
   set('opt-lr', o.lr);
-  if (o.layers === 'all') set('opt-layers', 'all');
-  else if (o.layers?.length) set('opt-layers', `${o.layers[0]}-${o.layers[o.layers.length - 1]}`);
+  // the layers field takes the CLI's syntax: 'all' or a comma list (exact, where a-b from the ends would not be)
+  if (o.layers !== undefined) set('opt-layers', o.layers === 'all' ? 'all' : o.layers.join(','));
   set('question', demo.question);
   return new URL(demo.image, base).href;
 }
