@@ -17,7 +17,8 @@ import { ChatTemplate } from '../io/chat-template.js';
 import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { HfTokenizer } from '../io/tokenizer-hf.js';
 import type { Backend } from '../kernels/backend.js';
-import { Rng, randn, tidy } from '../tensor/index.js';
+import { Rng, tidy } from '../tensor/index.js';
+import { featurePerturbation } from './augment.js';
 import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
 import { encodeConversation, pixelBatch } from './conversation.js';
 import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
@@ -58,6 +59,8 @@ export interface TrainOptions {
   evalQuestions: number;
   /** Std of Gaussian noise added to the image features while training (0 or absent: none). */
   featureNoise?: number;
+  /** Std per channel of a per-sample shift added inside and (another) outside a random box of the token grid (augment.ts; 0 or absent: none). */
+  featureShift?: number;
   /** A model folder whose vision tower starts this one and stays frozen (LLaVA's frozen CLIP). */
   visionFrom?: string;
 }
@@ -217,7 +220,7 @@ function trainStep(r: Run, s: number, lr: number): { loss: number; gradNorm: num
       prefix: enc[0].prefix,
       suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
-      featureNoise: o.featureNoise ? randn([o.batch, imageTokens, model.config.text_config.hidden_size], { seed: stepSeed(o.seed ^ 0x5eed, s), std: o.featureNoise, backend: model.backend }) : undefined,
+      featureNoise: featurePerturbation(o.batch, imageTokens, model.config.text_config.hidden_size, { noise: o.featureNoise ?? 0, shift: o.featureShift ?? 0 }, stepSeed(o.seed ^ 0x5eed, s), model.backend),
     });
     const grads = grad(loss, leaves);
     leaves.forEach((p) => p.requireGrad(false));

@@ -1,0 +1,53 @@
+/**
+ * Perturbations of the image features while training the decoder (regularisers; no gradient flows into
+ * them). ControlMLLM adds a latent to the visual tokens at inference, and the decoder must still read
+ * the scene through it: with Adam the latent grows by about lr per element per step and is coherent
+ * over the tokens of a region, so i.i.d. noise alone does not show the decoder what it will meet.
+ *
+ * - featureNoise: i.i.d. Gaussian noise of std σ on every element.
+ * - featureShift: per sample, one Gaussian vector u (std τ per channel) added to every token inside a
+ *   random box of the token grid and another, v, to every token outside it: the shape of a latent
+ *   optimised toward a region.
+ */
+import type { Backend } from '../kernels/backend.js';
+import { Rng, Tensor, randn } from '../tensor/index.js';
+
+export interface FeatureAugment {
+  /** Std of i.i.d. Gaussian noise (0: none). */
+  noise: number;
+  /** Std per channel of the per-region shift (0: none). */
+  shift: number;
+}
+
+/** The perturbation [B, N, C] for one step, or undefined when both parts are 0. N must be a square grid. */
+export function featurePerturbation(B: number, N: number, C: number, a: FeatureAugment, seed: number, backend: Backend): Tensor | undefined {
+  if (!a.noise && !a.shift) return undefined;
+  const out = randn([B, N, C], { seed, std: a.noise, backend }); // all zeros when σ = 0
+  if (a.shift) addRegionShift(out.data as Float32Array, B, N, C, a.shift, new Rng(seed ^ 0x51f7));
+  return out;
+}
+
+/** Adds, per sample, u inside a random box of the √N×√N grid and v outside it (both N(0, τ²) per channel). */
+export function addRegionShift(data: Float32Array, B: number, N: number, C: number, tau: number, rng: Rng): void {
+  const g = Math.round(Math.sqrt(N));
+  if (g * g !== N) throw new Error(`featureShift: ${N} image tokens are not a square grid`);
+  for (let b = 0; b < B; b++) {
+    const [r0, r1] = span(g, rng);
+    const [c0, c1] = span(g, rng);
+    const u = Float32Array.from({ length: C }, () => tau * rng.normal());
+    const v = Float32Array.from({ length: C }, () => tau * rng.normal());
+    for (let t = 0; t < N; t++) {
+      const [r, c] = [Math.floor(t / g), t % g];
+      const s = r >= r0 && r < r1 && c >= c0 && c < c1 ? u : v;
+      const at = (b * N + t) * C;
+      for (let k = 0; k < C; k++) data[at + k] += s[k];
+    }
+  }
+}
+
+/** A random non-empty [start, end) within 0..g. */
+function span(g: number, rng: Rng): [number, number] {
+  const a = rng.int(g);
+  const b = rng.int(g);
+  return [Math.min(a, b), Math.max(a, b) + 1];
+}
