@@ -116,15 +116,15 @@ export const SHAPE_TRAIN: TrainOptions = {
 /**
  * The bundled model, stage 2 (stage 1 is SHAPE_TRAIN, whose vision tower it freezes, as LLaVA freezes
  * CLIP): a 64-wide decoder trained on descriptions in which half the multi-object scenes have a main
- * object that "the object" questions ask about, with Gaussian noise (σ 0.5) on the image features, for
- * 5000 steps (twice stage 1's: at 2500 the decoder still learned, and ControlMLLM steered shape less).
+ * object that "the object" questions ask about, with Gaussian noise (σ 0.3) on the image features, for
+ * 5000 steps (twice stage 1's; 2500 or 10000 steps, or σ 0.5 or more, and ControlMLLM steers shape less).
  * `visionFrom` is filled in by the caller (train-default trains stage 1 first when it is not given).
  */
 export const DEFAULT_TRAIN: TrainOptions = {
   ...SHAPE_TRAIN,
   steps: 5000,
   shape: { ...SHAPE_TRAIN.shape, text: SMALL_TRAIN.shape.text },
-  featureNoise: 0.5,
+  featureNoise: 0.3,
   mainObjectShare: 0.5,
 };
 
