@@ -10,7 +10,7 @@
  *   optimised toward a region.
  */
 import type { Backend } from '../kernels/backend.js';
-import { Rng, Tensor, randn } from '../tensor/index.js';
+import { Rng, Tensor, randn, zeros } from '../tensor/index.js';
 
 export interface FeatureAugment {
   /** Std of i.i.d. Gaussian noise (0: none). */
@@ -22,7 +22,7 @@ export interface FeatureAugment {
 /** The perturbation [B, N, C] for one step, or undefined when both parts are 0. N must be a square grid. */
 export function featurePerturbation(B: number, N: number, C: number, a: FeatureAugment, seed: number, backend: Backend): Tensor | undefined {
   if (!a.noise && !a.shift) return undefined;
-  const out = randn([B, N, C], { seed, std: a.noise, backend }); // all zeros when σ = 0
+  const out = a.noise ? randn([B, N, C], { seed, std: a.noise, backend }) : zeros([B, N, C], { backend });
   if (a.shift) addRegionShift(out.data as Float32Array, B, N, C, a.shift, new Rng(seed ^ 0x51f7));
   return out;
 }
