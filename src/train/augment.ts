@@ -8,9 +8,14 @@
  * - featureShift: per sample, one Gaussian vector u (std τ per channel) added to every token inside a
  *   random box of the token grid and another, v, to every token outside it: the shape of a latent
  *   optimised toward a region.
+ * - tokenDrop: per sample, each image token is zeroed with probability p (the rest are kept as they are,
+ *   not rescaled), so the decoder must read every object from whichever of its tokens survive. In stage 1
+ *   the gradient reaches the vision tower only through the kept tokens, which teaches it to put an object's
+ *   shape into all of its tokens, not only the ones on its outline: ControlMLLM with a mask moves attention
+ *   onto the tokens whose centres lie inside the object.
  */
 import type { Backend } from '../kernels/backend.js';
-import { Rng, Tensor, randn, zeros } from '../tensor/index.js';
+import { Rng, Tensor, fromArray, randn, zeros } from '../tensor/index.js';
 
 export interface FeatureAugment {
   /** Std of i.i.d. Gaussian noise (0: none). */
@@ -50,4 +55,13 @@ function span(g: number, rng: Rng): [number, number] {
   const a = rng.int(g);
   const b = rng.int(g);
   return [Math.min(a, b), Math.max(a, b) + 1];
+}
+
+/** The 0/1 keep mask [B, N, 1] of one step (each token dropped with probability p), or undefined when p is 0. */
+export function tokenKeepMask(B: number, N: number, p: number, seed: number, backend: Backend): Tensor | undefined {
+  if (!p) return undefined;
+  if (!(p > 0 && p < 1)) throw new Error(`tokenDrop must be in [0, 1), got ${p}`);
+  const rng = new Rng(seed ^ 0x7d0b);
+  const keep = Float32Array.from({ length: B * N }, () => (rng.uniform() < p ? 0 : 1));
+  return fromArray(keep, [B, N, 1], { backend });
 }

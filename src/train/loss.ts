@@ -29,6 +29,8 @@ export interface TrainBatch {
   targets: number[][];
   /** Optional [B, N, C] noise added to the image features (a regulariser; no gradient flows into it). */
   featureNoise?: Tensor;
+  /** Optional [B, N, 1] 0/1 mask the (noised) image features are multiplied by (token drop). */
+  featureKeep?: Tensor;
 }
 
 /**
@@ -55,7 +57,8 @@ export function llavaTrainLoss(model: LlavaForConditionalGeneration, batch: Trai
   }
   const lm = model.language_model;
   const clean = model.encodeImage(batch.pixels).imageFeatures; // [B, N, C]
-  const features = batch.featureNoise ? clean.add(batch.featureNoise) : clean;
+  const noised = batch.featureNoise ? clean.add(batch.featureNoise) : clean;
+  const features = batch.featureKeep ? noised.mul(batch.featureKeep) : noised;
   const ids = batch.suffix.map((s) => [...batch.prefix, ...s]);
   let h = model.embedWithImageFeatures(ids, features).inputsEmbeds; // [B, T, C]
   const T = h.shape[1];

@@ -18,7 +18,7 @@ import { parseClipProcessorConfig } from '../io/clip-preprocess.js';
 import { HfTokenizer } from '../io/tokenizer-hf.js';
 import type { Backend } from '../kernels/backend.js';
 import { Rng, tidy } from '../tensor/index.js';
-import { featurePerturbation } from './augment.js';
+import { featurePerturbation, tokenKeepMask } from './augment.js';
 import { loadCheckpoint, saveCheckpoint, writeWeights } from './checkpoint.js';
 import { encodeConversation, pixelBatch } from './conversation.js';
 import { heldOutAccuracy, type HeldOutReport } from './held-out.js';
@@ -61,6 +61,8 @@ export interface TrainOptions {
   featureNoise?: number;
   /** Std per channel of a per-sample shift added inside and (another) outside a random box of the token grid (augment.ts; 0 or absent: none). */
   featureShift?: number;
+  /** Probability of zeroing each image token of a sample (augment.ts; 0 or absent: none). */
+  tokenDrop?: number;
   /** A model folder whose vision tower starts this one and stays frozen (LLaVA's frozen CLIP). */
   visionFrom?: string;
 }
@@ -223,6 +225,7 @@ function trainStep(r: Run, s: number, lr: number): { loss: number; gradNorm: num
       suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
       featureNoise: featurePerturbation(o.batch, imageTokens, model.config.text_config.hidden_size, { noise: o.featureNoise ?? 0, shift: o.featureShift ?? 0 }, stepSeed(o.seed ^ 0x5eed, s), model.backend),
+      featureKeep: tokenKeepMask(o.batch, imageTokens, o.tokenDrop ?? 0, stepSeed(o.seed ^ 0x5eed, s), model.backend),
     });
     const grads = grad(loss, leaves);
     leaves.forEach((p) => p.requireGrad(false));

@@ -1,4 +1,4 @@
-import { addRegionShift, featurePerturbation } from '../../src/train/augment.js';
+import { addRegionShift, featurePerturbation, tokenKeepMask } from '../../src/train/augment.js';
 import { cpu } from '../../src/kernels/cpu/index.js';
 import { Rng } from '../../src/tensor/index.js';
 
@@ -36,6 +36,23 @@ describe('featureShift (addRegionShift)', () => {
     expect(Array.from(a)).not.toEqual(Array.from(c));
     expect(featurePerturbation(B, N, C, { noise: 0, shift: 0 }, 42, cpu)).toBeUndefined();
     expect(() => addRegionShift(new Float32Array(12 * C), 1, 12, C, 0.7, new Rng(1))).toThrow(/12 image tokens are not a square grid/);
+  });
+});
+
+describe('tokenDrop (tokenKeepMask)', () => {
+  test('zeroes each token with probability p, one 0/1 value per token, seeded', () => {
+    const m = tokenKeepMask(50, 64, 0.3, 7, cpu)!;
+    expect(m.shape).toEqual([50, 64, 1]);
+    const d = Array.from(m.data as Float32Array);
+    expect(d.every((v) => v === 0 || v === 1)).toBe(true);
+    const dropped = d.filter((v) => v === 0).length / d.length;
+    expect(dropped).toBeGreaterThan(0.27);
+    expect(dropped).toBeLessThan(0.33);
+    expect(Array.from(tokenKeepMask(50, 64, 0.3, 7, cpu)!.data)).toEqual(d);
+    expect(Array.from(tokenKeepMask(50, 64, 0.3, 8, cpu)!.data)).not.toEqual(d);
+    expect(tokenKeepMask(50, 64, 0, 7, cpu)).toBeUndefined();
+    expect(() => tokenKeepMask(1, 4, 1, 7, cpu)).toThrow(/tokenDrop must be in \[0, 1\), got 1/);
+    expect(() => tokenKeepMask(1, 4, -0.1, 7, cpu)).toThrow(/tokenDrop must be in/);
   });
 });
 

@@ -104,6 +104,16 @@ describe('train-default', () => {
     expect(sha(join(a, 'model.safetensors'))).not.toBe(sha(join(c, 'model.safetensors')));
   });
 
+  test('tokenDrop: seeded (same bytes twice), and it changes what is learned', () => {
+    const o = { ...TINY_TRAIN, steps: 3, tokenDrop: 0.5 };
+    const [a, b, c] = [fresh(), fresh(), fresh()];
+    trainDefaultModel(o, a);
+    trainDefaultModel(o, b);
+    trainDefaultModel({ ...o, tokenDrop: 0 }, c);
+    expect(sha(join(a, 'model.safetensors'))).toBe(sha(join(b, 'model.safetensors')));
+    expect(sha(join(a, 'model.safetensors'))).not.toBe(sha(join(c, 'model.safetensors')));
+  });
+
   test('learning-rate schedule: warm-up then cosine to minLrFrac', () => {
     const o = { lr: 1, warmup: 10, steps: 110, minLrFrac: 0.1 };
     expect(lrAt(o, 0)).toBeCloseTo(0.1);
@@ -152,6 +162,17 @@ describe('llavaTrainLoss', () => {
     }));
     expect(n).toBe(count);
     expect(loss.item()).toBeCloseTo(sum / count, 4);
+
+    // featureKeep zeroes the dropped tokens' features: the same loss as adding −features there.
+    const batch = { pixels: fromArray(flat, [2, 3, 16, 16]), prefix: enc[0].prefix, suffix: enc.map((e) => pad(e.suffix, 4)), targets: enc.map((e) => mergedTargets(e.prefix.length, N, pad(e.labels, -100))) };
+    const keep = [1, 0, 1, 1, 0, 0, 1, 1]; // [2, N, 1]
+    const clean = noGrad(() => model.encodeImage(batch.pixels).imageFeatures.toArray()); // [2, N, C]
+    const C = clean.length / (2 * N);
+    const minus = Float32Array.from(clean, (v, i) => (keep[Math.floor(i / C)] ? 0 : -v));
+    const kept = noGrad(() => llavaTrainLoss(model, { ...batch, featureKeep: fromArray(keep, [2, N, 1]) }).loss.item());
+    const subtracted = noGrad(() => llavaTrainLoss(model, { ...batch, featureNoise: fromArray(minus, [2, N, C]) }).loss.item());
+    expect(kept).toBeCloseTo(subtracted, 5);
+    expect(Math.abs(kept - loss.item())).toBeGreaterThan(1e-4);
   });
 
   test('mergedTargets: position t predicts the suffix token at t+1; image and prefix rows have none', () => {
