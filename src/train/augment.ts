@@ -8,8 +8,8 @@
  * - featureShift: per sample, one Gaussian vector u (std τ per channel) added to every token inside a
  *   random box of the token grid and another, v, to every token outside it: the shape of a latent
  *   optimised toward a region.
- * - tokenDrop: per sample, each image token is zeroed with probability p (the rest are kept as they are,
- *   not rescaled), so the decoder must read every object from whichever of its tokens survive. In stage 1
+ * - tokenDrop: per sample, each image token is zeroed with probability p (or a rate drawn per sample
+ *   from a range; the rest are kept as they are, not rescaled), so the decoder must read every object from whichever of its tokens survive. In stage 1
  *   the gradient reaches the vision tower only through the kept tokens, which teaches it to put an object's
  *   shape into all of its tokens, not only the ones on its outline: ControlMLLM with a mask moves attention
  *   onto the tokens whose centres lie inside the object.
@@ -57,11 +57,20 @@ function span(g: number, rng: Rng): [number, number] {
   return [Math.min(a, b), Math.max(a, b) + 1];
 }
 
-/** The 0/1 keep mask [B, N, 1] of one step (each token dropped with probability p), or undefined when p is 0. */
-export function tokenKeepMask(B: number, N: number, p: number, seed: number, backend: Backend): Tensor | undefined {
-  if (!p) return undefined;
-  if (!(p > 0 && p < 1)) throw new Error(`tokenDrop must be in [0, 1), got ${p}`);
+/**
+ * The 0/1 keep mask [B, N, 1] of one step, or undefined when the rate is 0: each token is dropped with
+ * probability p, or, for a range [lo, hi], with a rate drawn per sample uniformly from it (so some
+ * samples are seen whole and some through few tokens).
+ */
+export function tokenKeepMask(B: number, N: number, p: number | readonly [number, number], seed: number, backend: Backend): Tensor | undefined {
+  const [lo, hi] = typeof p === 'number' ? [p, p] : p;
+  if (!hi) return undefined;
+  if (!(lo >= 0 && hi < 1 && lo <= hi)) throw new Error(`tokenDrop must be a rate or a range [lo, hi] within [0, 1), got ${JSON.stringify(p)}`);
   const rng = new Rng(seed ^ 0x7d0b);
-  const keep = Float32Array.from({ length: B * N }, () => (rng.uniform() < p ? 0 : 1));
+  const keep = new Float32Array(B * N);
+  for (let b = 0; b < B; b++) {
+    const rate = lo === hi ? lo : lo + (hi - lo) * rng.uniform(); // a fixed rate draws nothing extra
+    for (let t = 0; t < N; t++) keep[b * N + t] = rng.uniform() < rate ? 0 : 1;
+  }
   return fromArray(keep, [B, N, 1], { backend });
 }

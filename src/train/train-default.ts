@@ -61,8 +61,8 @@ export interface TrainOptions {
   featureNoise?: number;
   /** Std per channel of a per-sample shift added inside and (another) outside a random box of the token grid (augment.ts; 0 or absent: none). */
   featureShift?: number;
-  /** Probability of zeroing each image token of a sample (augment.ts; 0 or absent: none). */
-  tokenDrop?: number;
+  /** Probability of zeroing each image token of a sample, or a range to draw it from per sample (augment.ts; 0 or absent: none). */
+  tokenDrop?: number | [number, number];
   /** A model folder whose vision tower starts this one and stays frozen (LLaVA's frozen CLIP). */
   visionFrom?: string;
 }

@@ -51,8 +51,21 @@ describe('tokenDrop (tokenKeepMask)', () => {
     expect(Array.from(tokenKeepMask(50, 64, 0.3, 7, cpu)!.data)).toEqual(d);
     expect(Array.from(tokenKeepMask(50, 64, 0.3, 8, cpu)!.data)).not.toEqual(d);
     expect(tokenKeepMask(50, 64, 0, 7, cpu)).toBeUndefined();
-    expect(() => tokenKeepMask(1, 4, 1, 7, cpu)).toThrow(/tokenDrop must be in \[0, 1\), got 1/);
-    expect(() => tokenKeepMask(1, 4, -0.1, 7, cpu)).toThrow(/tokenDrop must be in/);
+    expect(() => tokenKeepMask(1, 4, 1, 7, cpu)).toThrow(/tokenDrop must be a rate or a range \[lo, hi\] within \[0, 1\), got 1/);
+    expect(() => tokenKeepMask(1, 4, -0.1, 7, cpu)).toThrow(/tokenDrop must be/);
+    expect(() => tokenKeepMask(1, 4, [0.5, 0.2], 7, cpu)).toThrow(/got \[0.5,0.2\]/);
+  });
+
+  test('a range draws the rate per sample: some samples keep almost everything, some lose most', () => {
+    const [B, N] = [400, 64];
+    const d = tokenKeepMask(B, N, [0, 0.6], 3, cpu)!.data as Float32Array;
+    const rates = Array.from({ length: B }, (_, b) => 1 - d.subarray(b * N, (b + 1) * N).reduce((s, v) => s + v, 0) / N);
+    const mean = rates.reduce((s, r) => s + r, 0) / B;
+    expect(mean).toBeGreaterThan(0.27);
+    expect(mean).toBeLessThan(0.33);
+    expect(rates.filter((r) => r < 0.08).length).toBeGreaterThan(20);
+    expect(rates.filter((r) => r > 0.5).length).toBeGreaterThan(20);
+    expect(Math.max(...rates)).toBeLessThan(0.85);
   });
 });
 
