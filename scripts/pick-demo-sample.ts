@@ -12,7 +12,7 @@ import path from 'node:path';
 import { askAboutRegion, createWasmBackend, loadSession, readImageFile, setBackend, encodePng, type AskOptions, type RgbImage } from '../src/node.js';
 
 const SCALE = 4;
-const options: AskOptions = { method: 'pp', lr: 0.3, steps: 3, layers: 'all', maxNewTokens: 6 };
+const options: AskOptions = { method: 'pp', lr: 0.4, steps: 3, layers: 'all', maxNewTokens: 6 };
 
 function upscale(img: RgbImage, s: number): RgbImage {
   const out = new Uint8Array(img.width * s * img.height * s * 3);
