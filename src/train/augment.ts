@@ -9,10 +9,10 @@
  *   random box of the token grid and another, v, to every token outside it: the shape of a latent
  *   optimised toward a region.
  * - tokenDrop: per sample, each image token is zeroed with probability p (or a rate drawn per sample
- *   from a range; the rest are kept as they are, not rescaled), so the decoder must read every object from whichever of its tokens survive. In stage 1
- *   the gradient reaches the vision tower only through the kept tokens, which teaches it to put an object's
- *   shape into all of its tokens, not only the ones on its outline: ControlMLLM with a mask moves attention
- *   onto the tokens whose centres lie inside the object.
+ *   from a range); the rest are kept as they are, not rescaled. The decoder must then read every object
+ *   from whichever of its tokens survive, which is what ControlMLLM with a mask asks of it: the mask moves
+ *   the attention onto the tokens whose centres lie inside the object. (In stage 1, where the gradient
+ *   also reaches the vision tower, it made the tower read shape worse: TRAINING.md, eleventh session.)
  */
 import type { Backend } from '../kernels/backend.js';
 import { Rng, Tensor, fromArray, randn, zeros } from '../tensor/index.js';

@@ -218,6 +218,7 @@ function trainStep(r: Run, s: number, lr: number): { loss: number; gradNorm: num
   const { model, tok, template, processor, o, trained, opt, imageTokens } = r;
   return tidy(() => {
     const samples = sampleBatch(o, s);
+    const augmentSeed = stepSeed(o.seed ^ 0x5eed, s);
     const enc = samples.map((x) => encodeConversation(tok, template, model.config.image_token_index, x.turns));
     const L = Math.max(...enc.map((e) => e.suffix.length));
     const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
@@ -227,8 +228,8 @@ function trainStep(r: Run, s: number, lr: number): { loss: number; gradNorm: num
       prefix: enc[0].prefix,
       suffix: enc.map((e) => pad(e.suffix, tok.padId ?? 0)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, imageTokens, pad(e.labels, -100))),
-      featureNoise: featurePerturbation(o.batch, imageTokens, model.config.text_config.hidden_size, { noise: o.featureNoise ?? 0, shift: o.featureShift ?? 0 }, stepSeed(o.seed ^ 0x5eed, s), model.backend),
-      featureKeep: tokenKeepMask(o.batch, imageTokens, o.tokenDrop ?? 0, stepSeed(o.seed ^ 0x5eed, s), model.backend),
+      featureNoise: featurePerturbation(o.batch, imageTokens, model.config.text_config.hidden_size, { noise: o.featureNoise ?? 0, shift: o.featureShift ?? 0 }, augmentSeed, model.backend),
+      featureKeep: tokenKeepMask(o.batch, imageTokens, o.tokenDrop ?? 0, augmentSeed, model.backend),
     });
     const grads = grad(loss, leaves);
     leaves.forEach((p) => p.requireGrad(false));

@@ -147,17 +147,17 @@ describe('llavaTrainLoss', () => {
     const pad = (xs: number[], v: number) => [...xs, ...new Array<number>(L - xs.length).fill(v)];
     const flat = new Float32Array(2 * 3 * 16 * 16);
     pixels.forEach((p, b) => flat.set(p, b * 3 * 16 * 16));
-    const { loss, count: n } = noGrad(() => llavaTrainLoss(model, {
+    const batch = {
       pixels: fromArray(flat, [2, 3, 16, 16]),
       prefix: enc[0].prefix,
       suffix: enc.map((e) => pad(e.suffix, 4)),
       targets: enc.map((e) => mergedTargets(e.prefix.length, N, pad(e.labels, -100))),
-    }));
+    };
+    const { loss, count: n } = noGrad(() => llavaTrainLoss(model, batch));
     expect(n).toBe(count);
     expect(loss.item()).toBeCloseTo(sum / count, 4);
 
     // featureKeep zeroes the dropped tokens' features: the same loss as adding −features there.
-    const batch = { pixels: fromArray(flat, [2, 3, 16, 16]), prefix: enc[0].prefix, suffix: enc.map((e) => pad(e.suffix, 4)), targets: enc.map((e) => mergedTargets(e.prefix.length, N, pad(e.labels, -100))) };
     const keep = [1, 0, 1, 1, 0, 0, 1, 1]; // [2, N, 1]
     const clean = noGrad(() => model.encodeImage(batch.pixels).imageFeatures.toArray()); // [2, N, C]
     const C = clean.length / (2 * N);
