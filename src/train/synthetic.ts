@@ -273,7 +273,9 @@ export function trainSample(rng: Rng, opts: TrainSampleOptions = {}): TrainSampl
   const same = !single && (opts.sameShapeShare ?? 0) > 0 && rng.uniform() < opts.sameShapeShare! ? pick(rng, SHAPES) : undefined;
   const main = !single && !same && (opts.mainObjectShare ?? 0) > 0 && rng.uniform() < opts.mainObjectShare!;
   const [rMin, rMax] = opts.radius ?? [6, 10];
-  const radii: SceneOptions = main ? { mainRadius: [rMax - 1, rMax + 3], radius: [rMin - 2, rMin + 2] } : {};
+  // offsets in units of a sixth of the radius range: 1 px for the 64 px recipes' 10–16, so they scale with the image
+  const u = (rMax - rMin) / 6;
+  const radii: SceneOptions = main ? { mainRadius: [rMax - u, rMax + 3 * u], radius: [rMin - 2 * u, rMin + 2 * u] } : {};
   const scene = makeScene(rng, { ...opts, ...radii, objects: single ? [1, 1] : [2, opts.objects?.[1] ?? 4], shape: same });
   const ask = (): QA => {
     if (single) return singleObjectQA(rng, scene.objects[0], opts.hardNegatives);

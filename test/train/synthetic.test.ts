@@ -180,6 +180,27 @@ describe('synthetic scenes', () => {
     expect(otherNegative).toBeGreaterThan(5); // the wrong option is another object of the scene half the time
   });
 
+  test('mainObjectShare: the main and other radii scale with the radius range', () => {
+    // [15, 24] is [10, 16] at 1.5×: main 22.5–28.5, others 12–18 (at [10, 16]: 15–19 and 8–12)
+    const rng = new Rng(17);
+    let [bigMain, smallOther] = [0, 0];
+    for (let i = 0; i < 120; i++) {
+      const s = trainSample(rng, { size: 96, grid: 12, radius: [15, 24], turns: 1, singleShare: 0, mainObjectShare: 1 });
+      const [first, ...rest] = s.objects;
+      expect(first.r).toBeGreaterThanOrEqual(22.5);
+      expect(first.r).toBeLessThanOrEqual(28.5);
+      for (const o of rest) {
+        expect(o.r).toBeGreaterThanOrEqual(12);
+        expect(o.r).toBeLessThanOrEqual(18);
+      }
+      if (first.r > 27.5) bigMain++;
+      if (rest.some((o) => o.r < 12.9)) smallOther++;
+    }
+    // fixed pixel offsets (main 23–27, others 13–17) would never reach these
+    expect(bigMain).toBeGreaterThan(5);
+    expect(smallOther).toBeGreaterThan(5);
+  });
+
   test('shape questions refer to an object whose shape no other object in the scene has', () => {
     const items = referSplit(31, 60, TASKS);
     const shape = items.filter((it) => it.record.task === 'shape');
